@@ -1,0 +1,1 @@
+"""ksef layer (see DESIGN.md)."""

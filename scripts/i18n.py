@@ -1,0 +1,77 @@
+"""Gettext catalogue tooling: `python scripts/i18n.py compile|check`.
+
+Sources: every `ksef_tui/locale/src/<lang>/*.po` (one file per area). `compile` merges them into
+`ksef_tui/locale/<lang>/LC_MESSAGES/ksef_tui.mo`. `check` lists msgids used in code (`_("...")`,
+`N_("...")`, `ngettext`) that have no Polish translation, and exits 1 if any.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "ksef_tui"
+SRC = PKG / "locale" / "src"
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def merged_catalog(lang: str) -> Catalog:
+    merged = Catalog(locale=lang, domain="ksef_tui")
+    for po in sorted((SRC / lang).glob("*.po")):
+        with po.open("rb") as fh:
+            cat = read_po(fh, locale=lang)
+        for msg in cat:
+            if msg.id and msg.string:
+                merged[msg.id] = msg.string
+    return merged
+
+
+def mo_bytes(lang: str) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, merged_catalog(lang))
+    return buf.getvalue()
+
+
+def code_msgids() -> set[str]:
+    ids: set[str] = set()
+    for _fn, _lineno, message, _comments, _ctx in extract_from_dir(
+        str(PKG), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        if isinstance(message, tuple):
+            ids.add(message[0])
+        elif message:
+            ids.add(message)
+    return ids
+
+
+def missing(lang: str) -> list[str]:
+    have = {m.id if isinstance(m.id, str) else m.id[0] for m in merged_catalog(lang) if m.id}
+    return sorted(code_msgids() - have)
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[1] if len(argv) > 1 else "compile"
+    if cmd == "compile":
+        out = PKG / "locale" / "pl" / "LC_MESSAGES" / "ksef_tui.mo"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(mo_bytes("pl"))
+        print(f"wrote {out.relative_to(ROOT)}")
+        return 0
+    if cmd == "check":
+        gaps = missing("pl")
+        for m in gaps:
+            print(f"untranslated: {m!r}")
+        return 1 if gaps else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,44 @@
+"""Shared test setup.
+
+- Clears NO_COLOR / TEXTUAL_THEME / colour-system overrides so snapshots do not depend on the shell.
+- Points pytest-textual-snapshot at `snapshots/` in the repository root (DESIGN.md "Tests and proof").
+- Forces Polish (the default UI language) for every test unless a test switches it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+for _var in ("NO_COLOR", "TEXTUAL_THEME", "TEXTUAL_COLOR_SYSTEM", "KSEF_TUI_HOME"):
+    os.environ.pop(_var, None)
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT_DIR = ROOT / "snapshots"
+DATA = Path(__file__).resolve().parent / "data"
+
+try:
+    from pytest_textual_snapshot import SVGImageExtension
+
+    def _snapshot_dirname(cls, *, test_location) -> str:  # type: ignore[no-untyped-def]
+        return str(SNAPSHOT_DIR / Path(test_location.filepath).stem / test_location.basename)
+
+    SVGImageExtension.dirname = classmethod(_snapshot_dirname)  # type: ignore[method-assign]
+except ImportError:  # pragma: no cover - the plugin is a dev dependency
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _polish_by_default():
+    from ksef_tui.i18n import DEFAULT_LANGUAGE, set_language
+
+    set_language(DEFAULT_LANGUAGE)
+    yield
+    set_language(DEFAULT_LANGUAGE)
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
