@@ -44,6 +44,9 @@ class HealthSettings:
     token_sunset: date = date(2026, 12, 31)
     check_stale_days: int = 7
     sync_stale_days: int = 2
+    # A client who has only a token loses KSeF access at the sunset: warn well ahead of warn_days,
+    # because getting a certificate takes the client's own action (docs/DECISIONS.md).
+    sunset_warn_days: int = 60
     relied_permissions: tuple[str, ...] = (Permission.INVOICE_WRITE, Permission.INTROSPECTION)
 
 
@@ -118,6 +121,13 @@ def credential_health(
     # Yellow from here on.
     if expiry is not None and expiry - now <= timedelta(days=settings.warn_days):
         return Health(Level.YELLOW, _expiry_reason(cred, expiry, now, settings), expiry, cred)
+    if (
+        is_token
+        and expiry is not None
+        and expiry.date() == settings.token_sunset
+        and expiry - now <= timedelta(days=settings.sunset_warn_days)
+    ):
+        return Health(Level.YELLOW, _expiry_reason(cred, expiry, now, settings), expiry, cred)
     if cred.status is CredentialStatus.PENDING:
         return Health(Level.YELLOW, _("Token is still being activated in KSeF."), expiry, cred)
     if known_perms:
@@ -174,6 +184,15 @@ def client_health(
     if check is None:
         return Health(
             Level.YELLOW, _("Never checked live in KSeF: press c to check."), best.expires, best.credential
+        )
+    if check.outcome is CheckOutcome.ERROR:
+        return Health(
+            Level.YELLOW,
+            _("Last live check could not reach KSeF ({message}): try again.").format(
+                message=check.message or "?"
+            ),
+            best.expires,
+            best.credential,
         )
     if now - check.checked_at > timedelta(days=settings.check_stale_days):
         return Health(

@@ -1,0 +1,105 @@
+"""Command line: `ksef-tui`, `ksef-tui demo`, `status`, `inspect`, `simulator`, ..."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ksef_tui.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--lang", type=click.Choice(SUPPORTED), default=None, help="UI language (default: pl, or $KSEF_TUI_LANG)."
+)
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
+    """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
+    set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
+    if ctx.invoked_subcommand is None:
+        from ksef_tui.app import KsefApp
+        from ksef_tui.services import Services
+        from ksef_tui.store import default_home
+
+        sys.exit(KsefApp(Services(home=default_home())).run() or 0)
+
+
+@cli.command()
+def demo() -> None:
+    """Start the app on the built-in demo (simulator + seeded store; passphrase "demo")."""
+    from ksef_tui.app import KsefApp
+    from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
+    from ksef_tui.services import Services
+
+    click.echo(_("Preparing the demo…"))
+    setup = prepare_demo(datetime.now(UTC))
+    try:
+        services = Services(
+            home=setup.home, passphrase_hint=DEMO_PASSPHRASE, demo=True, ksef_factory=setup.ksef_factory()
+        )
+        KsefApp(services).run()
+    finally:
+        if services.store is not None:
+            services.store.close()
+        setup.cleanup()
+
+
+def _read_passphrase(passphrase_file: Path | None) -> str:
+    if passphrase_file is not None:
+        return passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+    if env := os.environ.get("KSEF_TUI_PASSPHRASE"):
+        return env
+    if sys.stdin.isatty():
+        return click.prompt(_("Passphrase"), hide_input=True)
+    raise click.UsageError(_("No passphrase: use --passphrase-file FILE (or run in a terminal)."))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--demo", "use_demo", is_flag=True, help="Report on a fresh demo store.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
+    """Every client's credential health in urgency order. Exit 0 green, 1 yellow, 2 red."""
+    from ksef_tui.core.board import build_board
+    from ksef_tui.status_report import as_json, as_table, exit_code
+    from ksef_tui.store import Store, StoreError, default_home
+
+    now = datetime.now(UTC)
+    setup = None
+    try:
+        if use_demo:
+            from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
+
+            setup = prepare_demo(now)
+            home, passphrase = setup.home, DEMO_PASSPHRASE
+        else:
+            home = default_home()
+            if not Store.exists(home):
+                raise click.ClickException(_("No store at {path}: run ksef-tui first.").format(path=home))
+            passphrase = _read_passphrase(passphrase_file)
+        try:
+            store = Store.open(home, passphrase)
+        except StoreError as err:
+            raise click.ClickException(str(err)) from None
+        try:
+            rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
+        finally:
+            store.close()
+        entries = build_board(rows, now)
+        click.echo(as_json(entries) if fmt == "json" else as_table(entries))
+        sys.exit(exit_code(entries))
+    finally:
+        if setup is not None:
+            setup.cleanup()
+
+
+def main() -> None:
+    cli(prog_name="ksef-tui")
+
+
+if __name__ == "__main__":
+    main()

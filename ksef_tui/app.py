@@ -1,0 +1,117 @@
+"""The Textual App: wiring only. Services (store, clock, KSeF factory) are passed in."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.i18n import _
+from ksef_tui.palette import ClientsProvider
+from ksef_tui.services import Services
+
+THEME = "textual-dark"
+
+
+class KsefApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ksef-tui"
+    COMMANDS = App.COMMANDS | {ClientsProvider}
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        # Fixed here (not from the shell's TEXTUAL_THEME) so that screens and snapshots look the same.
+        self.theme = THEME
+        apply_bindings(self, "global")
+
+    def on_mount(self) -> None:
+        from ksef_tui.store import Store
+
+        self.sub_title = _("demo") if self.services.demo else ""
+        if self.services.store is not None and not self.services.store.is_locked:
+            self.show_board()
+        elif Store.exists(self.services.home):
+            self.push_unlock()
+        else:
+            from ksef_tui.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen(self.services), callback=self._unlocked)
+        self.set_interval(10, self._lock_if_idle)
+
+    # --- locking -------------------------------------------------------------------------------
+
+    def push_unlock(self) -> None:
+        from ksef_tui.screens.unlock import UnlockScreen
+
+        self.push_screen(UnlockScreen(self.services), callback=self._unlocked)
+
+    def _unlocked(self, ok: bool | None) -> None:
+        if not ok:
+            return
+        store = self.services.store
+        assert store is not None
+        store.idle_timeout = self.services.idle_timeout
+        from ksef_tui.screens.clients import ClientsScreen
+
+        if isinstance(self.screen_stack[0] if len(self.screen_stack) > 1 else None, ClientsScreen):
+            return
+        if not any(isinstance(s, ClientsScreen) for s in self.screen_stack):
+            self.show_board()
+        else:
+            board = next(s for s in self.screen_stack if isinstance(s, ClientsScreen))
+            board.reload()
+
+    def show_board(self) -> None:
+        from ksef_tui.screens.clients import ClientsScreen
+
+        self.push_screen(ClientsScreen(self.services))
+
+    def _lock_if_idle(self) -> None:
+        store = self.services.store
+        if store is None or store.is_locked:
+            return
+        if store.lock_if_idle(self.services.clock()):
+            self._show_locked()
+
+    def _show_locked(self) -> None:
+        from ksef_tui.screens.unlock import UnlockScreen
+
+        # Close forms and dialogs that may hold client data before covering the board.
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, UnlockScreen):
+            self.pop_screen()
+        self.push_unlock()
+
+    def action_lock(self) -> None:
+        store = self.services.store
+        if store is None or store.is_locked:
+            return
+        store.lock()
+        self._show_locked()
+
+    async def on_event(self, event: events.Event) -> None:
+        # Any key or click counts as activity for the idle lock.
+        if isinstance(event, events.Key | events.MouseDown) and self.services.store is not None:
+            store = self.services.store
+            if not store.is_locked:
+                store.touch()
+        await super().on_event(event)
+
+    # --- help ----------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from ksef_tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        scope = getattr(self.screen, "SCOPE", "global")
+        self.push_screen(HelpScreen(scope))
+
+    def jump_to_client(self, client_id: int) -> None:
+        from ksef_tui.screens.clients import ClientsScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ClientsScreen):
+            self.pop_screen()
+        if isinstance(self.screen, ClientsScreen):
+            self.screen.select_client(client_id)

@@ -1,0 +1,92 @@
+"""One command registry: it feeds key bindings, the footer, the command palette and the help screen.
+
+Labels are English msgids translated when a screen is built, so `--lang` takes effect everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+
+from ksef_tui.i18n import N_, _
+
+
+@dataclass(frozen=True)
+class Command:
+    scope: str  # "global" or a screen's scope ("clients", "form", ...)
+    keys: str  # Textual key spec, comma-separated alternatives
+    action: str  # Textual action (on the screen, or "app." prefixed)
+    label: str  # msgid: short, for the footer
+    help: str  # msgid: one sentence for the help screen and the palette
+    footer: bool = True
+    key_display: str | None = None
+
+
+REGISTRY: tuple[Command, ...] = (
+    Command(
+        "global",
+        "question_mark,f1",
+        "app.help",
+        N_("Help"),
+        N_("Show the keys of this screen"),
+        key_display="?",
+    ),
+    Command(
+        "global", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the store now (keys leave memory)"), footer=False
+    ),
+    Command("global", "ctrl+q", "app.quit", N_("Quit"), N_("Quit ksef-tui"), footer=False),
+    Command(
+        "clients",
+        "slash",
+        "filter",
+        N_("Filter"),
+        N_("Filter clients by name, NIP or short code"),
+        key_display="/",
+    ),
+    Command("clients", "a", "add_client", N_("Add"), N_("Add a client")),
+    Command("clients", "e", "edit_client", N_("Edit"), N_("Edit the selected client")),
+    Command("clients", "t", "import_token", N_("Token"), N_("Import a KSeF token for the selected client")),
+    Command("clients", "c", "check_selected", N_("Check"), N_("Check the selected client live in KSeF")),
+    Command("clients", "C", "check_all", N_("Check all"), N_("Check every client live in KSeF")),
+    Command("clients", "x", "cancel_checks", N_("Stop"), N_("Cancel the running live checks"), footer=False),
+    Command(
+        "clients", "d,delete", "remove_client", N_("Remove"), N_("Remove the selected client"), footer=False
+    ),
+    Command("clients", "escape", "clear_filter", N_("Clear"), N_("Clear the filter"), footer=False),
+    Command("clients", "q", "app.quit", N_("Quit"), N_("Quit ksef-tui")),
+    Command("form", "f2", "save", N_("Save"), N_("Save the form")),
+    Command("form", "escape", "cancel", N_("Cancel"), N_("Close without saving")),
+    Command("help", "escape,q,question_mark,f1", "dismiss_help", N_("Close"), N_("Close the help")),
+)
+
+
+def commands_for(scope: str, include_global: bool = True) -> list[Command]:
+    return [c for c in REGISTRY if c.scope == scope or (include_global and c.scope == "global")]
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    return [
+        Binding(c.keys, c.action, _(c.label), show=c.footer, key_display=c.key_display)
+        for c in commands_for(scope, include_global=False)
+    ]
+
+
+def apply_bindings(node: DOMNode, scope: str) -> None:
+    """Add the registry's bindings for `scope` to `node`, translated now (call it from __init__).
+
+    Textual reads BINDINGS when a class is defined, before `--lang` is known; binding per instance
+    keeps one registry and lets the footer speak the chosen language.
+    """
+    merged = BindingsMap(bindings_for(scope))
+    for key, bindings in merged.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = bindings
+
+
+def key_label(command: Command) -> str:
+    if command.key_display:
+        first = command.key_display
+        rest = [k for k in command.keys.split(",")[1:] if k not in ("question_mark", "slash")]
+        return " / ".join([first, *(k.upper() if k.startswith("f") and k[1:].isdigit() else k for k in rest)])
+    return " / ".join(command.keys.split(","))

@@ -1,0 +1,51 @@
+"""Command palette: jump to any client by name, NIP or short code."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from rich.markup import escape
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from ksef_tui.core.nip import format_nip
+from ksef_tui.i18n import _
+
+
+class ClientsProvider(Provider):
+    def _clients(self) -> list[tuple[int, str, str]]:
+        store = getattr(self.app, "services", None) and self.app.services.store  # type: ignore[attr-defined]
+        if store is None or store.is_locked:
+            return []
+        return [
+            (c.id or 0, c.name, f"{c.short_code} · {' '.join(format_nip(n) for n in c.nips)}")
+            for c in store.clients.list()
+        ]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        plain = query.replace("-", "").replace(" ", "")
+        for client_id, name, detail in await self._load():
+            text = f"{name} {detail}"
+            score = matcher.match(text)
+            if plain.isdigit() and plain in detail.replace("-", ""):
+                score = max(score, 0.9)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(escape(text)),
+                    partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]
+                    help=_("Go to client"),
+                )
+
+    async def discover(self) -> Hits:
+        for client_id, name, detail in (await self._load())[:20]:
+            yield DiscoveryHit(
+                escape(f"{name} {detail}"),
+                partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]
+                help=_("Go to client"),
+            )
+
+    async def _load(self) -> list[tuple[int, str, str]]:
+        # SQLite work stays off the event loop (DESIGN.md "Layers").
+        return await asyncio.to_thread(self._clients)

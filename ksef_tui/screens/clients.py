@@ -1,0 +1,227 @@
+"""Clients: the health board an accountant opens every morning."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.core.board import BoardEntry, build_board, filter_board, level_counts
+from ksef_tui.core.health import GLYPHS, Level
+from ksef_tui.i18n import _
+from ksef_tui.services import Services
+from ksef_tui.widgets.client_detail import ClientDetail
+from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
+
+
+class ClientsScreen(Screen[None]):
+    SCOPE = "clients"
+    CSS_PATH = "clients.tcss"
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.entries: list[BoardEntry] = []
+        self.shown: list[BoardEntry] = []
+        self._check_worker: Worker[None] | None = None
+        apply_bindings(self, self.SCOPE)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        yield Input(placeholder=_("Filter: name, NIP or short code (Esc clears)"), id="filter")
+        yield ClientTable(id="board")
+        yield ClientDetail(id="detail")
+        yield Static("", id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#progress", Static).display = False
+        self.query_one(ClientTable).focus()
+        self.reload()
+
+    # --- data ----------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="board-load")
+    def _load(self) -> list[BoardEntry]:
+        store = self.services.store
+        assert store is not None
+        now = self.services.clock()
+        rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
+        entries = build_board(rows, now, self.services.health)
+        self.app.call_from_thread(self._loaded, entries)
+        return entries
+
+    def _loaded(self, entries: list[BoardEntry]) -> None:
+        self.entries = entries
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        query = field.value if field.display else ""
+        self.shown = filter_board(self.entries, query)
+        table = self.query_one(ClientTable)
+        table.show(self.shown, self.size.width or self.app.size.width)
+        self._update_title(query)
+        self.query_one(ClientDetail).show(table.selected_entry())
+
+    def _update_title(self, query: str) -> None:
+        counts = level_counts(self.entries)
+        title = Text()
+        title.append(_("Clients"), style="bold")
+        title.append(f" ({len(self.entries)})  ")
+        for level in Level:
+            title.append(f"{GLYPHS[level]} {counts[level]}  ", style=LEVEL_STYLE[level])
+        if query:
+            title.append(_("filter: {query} → {n}").format(query=query, n=len(self.shown)), style="italic")
+        self.query_one("#title", Static).update(title)
+
+    def on_resize(self) -> None:
+        if self.entries:
+            self._apply_filter()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.query_one(ClientDetail).show(self.query_one(ClientTable).selected_entry())
+
+    def select_client(self, client_id: int) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display and field.value:
+            field.value = ""
+            field.display = False
+            self._apply_filter()
+        table = self.query_one(ClientTable)
+        table.select_client(client_id)
+        table.focus()
+
+    # --- filter --------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._apply_filter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(ClientTable).focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if not field.display:
+            return
+        field.value = ""
+        field.display = False
+        self._apply_filter()
+        self.query_one(ClientTable).focus()
+
+    # --- add, edit, token, remove --------------------------------------------------------------
+
+    def _selected(self) -> BoardEntry | None:
+        entry = self.query_one(ClientTable).selected_entry()
+        if entry is None:
+            self.notify(_("Select a client first."), severity="warning")
+        return entry
+
+    def action_add_client(self) -> None:
+        from ksef_tui.screens.client_form import ClientFormScreen
+
+        self.app.push_screen(ClientFormScreen(self.services, None), callback=self._after_change)
+
+    def action_edit_client(self) -> None:
+        from ksef_tui.screens.client_form import ClientFormScreen
+
+        if entry := self._selected():
+            self.app.push_screen(ClientFormScreen(self.services, entry.client), callback=self._after_change)
+
+    def action_import_token(self) -> None:
+        from ksef_tui.screens.token_import import TokenImportScreen
+
+        if entry := self._selected():
+            self.app.push_screen(TokenImportScreen(self.services, entry.client), callback=self._after_change)
+
+    def action_remove_client(self) -> None:
+        from ksef_tui.screens.remove_client import RemoveClientScreen
+
+        if entry := self._selected():
+            self.app.push_screen(RemoveClientScreen(self.services, entry.client), callback=self._after_change)
+
+    def _after_change(self, changed: int | bool | None) -> None:
+        if changed:
+            self.reload()
+            if isinstance(changed, int) and not isinstance(changed, bool):
+                self.call_after_refresh(self._select_when_loaded, changed)
+
+    def _select_when_loaded(self, client_id: int) -> None:
+        self.query_one(ClientTable).select_client(client_id)
+
+    # --- live checks ---------------------------------------------------------------------------
+
+    def action_check_selected(self) -> None:
+        if entry := self._selected():
+            self._start_checks([entry.client.id or 0])
+
+    def action_check_all(self) -> None:
+        self._start_checks([e.client.id or 0 for e in self.entries])
+
+    def action_cancel_checks(self) -> None:
+        if self._check_worker is not None and self._check_worker.is_running:
+            self._check_worker.cancel()
+            self._progress(_("Live check cancelled."))
+
+    def _start_checks(self, client_ids: list[int]) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        if self._check_worker is not None and self._check_worker.is_running:
+            self.notify(_("A live check is already running (x stops it)."), severity="warning")
+            return
+        self._check_worker = self._run_checks(client_ids)
+
+    @work(exclusive=True, group="live-check")
+    async def _run_checks(self, client_ids: list[int]) -> None:
+        from ksef_tui.sync.live_checks import run_live_checks
+
+        total = len(client_ids)
+        self._progress(_("Checking {n} clients in KSeF… (x stops)").format(n=total))
+
+        def progress(done: int, failed: int) -> None:
+            self._progress(
+                _("Checked {done} of {total}; {failed} with problems. (x stops)").format(
+                    done=done, total=total, failed=failed
+                )
+            )
+            self.reload()
+
+        store = self.services.store
+        assert store is not None
+        summary = await run_live_checks(
+            store, self.services.ksef_factory, client_ids, self.services.clock, progress
+        )
+        self._progress(summary)
+        self.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._check_worker and event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self.set_timer(8, self._hide_progress)
+        if event.worker is self._check_worker and event.state is WorkerState.ERROR:
+            self._progress(_("Live check stopped: {error}").format(error=str(event.worker.error)))
+
+    def _progress(self, message: str) -> None:
+        bar = self.query_one("#progress", Static)
+        bar.display = True
+        bar.update(Text(message))
+
+    def _hide_progress(self) -> None:
+        if self._check_worker is None or not self._check_worker.is_running:
+            self.query_one("#progress", Static).display = False

@@ -1,0 +1,68 @@
+"""Remove a client: confirmed by typing its short code, so a stray key never deletes anything."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.core.models import Client
+from ksef_tui.i18n import _
+from ksef_tui.services import Services
+
+
+class RemoveClientScreen(ModalScreen[bool]):
+    SCOPE = "form"
+
+    def __init__(self, services: Services, client: Client) -> None:
+        super().__init__()
+        self.services = services
+        self.client = client
+        apply_bindings(self, self.SCOPE)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(escape(_("Remove {name}?").format(name=self.client.name)), classes="dialog-title")
+            yield Static(
+                escape(
+                    _(
+                        "This deletes the client, its credentials and its history from this store. "
+                        "KSeF itself is not touched. To confirm, type the short code {code}:"
+                    ).format(code=self.client.short_code)
+                )
+            )
+            yield Input(id="confirm", placeholder=self.client.short_code)
+            yield Static("", id="message", classes="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip().upper() != self.client.short_code:
+            self.query_one("#message", Static).update(
+                escape(_("The code does not match: nothing was removed."))
+            )
+            return
+        self._remove()
+
+    def action_save(self) -> None:
+        self._submitted(
+            Input.Submitted(self.query_one("#confirm", Input), self.query_one("#confirm", Input).value)
+        )
+
+    @work(thread=True, exclusive=True)
+    def _remove(self) -> None:
+        store = self.services.store
+        assert store is not None and self.client.id is not None
+        store.clients.remove(self.client.id)
+        store.audit.append(None, "client.remove", "ok", self.client.short_code)
+        self.app.call_from_thread(self.dismiss, True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

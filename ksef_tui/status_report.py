@@ -1,0 +1,58 @@
+"""`ksef-tui status`: every client's credential health, for people (table) and machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ksef_tui.core.board import BoardEntry
+from ksef_tui.core.health import Level
+from ksef_tui.i18n import _
+
+
+def exit_code(entries: Sequence[BoardEntry]) -> int:
+    """0 when all are green, 1 when any is yellow and none red, 2 when any is red (for cron/monitoring)."""
+    levels = {e.level for e in entries}
+    if Level.RED in levels:
+        return 2
+    if Level.YELLOW in levels:
+        return 1
+    return 0
+
+
+def as_json(entries: Sequence[BoardEntry]) -> str:
+    rows = [
+        {
+            "short_code": e.client.short_code,
+            "name": e.client.name,
+            "nip": e.client.nip,
+            "nips": e.client.nips,
+            "level": e.level.key,
+            "reason": e.health.reason,
+            "expires": e.health.expires.date().isoformat() if e.health.expires else None,
+            "credential": e.health.credential.kind.value if e.health.credential else None,
+        }
+        for e in entries
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def as_table(entries: Sequence[BoardEntry]) -> str:
+    header = [" ", _("Code"), _("Client"), _("NIP"), _("Expires"), _("Reason")]
+    rows = [
+        [
+            e.health.glyph,
+            e.client.short_code,
+            e.client.name,
+            e.nip_formatted,
+            e.health.expires.date().isoformat() if e.health.expires else "—",
+            e.health.reason,
+        ]
+        for e in entries
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, str(row[-1])]).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""Live credential checks for many clients: authenticate, read permissions and token status, record.
+
+Runs in the app's event loop (a Textual async worker); cancelling the task stops every check cleanly.
+Store calls go to a thread so SQLite never blocks the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from ksef_tui.core.clock import Clock
+from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialStatus, LiveCheck
+from ksef_tui.i18n import _, ngettext
+
+# ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
+KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
+Progress = Callable[[int, int], None]
+
+
+class CheckStore(Protocol):
+    """The part of the sealed store a live check needs (ksef_tui.store.Store satisfies it)."""
+
+    @property
+    def clients(self) -> Any: ...
+    @property
+    def credentials(self) -> Any: ...
+    @property
+    def checks(self) -> Any: ...
+    @property
+    def audit(self) -> Any: ...
+
+
+async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
+    """Check every credential of one client; record each result and what it says about the credential."""
+    from ksef_tui.ksef.live_check import check_credential
+
+    client: Client = await asyncio.to_thread(store.clients.get, client_id)
+    creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
+    results: list[LiveCheck] = []
+    if not creds:
+        return results
+    async with factory(client) as ksef:
+        for cred in creds:
+            check = await check_credential(ksef, client.nip, cred, clock())
+            check.client_id = client_id
+            check.credential_id = cred.id
+            saved = await asyncio.to_thread(store.checks.record, check)
+            results.append(saved)
+            await asyncio.to_thread(_learn_from_check, store, cred, saved)
+            await asyncio.to_thread(
+                store.audit.append,
+                client_id,
+                "credential.live_check",
+                saved.outcome.value,
+                f"{cred.kind.value} {saved.ksef_code or ''}".strip(),
+            )
+    return results
+
+
+def _learn_from_check(store: CheckStore, cred: Credential, check: LiveCheck) -> None:
+    """Keep the credential's own record in step with what KSeF said (status, permissions)."""
+    changed = False
+    if check.outcome is CheckOutcome.REVOKED and cred.status is not CredentialStatus.REVOKED:
+        cred.status = CredentialStatus.REVOKED
+        changed = True
+    if check.outcome is CheckOutcome.OK:
+        if check.permissions and frozenset(check.permissions) != cred.permissions:
+            cred.permissions = frozenset(check.permissions)
+            changed = True
+        status = _token_status(check.token_status)
+        if status is not None and status is not cred.status:
+            cred.status = status
+            changed = True
+    if changed:
+        store.credentials.update(cred)
+
+
+def _token_status(raw: str | None) -> CredentialStatus | None:
+    mapping = {
+        "Active": CredentialStatus.ACTIVE,
+        "Pending": CredentialStatus.PENDING,
+        "Revoking": CredentialStatus.REVOKING,
+        "Revoked": CredentialStatus.REVOKED,
+        "Failed": CredentialStatus.FAILED,
+    }
+    return mapping.get(raw or "")
+
+
+async def run_live_checks(
+    store: CheckStore,
+    factory: KsefFactory | None,
+    client_ids: list[int],
+    clock: Clock,
+    progress: Progress | None = None,
+    concurrency: int = 8,
+) -> str:
+    """Check these clients (at most `concurrency` at once); return a one-line summary in words.
+
+    A client whose check cannot reach KSeF is recorded as an ERROR check, never as a bad credential.
+    """
+    if factory is None:
+        return _("KSeF is not configured for this store.")
+    gate = asyncio.Semaphore(concurrency)
+    done = failed = 0
+
+    async def one(client_id: int) -> None:
+        nonlocal done, failed
+        async with gate:
+            try:
+                checks = await check_one(store, factory, client_id, clock)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # one client's trouble must not stop the others
+                checks = []
+                failed += 1
+                await asyncio.to_thread(
+                    store.checks.record,
+                    LiveCheck(client_id, clock(), CheckOutcome.ERROR, message=type(err).__name__),
+                )
+            else:
+                if any(c.outcome is not CheckOutcome.OK for c in checks):
+                    failed += 1
+            done += 1
+            if progress is not None:
+                progress(done, failed)
+
+    await asyncio.gather(*(one(cid) for cid in client_ids))
+    return ngettext(
+        "Checked {n} client; {failed} with problems.", "Checked {n} clients; {failed} with problems.", done
+    ).format(n=done, failed=failed)
