@@ -28,8 +28,8 @@ def merged_catalog(lang: str) -> Catalog:
         with po.open("rb") as fh:
             cat = read_po(fh, locale=lang)
         for msg in cat:
-            if msg.id and msg.string:
-                merged[msg.id] = msg.string
+            if msg.id and msg.string and not msg.fuzzy:
+                merged.add(msg.id, msg.string)
     return merged
 
 
