@@ -49,8 +49,16 @@ def test_no_credential_is_red() -> None:
 
 @pytest.mark.parametrize(
     ("days", "level"),
-    [(-1, Level.RED), (3, Level.RED), (7, Level.RED), (7.5, Level.YELLOW), (10, Level.YELLOW),
-     (30, Level.YELLOW), (31, Level.GREEN), (600, Level.GREEN)],
+    [
+        (-1, Level.RED),
+        (3, Level.RED),
+        (7, Level.RED),
+        (7.5, Level.YELLOW),
+        (10, Level.YELLOW),
+        (30, Level.YELLOW),
+        (31, Level.GREEN),
+        (600, Level.GREEN),
+    ],
 )
 def test_certificate_expiry_thresholds(days: float, level: Level) -> None:
     c = cert(days)
@@ -96,7 +104,9 @@ def test_revoked_and_failed_are_red() -> None:
     t = token()
     revoked_check = LiveCheck(1, NOW, CheckOutcome.REVOKED, credential_id=t.id, ksef_code=450)
     assert health_of(t, revoked_check).level is Level.RED
-    failed = LiveCheck(1, NOW, CheckOutcome.AUTH_FAILED, credential_id=t.id, ksef_code=450, message="zły token")
+    failed = LiveCheck(
+        1, NOW, CheckOutcome.AUTH_FAILED, credential_id=t.id, ksef_code=450, message="zły token"
+    )
     h = health_of(t, failed)
     assert h.level is Level.RED and "450" in h.reason
 
@@ -125,8 +135,9 @@ def test_unreachable_ksef_is_yellow_not_red() -> None:
 
 def test_failed_or_stale_sync_is_yellow() -> None:
     c = cert(400)
-    failed = SyncState(1, last_attempt=NOW - timedelta(hours=1), last_success=NOW - timedelta(days=1),
-                       last_error="timeout")
+    failed = SyncState(
+        1, last_attempt=NOW - timedelta(hours=1), last_success=NOW - timedelta(days=1), last_error="timeout"
+    )
     assert health_of(c, ok_check(c), failed).level is Level.YELLOW
     stale = SyncState(1, last_attempt=NOW - timedelta(days=5), last_success=NOW - timedelta(days=5))
     assert health_of(c, ok_check(c), stale).level is Level.YELLOW

@@ -1,0 +1,42 @@
+"""Shared pieces for pilot and snapshot tests: a fixed clock and quickly-made stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ksef_tui.core.clock import fixed_clock
+from ksef_tui.core.demo_roster import make_roster
+from ksef_tui.demo import seed_store
+from ksef_tui.services import Services
+
+NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+PASSPHRASE = "correct horse battery"
+
+
+def fast_kdf():  # type: ignore[no-untyped-def]
+    from ksef_tui.store import KdfLimits
+
+    return KdfLimits.FAST_FOR_TESTS
+
+
+def make_store(home: Path, *, roster: bool = True, extra_healthy: int = 4):  # type: ignore[no-untyped-def]
+    """A store on disk seeded from the demo roster (no simulator: certificates without PEMs)."""
+    from ksef_tui.store import Store
+
+    store = Store.create(home, PASSPHRASE, kdf=fast_kdf(), clock=fixed_clock(NOW))
+    if roster:
+        seed_store(store, make_roster(NOW, 2026, extra_healthy=extra_healthy), None, NOW)
+    return store
+
+
+def services(home: Path, store=None, **kw) -> Services:  # type: ignore[no-untyped-def]
+    return Services(home=home, clock=fixed_clock(NOW), kdf=fast_kdf(), store=store, **kw)
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for workers and the screen to catch up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

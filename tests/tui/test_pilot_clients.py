@@ -1,0 +1,236 @@
+"""Pilot tests of the key flows: first run, unlock, add, token import, filter, remove, help, palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from ksef_tui.app import KsefApp
+from ksef_tui.core.health import Level
+from ksef_tui.screens.client_form import ClientFormScreen
+from ksef_tui.screens.clients import ClientsScreen
+from ksef_tui.screens.first_run import FirstRunScreen
+from ksef_tui.screens.help import HelpScreen
+from ksef_tui.screens.unlock import UnlockScreen
+from ksef_tui.widgets.client_table import ClientTable
+
+from .helpers import PASSPHRASE, make_store, services, settle
+
+
+async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*list(text))
+
+
+async def test_first_run_creates_store_after_matching_passphrases(tmp_path: Path) -> None:
+    from ksef_tui.store import Store
+
+    app = KsefApp(services(tmp_path / "home"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        await _type(pilot, "dlugie haslo 1")
+        await pilot.press("enter")
+        await _type(pilot, "dlugie haslo 2")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        assert "różnią" in str(app.screen.query_one("#message").render())
+        assert not Store.exists(tmp_path / "home")
+        await _type(pilot, "dlugie haslo 1")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+    assert Store.exists(tmp_path / "home")
+    Store.open(tmp_path / "home", "dlugie haslo 1").close()
+
+
+async def test_unlock_wrong_then_right(tmp_path: Path) -> None:
+    make_store(tmp_path).close()
+    app = KsefApp(services(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        await _type(pilot, "wrong passphrase")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        message = str(app.screen.query_one("#message").render())
+        assert "hasło" in message.lower()
+        assert app.screen.query_one("#passphrase", Input).value == ""
+        await _type(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        table = app.screen.query_one(ClientTable)
+        assert table.row_count == len(app.screen.entries) > 20
+        # Most urgent first.
+        assert app.screen.entries[0].level is Level.RED
+        assert app.screen.entries[-1].level is Level.GREEN
+
+
+async def test_add_client_with_invalid_nip_saves_nothing(tmp_path: Path) -> None:
+    store = make_store(tmp_path, roster=False)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)
+        await _type(pilot, "Hurtownia Testowa")
+        await pilot.press("tab")
+        await _type(pilot, "123-456-32-19")
+        await settle(pilot)
+        error = str(app.screen.query_one("#nips-error").render())
+        assert "kontrolna" in error  # explained as you type
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)
+        assert "Nie zapisano" in str(app.screen.query_one("#message").render())
+        assert store.clients.list() == []
+        # Fix the last digit: saved, and the short code was suggested.
+        await pilot.press("backspace")
+        await _type(pilot, "8")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+    clients = store.clients.list()
+    assert [(c.name, c.nips, c.short_code) for c in clients] == [
+        ("Hurtownia Testowa", ["1234563218"], "HURTOWNI_218")
+    ]
+
+
+async def test_import_token_is_sealed_and_masked(tmp_path: Path) -> None:
+    from ksef_tui.core.models import Client
+
+    store = make_store(tmp_path, roster=False)
+    client = store.clients.add(Client('Biuro [/x] "Ś"', "BIURO_218", ["1234563218"]))
+    token = "20251010-EC-2B0C8AB000-4A3D8E9C3B-8D|nip-1234563218|" + "c0ffee" * 10
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # The markup-like name shows literally on the board.
+        assert app.screen.entries[0].client.name == 'Biuro [/x] "Ś"'
+        await pilot.press("t")
+        await settle(pilot)
+        field = app.screen.query_one("#token", Input)
+        assert field.password
+        field.value = token
+        await settle(pilot)
+        assert "20251010-EC-2B0C8AB000-4A3D8E9C3B-8D" in str(app.screen.query_one("#token-info").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        screen_text = app.export_screenshot()
+        assert "c0ffee" not in screen_text
+    creds = store.credentials.for_client(client.id)
+    assert len(creds) == 1 and creds[0].secret == token
+    assert creds[0].reference == "20251010-EC-2B0C8AB000-4A3D8E9C3B-8D"
+
+
+async def test_filter_as_you_type_and_clear(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    target = store.clients.list()[3]
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        total = app.screen.query_one(ClientTable).row_count
+        await pilot.press("slash")
+        await _type(pilot, target.short_code.lower())
+        await settle(pilot)
+        table = app.screen.query_one(ClientTable)
+        assert table.row_count == 1
+        assert table.selected_entry().client.id == target.id
+        await pilot.press("escape")  # leaves the field
+        await settle(pilot)
+        await pilot.press("escape")  # clears the filter
+        await settle(pilot)
+        assert app.screen.query_one(ClientTable).row_count == total
+        # By NIP with dashes.
+        await pilot.press("slash")
+        nip = target.nips[0]
+        await _type(pilot, f"{nip[:3]}-{nip[3:6]}")
+        await settle(pilot)
+        assert any(e.client.id == target.id for e in app.screen.shown)
+
+
+async def test_remove_needs_the_short_code(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    before = len(store.clients.list())
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        victim = app.screen.query_one(ClientTable).selected_entry().client
+        await pilot.press("d")
+        await settle(pilot)
+        await _type(pilot, "WRONG")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "nic nie usunięto" in str(app.screen.query_one("#message").render())
+        assert len(store.clients.list()) == before
+        app.screen.query_one("#confirm", Input).value = victim.short_code
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert len(store.clients.list()) == before - 1
+        assert all(e.client.id != victim.id for e in app.screen.entries)
+
+
+async def test_help_lists_the_screen_keys(tmp_path: Path) -> None:
+    store = make_store(tmp_path, roster=False)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = app.export_screenshot()
+        assert "Dodaj klienta" in text and "Filtruj klientów" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+
+
+async def test_palette_jumps_to_client_by_nip(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    target = store.clients.list()[10]
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await _type(pilot, target.nips[0])
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert app.screen.query_one(ClientTable).selected_client_id() == target.id
+
+
+async def test_english_on_request(tmp_path: Path) -> None:
+    from ksef_tui.i18n import set_language
+
+    set_language("en")
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        text = app.export_screenshot()
+        assert "Clients" in text and "Klienci" not in text
+
+
+async def test_lock_hides_the_board_and_unlock_returns(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        assert store.is_locked
+        await _type(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert not store.is_locked
