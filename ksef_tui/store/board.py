@@ -1,0 +1,42 @@
+"""The client board in one call: every client with credentials, newest checks and sync state.
+
+Five SELECTs inside one read snapshot, whatever the number of clients (no query per client), and
+each client key is unwrapped once and cached for the rest of the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ksef_tui.core.models import Client, Credential, LiveCheck, SyncState
+from ksef_tui.store.database import read_snapshot
+from ksef_tui.store.repositories.checks import latest_checks
+from ksef_tui.store.repositories.clients import load_clients
+from ksef_tui.store.repositories.credentials import group_by_client, load_credentials
+from ksef_tui.store.repositories.sync_state import load_sync_states
+from ksef_tui.store.vault import Vault
+
+
+@dataclass
+class BoardRow:
+    client: Client
+    credentials: list[Credential] = field(default_factory=list)
+    checks: dict[int, LiveCheck] = field(default_factory=dict)  # credential id -> newest check
+    sync: SyncState | None = None
+
+
+def load_board(vault: Vault) -> list[BoardRow]:
+    with read_snapshot(vault.db):
+        clients = load_clients(vault, None)
+        credentials = group_by_client(load_credentials(vault, "", []))
+        checks = latest_checks(vault, None)
+        syncs = load_sync_states(vault, None)
+    return [
+        BoardRow(
+            client=client,
+            credentials=credentials.get(client.id, []),  # type: ignore[arg-type]
+            checks=checks.get(client.id, {}),  # type: ignore[arg-type]
+            sync=syncs.get(client.id),  # type: ignore[arg-type]
+        )
+        for client in clients
+    ]

@@ -1,0 +1,79 @@
+"""The SQLite connection: WAL, busy timeout, foreign keys, and explicit IMMEDIATE write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ksef_tui.store.errors import StoreBusy
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def connect(path: Path) -> Database:
+    # isolation_level=None: the driver opens no implicit transactions, so the BEGIN IMMEDIATE below is
+    # the only way a write starts (sqlite-utils nests its own writes as savepoints inside it).
+    # check_same_thread=False: the TUI calls the store from worker threads; Store serialises calls.
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    db = Database(conn, execute_plugins=False)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows (a removed client) are overwritten with zeros rather than left in free pages.
+    db.execute("PRAGMA secure_delete = ON")
+    # FULL: a credential the user typed in once must survive a power cut right after "saved".
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA trusted_schema = OFF")
+    return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """BEGIN IMMEDIATE takes the write lock up front, so two processes never both read-then-write
+    on a stale snapshot (which in WAL mode would fail with SQLITE_BUSY_SNAPSHOT mid-way)."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreBusy from None
+        raise
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
+@contextmanager
+def read_snapshot(db: Database) -> Iterator[Database]:
+    """One consistent view across several SELECTs (the board reads five tables)."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.execute("COMMIT")
+
+
+def next_id(db: Database, table: str) -> int:
+    """The id the next row of `table` will get. Only valid inside a write transaction (we hold the
+    write lock, so nobody else can take it). Sealing needs the row id before the INSERT, because the
+    id is part of the associated data. AUTOINCREMENT's sqlite_sequence means a deleted client's id is
+    never reused, so an old audit entry cannot be mistaken for a new client's."""
+    row = db.execute(
+        f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),"
+        f" coalesce((SELECT max(id) FROM [{table}]), 0)) + 1",
+        [table],
+    ).fetchone()
+    return int(row[0])

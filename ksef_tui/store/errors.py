@@ -1,0 +1,52 @@
+"""What can go wrong in the store, said plainly (messages are translated; none carries a secret)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ksef_tui.i18n import _
+
+
+class StoreError(Exception):
+    """Any failure of the sealed store the user should hear about; `str()` is the translated message."""
+
+
+class WrongPassphrase(StoreError):
+    def __init__(self) -> None:
+        super().__init__(_("Wrong passphrase. Nothing was changed."))
+
+
+class StoreLocked(StoreError):
+    def __init__(self) -> None:
+        super().__init__(_("The store is locked. Enter your passphrase to unlock it."))
+
+
+class NotFound(StoreError):
+    """A row asked for by id does not exist (any more)."""
+
+
+class StoreBusy(StoreError):
+    def __init__(self) -> None:
+        super().__init__(_("The store is busy: another ksef-tui is writing to it. Try again in a moment."))
+
+
+@dataclass(frozen=True)
+class DamagedValue:
+    """A sealed value whose authentication failed: where it is, never what it was."""
+
+    table: str
+    row_id: int | str
+    column: str
+
+    def __str__(self) -> str:
+        return f"{self.table}|{self.row_id}|{self.column}"
+
+
+class DamagedValueError(StoreError):
+    """Raised where a placeholder cannot stand in for the value (a document body)."""
+
+    def __init__(self, damaged: DamagedValue) -> None:
+        self.damaged = damaged
+        super().__init__(
+            _("A stored value is damaged and cannot be read ({where}).").format(where=str(damaged))
+        )

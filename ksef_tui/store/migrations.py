@@ -1,0 +1,196 @@
+"""The schema, as numbered migrations. Version N is MIGRATIONS[N-1]; `schema_migrations` records each.
+
+Rules: never edit a released migration, append a new one. All pending migrations run in one
+IMMEDIATE transaction, so a crash or a second process leaves the file at the old version or the new,
+never between. Column comments say which columns are plaintext; docs/SECURITY.md explains each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from ksef_tui.i18n import _
+from ksef_tui.store.database import write_transaction
+from ksef_tui.store.errors import StoreError
+
+Migration = tuple[str, Callable[[Database], None]]
+
+
+def _run(db: Database, statements: str) -> None:
+    # Not executescript(): it COMMITs first, which would end our IMMEDIATE transaction.
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE key_slots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            operator TEXT NOT NULL UNIQUE,               -- plaintext: needed before any key exists
+            role TEXT NOT NULL CHECK (role IN ('admin', 'operator')),
+            salt BLOB NOT NULL,
+            opslimit INTEGER NOT NULL,
+            memlimit INTEGER NOT NULL,
+            wrapped_key BLOB NOT NULL,                   -- admin: the office key, operator: a slot key
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE TABLE office_keys (
+            purpose TEXT PRIMARY KEY CHECK (purpose IN ('index', 'data')),
+            wrapped_key BLOB NOT NULL,                   -- sealed by the office key
+            created TEXT NOT NULL
+        );
+        CREATE TABLE clients (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            environment TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,                   -- the client key, sealed by the office key
+            short_code_index BLOB NOT NULL UNIQUE,
+            short_code BLOB NOT NULL,
+            name BLOB NOT NULL,
+            notes BLOB NOT NULL
+        );
+        CREATE TABLE client_nips (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            nip_index BLOB NOT NULL UNIQUE,
+            nip BLOB NOT NULL
+        );
+        CREATE INDEX client_nips_by_client ON client_nips(client_id, position);
+        -- Operators limited to some clients: the client key sealed by that operator's slot key.
+        -- Empty while only administrators exist, present so adding operators needs no data migration.
+        CREATE TABLE slot_client_keys (
+            slot_id INTEGER NOT NULL REFERENCES key_slots(id) ON DELETE CASCADE,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            wrapped_key BLOB NOT NULL,
+            PRIMARY KEY (slot_id, client_id)
+        );
+        CREATE TABLE credentials (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            secret BLOB NOT NULL,
+            certificate_pem BLOB NOT NULL,
+            reference BLOB NOT NULL,
+            serial BLOB NOT NULL,
+            permissions BLOB NOT NULL,
+            valid_from BLOB NOT NULL,
+            valid_until BLOB NOT NULL,
+            label BLOB NOT NULL
+        );
+        CREATE INDEX credentials_by_client ON credentials(client_id);
+        CREATE TABLE live_checks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            credential_id INTEGER REFERENCES credentials(id) ON DELETE CASCADE,
+            checked_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            permissions BLOB NOT NULL,
+            token_status BLOB NOT NULL,
+            ksef_code BLOB NOT NULL,
+            message BLOB NOT NULL
+        );
+        CREATE INDEX live_checks_latest ON live_checks(credential_id, checked_at, id);
+        CREATE INDEX live_checks_by_client ON live_checks(client_id);
+        CREATE TABLE sync_state (
+            client_id INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+            last_attempt TEXT,
+            last_success TEXT,
+            last_error BLOB NOT NULL
+        );
+        CREATE TABLE settings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key_index BLOB NOT NULL UNIQUE,
+            key BLOB NOT NULL,
+            value BLOB NOT NULL,
+            updated TEXT NOT NULL
+        );
+        -- No foreign keys: the trail outlives the clients and operators it mentions.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            client_id INTEGER,
+            slot_id INTEGER,
+            sealed_by TEXT NOT NULL CHECK (sealed_by IN ('client', 'office')),
+            operator BLOB NOT NULL,
+            action BLOB NOT NULL,
+            result BLOB NOT NULL,
+            detail BLOB NOT NULL
+        );
+        CREATE INDEX audit_log_by_client ON audit_log(client_id, id);
+        """,
+    )
+
+
+def _v2_documents(db: Database) -> None:
+    """Invoice and UPO XML, sealed whole; looked up by (client, kind, blind index of the key)."""
+    _run(
+        db,
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            key_index BLOB NOT NULL,
+            key BLOB NOT NULL,
+            data BLOB NOT NULL,
+            meta BLOB NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            UNIQUE (client_id, kind, key_index)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("initial", _v1_initial),
+    ("documents", _v2_documents),
+]
+LATEST = len(MIGRATIONS)
+
+
+def current_version(db: Database) -> int:
+    if "schema_migrations" not in db.table_names():
+        return 0
+    row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def check_not_newer(db: Database) -> int:
+    version = current_version(db)
+    if version > LATEST:
+        raise StoreError(_("This store was written by a newer version of ksef-tui; please update ksef-tui."))
+    return version
+
+
+def migrate(db: Database, now: datetime, target: int = LATEST) -> int:
+    """Bring the schema to `target` (default: the latest); returns the version reached."""
+    if check_not_newer(db) >= target:
+        return current_version(db)
+    with write_transaction(db):
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        # Read again under the write lock: another process may have migrated meanwhile.
+        version = check_not_newer(db)
+        for number in range(version + 1, target + 1):
+            name, apply = MIGRATIONS[number - 1]
+            apply(db)
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [number, name, now.isoformat()],
+            )
+        return max(version, target)

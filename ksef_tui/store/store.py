@@ -1,0 +1,353 @@
+"""Store: opening, creating, locking and unlocking the sealed store, and its repositories."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from sqlite_utils import Database
+
+from ksef_tui.core.clock import Clock, system_clock
+from ksef_tui.i18n import _
+from ksef_tui.store.board import BoardRow, load_board
+from ksef_tui.store.database import connect, write_transaction
+from ksef_tui.store.errors import DamagedValue, StoreError, StoreLocked, WrongPassphrase
+from ksef_tui.store.kdf import KdfLimits
+from ksef_tui.store.keyring import KeyRing
+from ksef_tui.store.migrations import LATEST, check_not_newer, migrate
+from ksef_tui.store.paths import DB_FILENAME, create_private_file, ensure_private_folder, tighten_existing
+from ksef_tui.store.repositories.audit import AuditRepository, append_entry
+from ksef_tui.store.repositories.checks import ChecksRepository
+from ksef_tui.store.repositories.clients import ClientsRepository
+from ksef_tui.store.repositories.credentials import CredentialsRepository
+from ksef_tui.store.repositories.documents import DocumentsRepository
+from ksef_tui.store.repositories.settings import SettingsRepository
+from ksef_tui.store.repositories.sync_state import SyncStateRepository
+from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
+from ksef_tui.store.slots import KeySlot, Role, read_slots, unwrap_slot, wrap_for_slot
+from ksef_tui.store.vault import DamageLog, Vault, to_iso
+
+DEFAULT_IDLE_TIMEOUT = timedelta(minutes=15)
+_OFFICE_KEY_PURPOSES = ("index", "data")
+
+
+class Store:
+    """The sealed store. Thread-safe (one lock around the connection); every repository call raises
+    StoreLocked while locked. Only `touch()` counts as activity: background sync must not keep an
+    unattended screen unlocked."""
+
+    def __init__(
+        self, home: Path, db_path: Path, db: Database, slot: KeySlot, keys: KeyRing, clock: Clock
+    ) -> None:
+        # Use Store.create / Store.open; this constructor trusts its arguments.
+        self._home = home
+        self._db_path = db_path
+        self._db = db
+        self._slot = slot
+        self._keys: KeyRing | None = keys
+        self._clock = clock
+        self._mutex = threading.RLock()
+        self._damage = DamageLog()
+        self._closed = False
+        self.idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT
+        self._last_activity: datetime = clock()
+        self.clients = ClientsRepository(self)
+        self.credentials = CredentialsRepository(self)
+        self.checks = ChecksRepository(self)
+        self.sync_state = SyncStateRepository(self)
+        self.settings = SettingsRepository(self)
+        self.documents = DocumentsRepository(self)
+        self.audit = AuditRepository(self)
+
+    # -- creating and opening ----------------------------------------------------------------------
+
+    @staticmethod
+    def exists(home: Path) -> bool:
+        return (Path(home) / DB_FILENAME).exists()
+
+    @classmethod
+    def create(
+        cls,
+        home: Path,
+        passphrase: str,
+        *,
+        operator: str = "admin",
+        kdf: KdfLimits = KdfLimits.MODERATE,
+        clock: Clock = system_clock,
+    ) -> Store:
+        """A new store with one administrator slot. Raises StoreError if `home` already holds one."""
+        return cls._create(home, passphrase, operator=operator, kdf=kdf, clock=clock)
+
+    @classmethod
+    def _create(
+        cls,
+        home: Path,
+        passphrase: str,
+        *,
+        operator: str,
+        kdf: KdfLimits,
+        clock: Clock,
+        schema_version: int = LATEST,  # tests build old stores to prove migrations
+    ) -> Store:
+        home = Path(home)
+        if cls.exists(home):
+            raise StoreError(_("A store already exists in this folder."))
+        _require_passphrase(passphrase)
+        if not operator.strip():
+            raise StoreError(_("The operator name must not be empty."))
+        office = SecretKey.random()
+        # The slot's KDF runs before anything touches the disk: a failure leaves no half-made store.
+        salt, wrapped = wrap_for_slot(1, Role.ADMIN, passphrase, kdf, office)
+        ensure_private_folder(home)
+        db_path = home / DB_FILENAME
+        create_private_file(db_path)
+        db = None
+        try:
+            db = connect(db_path)
+            db.enable_wal()
+            now = to_iso(clock()) or ""
+            migrate(db, clock(), target=schema_version)
+            keys = KeyRing(office=office, index=SecretKey.random(), data=SecretKey.random())
+            with write_transaction(db):
+                db.execute(
+                    "INSERT INTO key_slots (id, operator, role, salt, opslimit, memlimit, wrapped_key,"
+                    " created, updated) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [operator, Role.ADMIN.value, salt, kdf.opslimit, kdf.memlimit, wrapped, now, now],
+                )
+                for purpose, key in (("index", keys.index), ("data", keys.data)):
+                    db.execute(
+                        "INSERT INTO office_keys (purpose, wrapped_key, created) VALUES (?, ?, ?)",
+                        [purpose, seal(office, key.material(), _office_key_ad(purpose)), now],
+                    )
+            slot = read_slots(db)[0]
+            store = cls(home, db_path, db, slot, keys, clock)
+            store.audit.append(None, "store_created", "ok")
+            return store
+        except BaseException:
+            if db is not None:
+                db.close()
+            for suffix in ("", "-wal", "-shm"):
+                with suppress(FileNotFoundError):
+                    (home / (DB_FILENAME + suffix)).unlink()
+            raise
+
+    @classmethod
+    def open(
+        cls, home: Path, passphrase: str, *, operator: str | None = None, clock: Clock = system_clock
+    ) -> Store:
+        """Unlock an existing store. WrongPassphrase leaves the file exactly as it was: nothing is
+        written before the passphrase is proven (migrations run only after)."""
+        home = Path(home)
+        db_path = home / DB_FILENAME
+        if not db_path.exists():
+            raise StoreError(_("There is no store in this folder yet."))
+        tighten_existing(home)
+        db = connect(db_path)
+        try:
+            try:
+                version = check_not_newer(db)
+                if version == 0 or "key_slots" not in db.table_names():
+                    raise StoreError(_("This file is not a ksef-tui store."))
+                slots = [s for s in read_slots(db) if operator is None or s.operator == operator]
+            except sqlite3.DatabaseError:
+                raise StoreError(_("This file is not a ksef-tui store.")) from None
+            slot, office = _unlock_any(slots, passphrase)
+            migrate(db, clock())
+            keys = _load_keyring(db, office)
+            return cls(home, db_path, db, slot, keys, clock)
+        except BaseException:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        with self._mutex:
+            self.lock()
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- locking -----------------------------------------------------------------------------------
+
+    @property
+    def is_locked(self) -> bool:
+        return self._keys is None
+
+    def lock(self) -> None:
+        """Drop every key from memory (zeroed, best effort). Sealed data stays on disk as it is."""
+        with self._mutex:
+            if self._keys is not None:
+                self._keys.wipe()
+                self._keys = None
+
+    def unlock(self, passphrase: str) -> None:
+        with self._mutex:
+            self._require_open()
+            # Read the slot again: another process may have changed the passphrase since we opened.
+            slot = next((s for s in read_slots(self._db) if s.id == self._slot.id), None)
+            if slot is None:
+                raise StoreError(_("Your key slot no longer exists in this store."))
+            slot, office = _unlock_any([slot], passphrase)
+            keys = _load_keyring(self._db, office)
+            self.lock()
+            self._slot = slot
+            self._keys = keys
+            self._last_activity = self._clock()
+
+    def touch(self) -> None:
+        """Call on user activity (a key press); restarts the idle countdown."""
+        self._last_activity = self._clock()
+
+    def lock_if_idle(self, now: datetime) -> bool:
+        """Lock if nothing touched the store for `idle_timeout`; True if this call locked it."""
+        with self._mutex:
+            if self._keys is None or now - self._last_activity < self.idle_timeout:
+                return False
+            self.lock()
+            return True
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Rewrap this operator's slot under `new`; no other row changes. WrongPassphrase if `old`
+        is wrong. Both key derivations run before the write lock is taken."""
+        _require_passphrase(new)
+        with self._mutex:
+            self._require_keys()
+            slot = next(s for s in read_slots(self._db) if s.id == self._slot.id)
+            inner = unwrap_slot(slot, old)
+            try:
+                salt, wrapped = wrap_for_slot(slot.id, slot.role, new, slot.limits, inner)
+            finally:
+                inner.wipe()
+            with self._writing() as vault:
+                changed = vault.db.execute(
+                    "UPDATE key_slots SET salt = ?, wrapped_key = ?, updated = ?"
+                    " WHERE id = ? AND wrapped_key = ?",
+                    [salt, wrapped, vault.now_iso(), slot.id, slot.wrapped_key],
+                ).rowcount
+                if changed != 1:
+                    raise StoreError(_("The passphrase was changed elsewhere at the same moment; try again."))
+                append_entry(vault, None, "passphrase_changed", "ok", "")
+            self._slot = next(s for s in read_slots(self._db) if s.id == slot.id)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def board_rows(self) -> list[BoardRow]:
+        with self._reading() as vault:
+            return load_board(vault)
+
+    @property
+    def damaged(self) -> list[DamagedValue]:
+        """Every value found damaged since this store was opened."""
+        return self._damage.items()
+
+    def damaged_in(self, table: str, row_id: int | str) -> list[str]:
+        """The damaged columns of one row (for marking a record on screen)."""
+        return [d.column for d in self._damage.items() if d.table == table and d.row_id == row_id]
+
+    @property
+    def home(self) -> Path:
+        return self._home
+
+    @property
+    def db_path(self) -> Path:
+        return self._db_path
+
+    @property
+    def operator(self) -> str:
+        return self._slot.operator
+
+    @property
+    def kdf_limits(self) -> KdfLimits:
+        """The Argon2id limits of the unlocked slot."""
+        return self._slot.limits
+
+    def integrity_check(self) -> bool:
+        with self._mutex:
+            self._require_open()
+            return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def __repr__(self) -> str:
+        return f"Store(home={str(self._home)!r}, locked={self.is_locked})"
+
+    # -- sessions for repositories -------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise StoreError(_("The store is closed."))
+
+    def _require_keys(self) -> KeyRing:
+        self._require_open()
+        if self._keys is None:
+            raise StoreLocked
+        return self._keys
+
+    def _vault(self) -> Vault:
+        return Vault(
+            self._db, self._require_keys(), self._damage, self._clock, (self._slot.id, self._slot.operator)
+        )
+
+    @contextmanager
+    def _reading(self) -> Iterator[Vault]:
+        with self._mutex:
+            yield self._vault()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Vault]:
+        with self._mutex:
+            vault = self._vault()
+            try:
+                with write_transaction(self._db):
+                    yield vault
+            except sqlite3.IntegrityError:
+                vault.drop_pending_keys()
+                raise StoreError(_("The change conflicts with data already in the store.")) from None
+            except BaseException:
+                vault.drop_pending_keys()
+                raise
+            vault.keep_pending_keys()
+
+
+def _require_passphrase(passphrase: str) -> None:
+    if not passphrase:
+        raise StoreError(_("The passphrase must not be empty."))
+
+
+def _office_key_ad(purpose: str) -> bytes:
+    return associated_data("office_keys", purpose, "wrapped_key")
+
+
+def _unlock_any(slots: list[KeySlot], passphrase: str) -> tuple[KeySlot, SecretKey]:
+    for slot in slots:
+        if slot.role is not Role.ADMIN:
+            continue  # operator slots (limited to some clients) arrive in a later release
+        try:
+            return slot, unwrap_slot(slot, passphrase)
+        except WrongPassphrase:
+            continue
+    raise WrongPassphrase
+
+
+def _load_keyring(db: Database, office: SecretKey) -> KeyRing:
+    found: dict[str, SecretKey] = {}
+    for purpose, wrapped in db.execute("SELECT purpose, wrapped_key FROM office_keys").fetchall():
+        with suppress(SealBroken, ValueError):
+            found[purpose] = SecretKey(unseal(office, wrapped, _office_key_ad(purpose)))
+    if set(found) != set(_OFFICE_KEY_PURPOSES):
+        office.wipe()
+        for key in found.values():
+            key.wipe()
+        # Everything hangs on these two keys; without them nothing could be read or looked up.
+        raise StoreError(_("The store's office keys are damaged; restore the store from a backup."))
+    return KeyRing(office=office, index=found["index"], data=found["data"])

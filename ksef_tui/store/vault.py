@@ -1,0 +1,217 @@
+"""What a repository works with during one call: the connection, the unlocked keys, sealing bound to
+(table, row, column), blind indexes, and the damage log. Repositories never touch raw keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from ksef_tui.i18n import _
+from ksef_tui.store.blind_index import blind_index
+from ksef_tui.store.errors import DamagedValue, DamagedValueError
+from ksef_tui.store.keyring import KeyRing
+from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
+
+E = TypeVar("E", bound=Enum)
+
+
+def damaged_text() -> str:
+    """What a screen shows instead of a value that failed authentication."""
+    return _("⚠ damaged")
+
+
+def to_iso(moment: datetime | None) -> str | None:
+    """Datetimes are stored as UTC ISO text; a naive datetime is taken to be UTC already."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class DamageLog:
+    """Every damaged value seen since the store was opened, once each, in the order found."""
+
+    def __init__(self) -> None:
+        self._seen: dict[DamagedValue, None] = {}
+
+    def record(self, damaged: DamagedValue) -> None:
+        self._seen.setdefault(damaged, None)
+
+    def items(self) -> list[DamagedValue]:
+        return list(self._seen)
+
+
+class Vault:
+    def __init__(
+        self,
+        db: Database,
+        keys: KeyRing,
+        damage: DamageLog,
+        clock: Callable[[], datetime],
+        operator: tuple[int | None, str],
+    ) -> None:
+        self.db = db
+        self.operator = operator  # (key slot id, operator name) of whoever unlocked the store
+        self.keys = keys
+        self.damage = damage
+        self.clock = clock
+        # Keys made during a write are kept aside until it commits: after a rollback another process
+        # may take the same row id with a different key, and a stale cached key would misread it.
+        self.pending_keys: dict[int, SecretKey] = {}
+
+    def now_iso(self) -> str:
+        return to_iso(self.clock()) or ""
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def new_client_key(self, client_id: int) -> tuple[SecretKey, bytes]:
+        key = SecretKey.random()
+        wrapped = seal(self.keys.office, key.material(), associated_data("clients", client_id, "wrapped_key"))
+        self.pending_keys[client_id] = key
+        return key, wrapped
+
+    def client_key(self, client_id: int, wrapped: bytes | None = None) -> SecretKey | None:
+        """The client's key, or None when its wrapped key is damaged (recorded) or the client is gone."""
+        key = self.pending_keys.get(client_id) or self.keys.clients.get(client_id)
+        if key is not None:
+            return key
+        if wrapped is None:
+            row = self.db.execute("SELECT wrapped_key FROM clients WHERE id = ?", [client_id]).fetchone()
+            if row is None:
+                return None
+            wrapped = row[0]
+        try:
+            material = unseal(self.keys.office, wrapped, associated_data("clients", client_id, "wrapped_key"))
+            key = SecretKey(material)
+        except (SealBroken, ValueError):
+            self.damage.record(DamagedValue("clients", client_id, "wrapped_key"))
+            return None
+        self.keys.clients[client_id] = key
+        return key
+
+    def keep_pending_keys(self) -> None:
+        """Called once the write has committed."""
+        self.keys.clients.update(self.pending_keys)
+        self.pending_keys.clear()
+
+    def drop_pending_keys(self) -> None:
+        for key in self.pending_keys.values():
+            key.wipe()
+        self.pending_keys.clear()
+
+    def index(self, domain: str, normalised: str) -> bytes:
+        return blind_index(self.keys.index, domain, normalised)
+
+    # -- sealing ----------------------------------------------------------------------------------
+
+    def seal_json(self, key: SecretKey, table: str, row_id: int | str, column: str, value: Any) -> bytes:
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return seal(key, plain, associated_data(table, row_id, column))
+
+    def seal_bytes(self, key: SecretKey, table: str, row_id: int | str, column: str, value: bytes) -> bytes:
+        return seal(key, value, associated_data(table, row_id, column))
+
+    def open_json(
+        self, key: SecretKey | None, table: str, row_id: int | str, column: str, blob: bytes, placeholder: Any
+    ) -> tuple[Any, bool]:
+        """(value, True), or (placeholder, False) with the damage recorded: one bad value never stops a
+        list from loading."""
+        try:
+            if key is None:
+                raise SealBroken
+            return json.loads(unseal(key, blob, associated_data(table, row_id, column))), True
+        except (SealBroken, ValueError):
+            self.damage.record(DamagedValue(table, row_id, column))
+            return placeholder, False
+
+    def open_bytes(
+        self, key: SecretKey | None, table: str, row_id: int | str, column: str, blob: bytes
+    ) -> bytes:
+        """For values no placeholder can stand in for (a document body): damage raises, loudly."""
+        damaged = DamagedValue(table, row_id, column)
+        try:
+            if key is None:
+                raise SealBroken
+            return unseal(key, blob, associated_data(table, row_id, column))
+        except SealBroken:
+            self.damage.record(damaged)
+            raise DamagedValueError(damaged) from None
+
+
+class RowReader:
+    """Opens the sealed columns of one row, remembering which ones failed."""
+
+    def __init__(self, vault: Vault, key: SecretKey | None, table: str, row_id: int | str) -> None:
+        self._vault = vault
+        self._key = key
+        self._table = table
+        self._row_id = row_id
+        self.damaged: list[str] = []
+
+    def get(self, column: str, blob: bytes, placeholder: Any) -> Any:
+        value, ok = self._vault.open_json(self._key, self._table, self._row_id, column, blob, placeholder)
+        if not ok:
+            self.damaged.append(column)
+        return value
+
+    def text(self, column: str, blob: bytes) -> str:
+        value = self.get(column, blob, None)
+        return value if isinstance(value, str) else damaged_text()
+
+    def optional_text(self, column: str, blob: bytes) -> str | None:
+        value = self.get(column, blob, damaged_text())
+        return value if value is None or isinstance(value, str) else damaged_text()
+
+    def moment(self, column: str, blob: bytes) -> datetime | None:
+        value = self.get(column, blob, None)
+        try:
+            return from_iso(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    def strings(self, column: str, blob: bytes) -> frozenset[str]:
+        value = self.get(column, blob, [])
+        return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
+
+    def enum(self, column: str, enum_type: type[E], raw: str, fallback: E) -> E:
+        """Plaintext enums are not authenticated; an unknown value (a tampered or newer file) is
+        reported like a damaged value instead of stopping the whole list."""
+        try:
+            return enum_type(raw)
+        except ValueError:
+            self._vault.damage.record(DamagedValue(self._table, self._row_id, column))
+            self.damaged.append(column)
+            return fallback
+
+    def optional_int(self, column: str, blob: bytes) -> int | None:
+        value = self.get(column, blob, None)
+        return value if isinstance(value, int) else None
+
+
+class RowWriter:
+    """Seals the columns of one row under one key, each bound to (table, row_id, column)."""
+
+    def __init__(self, vault: Vault, key: SecretKey, table: str, row_id: int | str) -> None:
+        self._vault = vault
+        self._key = key
+        self._table = table
+        self._row_id = row_id
+
+    def seal(self, column: str, value: Any) -> bytes:
+        return self._vault.seal_json(self._key, self._table, self._row_id, column, value)
+
+    def seal_bytes(self, column: str, value: bytes) -> bytes:
+        return self._vault.seal_bytes(self._key, self._table, self._row_id, column, value)
