@@ -1,0 +1,131 @@
+"""Issue 2 speed: the client board at 500 clients.
+
+1. Process start to board painted, against a bare Textual app painting a DataTable with the same 500
+   rows, both measured in this run as child processes (median of N). Unlock's KDF (Argon2id MODERATE)
+   is timed inside the child and subtracted, and reported apart. Target: ratio ≤ 1.5.
+2. A filter keystroke at 500 clients, via the pilot: median of 50 keystrokes. Target: < 50 ms.
+
+Run: .venv/bin/python benchmarks/bench_board.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+PASSPHRASE = "benchmark passphrase"
+N_CLIENTS = 500
+
+
+def make_store(home: Path):  # type: ignore[no-untyped-def]
+    from ksef_tui.core.demo_roster import make_roster
+    from ksef_tui.demo import seed_store
+    from ksef_tui.store import Store
+
+    now = datetime.now(UTC)
+    store = Store.create(home, PASSPHRASE)  # libsodium MODERATE, as users get
+    roster = make_roster(now, 7, extra_healthy=N_CLIENTS - 21)[:N_CLIENTS]
+    seed_store(store, roster, None, now)
+    return store
+
+
+def board_rows_as_strings(store) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    from ksef_tui.core.board import build_board
+
+    rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
+    return [
+        [
+            e.health.glyph,
+            e.client.short_code,
+            e.client.name,
+            e.nip_formatted,
+            e.expires_words,
+            e.health.reason,
+        ]
+        for e in build_board(rows, datetime.now(UTC))
+    ]
+
+
+def timed_child(args: list[str]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, str(HERE / "_board_child.py"), *args], capture_output=True, text=True, check=True
+    )
+    wall = time.perf_counter() - t0
+    kdf = 0.0
+    for line in out.stdout.splitlines():
+        if line.startswith("kdf="):
+            kdf = float(line[4:])
+    return wall, kdf
+
+
+async def filter_keystrokes(home: Path, n: int = 50) -> list[float]:
+    from ksef_tui.app import KsefApp
+    from ksef_tui.screens.clients import ClientsScreen
+    from ksef_tui.services import Services
+    from ksef_tui.store import Store
+
+    store = Store.open(home, PASSPHRASE)
+    app = KsefApp(Services(home=home, store=store))
+    times: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ClientsScreen) and len(app.screen.entries) == N_CLIENTS
+        await pilot.press("slash")
+        keys = ["k", "backspace", "a", "backspace", "s", "backspace", "1", "backspace", "z", "backspace"]
+        for i in range(n):
+            t0 = time.perf_counter()
+            await pilot.press(keys[i % len(keys)])
+            await pilot.pause()
+            times.append(time.perf_counter() - t0)
+    store.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "store"
+        store = make_store(home)
+        rows = board_rows_as_strings(store)
+        store.close()
+        rows_file = Path(tmp) / "rows.json"
+        rows_file.write_text(json.dumps(rows), encoding="utf-8")
+
+        bare, ours, kdfs = [], [], []
+        for _ in range(args.runs):  # interleaved so machine noise hits both alike
+            bare.append(timed_child(["bare", str(rows_file)])[0])
+            wall, kdf = timed_child(["ours", str(home), PASSPHRASE])
+            ours.append(wall - kdf)
+            kdfs.append(kdf)
+        b, o, k = statistics.median(bare), statistics.median(ours), statistics.median(kdfs)
+        print(f"clients: {N_CLIENTS}, runs: {args.runs}")
+        print(f"bare DataTable app, start to painted: {b * 1000:.0f} ms (median)")
+        print(f"ksef-tui board, start to painted (KDF excluded): {o * 1000:.0f} ms (median)")
+        print(f"unlock KDF (Argon2id MODERATE), reported apart: {k * 1000:.0f} ms (median)")
+        print(f"ratio ours/bare: {o / b:.2f}  (target ≤ 1.5)")
+
+        times = asyncio.run(filter_keystrokes(home))
+        med = statistics.median(times)
+        print(
+            f"filter keystroke at {N_CLIENTS} clients: median {med * 1000:.1f} ms of {len(times)} "
+            f"(p90 {sorted(times)[int(len(times) * 0.9)] * 1000:.1f} ms; target < 50 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
