@@ -104,6 +104,14 @@ def _group_lines(invoice: Invoice) -> dict[str, list[InvoiceLine]]:
     return groups
 
 
+def _single_exchange_rate(invoice: Invoice) -> Decimal | None:
+    """KursWalutyZ, or the one KursWaluty every line shares; None when lines use different rates."""
+    rates = {x.exchange_rate for x in invoice.lines}
+    if not rates or rates == {None}:
+        return invoice.exchange_rate
+    return rates.pop() if len(rates) == 1 else None
+
+
 def check_totals(invoice: Invoice) -> list[Finding]:
     out: list[Finding] = []
     amounts = invoice.amounts
@@ -136,16 +144,10 @@ def check_totals(invoice: Invoice) -> list[Finding]:
                     lines.get(vf.vat or ""),
                 )
             )
-        # VAT in PLN for foreign-currency invoices, when a single invoice-level rate applies.
+        # VAT in PLN for foreign-currency invoices, when a single exchange rate applies.
         vat_pln = amounts.get(vf.vat_pln or "")
-        rate = invoice.exchange_rate
-        single_rate = not any(x.exchange_rate for x in invoice.lines)
-        if (
-            vat_pln is not None
-            and rate is not None
-            and single_rate
-            and abs(vat_pln - money(vat * rate)) > CENT
-        ):
+        rate = _single_exchange_rate(invoice)
+        if vat_pln is not None and rate is not None and abs(vat_pln - money(vat * rate)) > CENT:
             out.append(
                 warning(
                     "vat-pln-mismatch",
