@@ -168,7 +168,7 @@ def _party_text(party: Party | None) -> str:
         return "-"
     ident = party.tax_id
     name = party.name or "?"
-    return f"{name} ({_('NIP')} {ident})" if party.nip else f"{name} ({ident})" if ident else name
+    return f"{name} (NIP {ident})" if party.nip else f"{name} ({ident})" if ident else name
 
 
 def render_text(report: InspectReport) -> str:
