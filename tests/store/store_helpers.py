@@ -1,0 +1,80 @@
+"""Helpers shared by the store tests (and importable by spawned processes)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ksef_tui.core.models import Client, Credential, CredentialKind, Environment, LiveCheck, CheckOutcome
+from ksef_tui.core.nip import checksum_digit
+
+PASSPHRASE = "Żółta łódź 2026!"
+FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def nip(n: int) -> str:
+    """A checksum-valid NIP derived from n (distinct for distinct n < 10**6)."""
+    base = 123_000_000 + n * 20  # [1:3] never "00"; at most a few steps forward, always < 20
+    while True:
+        first_nine = str(base)
+        if first_nine[1:3] != "00":
+            digit = checksum_digit(first_nine)
+            if digit is not None:
+                return first_nine + str(digit)
+        base += 1
+
+
+def client(n: int, *, prefix: str = "K") -> Client:
+    return Client(
+        name=f"Przedsiębiorstwo Źródło {prefix}{n} Sp. z o.o.",
+        short_code=f"{prefix}{n:05d}",
+        nips=[nip(n if prefix == "K" else 500_000 + n)],
+        environment=Environment.TEST,
+        notes=f"notatka {prefix}{n}: księgowość od stycznia",
+    )
+
+
+def token_for(client_id: int, n: int) -> Credential:
+    return Credential(
+        client_id=client_id,
+        kind=CredentialKind.KSEF_TOKEN,
+        secret=f"20251010-EC-2B0C8AB000-4A3D8E9C3B-8D|nip-{n:010d}|sekretnytoken{n:06d}abcdef",
+        reference="20251010-EC-2B0C8AB000-4A3D8E9C3B-8D",
+        permissions=frozenset({"InvoiceRead", "InvoiceWrite"}),
+        valid_until=datetime(2026, 12, 31, tzinfo=UTC),
+        label=f"token {n}",
+    )
+
+
+def ok_check(client_id: int, credential_id: int, at: datetime) -> LiveCheck:
+    return LiveCheck(
+        client_id=client_id,
+        checked_at=at,
+        outcome=CheckOutcome.OK,
+        credential_id=credential_id,
+        permissions=frozenset({"InvoiceRead"}),
+        message="uwierzytelniono",
+    )
+
+
+def raw(db_path: Path) -> sqlite3.Connection:
+    """A plain connection for poking at the file the way an attacker with the file would."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def add_clients_worker(home: str, prefix: str, count: int) -> int:
+    """Run in a separate process: open the shared store and add `count` clients with a token each."""
+    from ksef_tui.store import Store
+
+    store = Store.open(Path(home), PASSPHRASE)
+    try:
+        for n in range(count):
+            added = store.clients.add(client(n, prefix=prefix))
+            assert added.id is not None
+            store.credentials.add(token_for(added.id, n))
+        return count
+    finally:
+        store.close()
