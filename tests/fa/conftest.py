@@ -1,0 +1,28 @@
+"""Fixtures for the FA tests."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from ksef_tui import i18n
+
+FA_PO = Path(i18n.__file__).resolve().parent / "locale" / "src" / "pl" / "fa.po"
+
+
+@pytest.fixture
+def polish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Translate with fa.po itself (compiled in memory), whatever state the shared .mo is in."""
+    with FA_PO.open("rb") as fh:
+        catalog = read_po(fh, locale="pl")
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    monkeypatch.setattr(i18n, "_translations", gettext.GNUTranslations(buf))
+    yield
