@@ -147,7 +147,10 @@ class Store:
         if not db_path.exists():
             raise StoreError(_("There is no store in this folder yet."))
         tighten_existing(home)
-        db = connect(db_path)
+        try:
+            db = connect(db_path)
+        except sqlite3.DatabaseError:
+            raise StoreError(_("This file is not a ksef-tui store.")) from None
         try:
             try:
                 version = check_not_newer(db)

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import blind_index
-from ksef_tui.store.errors import DamagedValue, DamagedValueError
+from ksef_tui.store.errors import DamagedValue, DamagedValueError, NotFound
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
 
@@ -101,6 +101,16 @@ class Vault:
             return None
         self.keys.clients[client_id] = key
         return key
+
+    def require_client_key(self, client_id: int) -> SecretKey:
+        """For writes: NotFound if there is no such client, DamagedValueError if its key is damaged
+        (writing under a fresh key would orphan everything already sealed for the client)."""
+        key = self.client_key(client_id)
+        if key is not None:
+            return key
+        if self.db.execute("SELECT 1 FROM clients WHERE id = ?", [client_id]).fetchone() is None:
+            raise NotFound(_("Client not found."))
+        raise DamagedValueError(DamagedValue("clients", client_id, "wrapped_key"))
 
     def keep_pending_keys(self) -> None:
         """Called once the write has committed."""

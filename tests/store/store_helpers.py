@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ksef_tui.core.models import Client, Credential, CredentialKind, Environment, LiveCheck, CheckOutcome
+from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, Environment, LiveCheck
 from ksef_tui.core.nip import checksum_digit
 
 PASSPHRASE = "Żółta łódź 2026!"

@@ -70,7 +70,9 @@ def test_change_passphrase_keeps_every_value_readable_and_touches_one_row(store:
     conn = raw(home / DB_FILENAME)
     tables = [
         r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
         if r[0] not in ("key_slots", "audit_log")  # audit_log: one entry is appended, none changed
     ]
     dump_before = {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
@@ -123,7 +125,7 @@ def test_default_kdf_is_libsodium_moderate(tmp_path: Path) -> None:
     """The one test that pays for the real thing."""
     default = inspect.signature(Store.create).parameters["kdf"].default
     assert default == KdfLimits.MODERATE
-    assert KdfLimits.MODERATE == KdfLimits(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)
+    assert KdfLimits(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE) == KdfLimits.MODERATE
     assert KdfLimits.FAST_FOR_TESTS != KdfLimits.MODERATE
     started = time.perf_counter()
     s = Store.create(tmp_path / "h", PASSPHRASE)

@@ -6,9 +6,7 @@ import dataclasses
 from typing import Any
 
 from ksef_tui.core.models import CheckOutcome, LiveCheck
-from ksef_tui.i18n import _
 from ksef_tui.store.database import next_id
-from ksef_tui.store.errors import NotFound
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, to_iso
 
@@ -25,9 +23,7 @@ _LATEST = """
 class ChecksRepository(Repository):
     def record(self, check: LiveCheck) -> LiveCheck:
         with self._sessions._writing() as vault:
-            key = vault.client_key(check.client_id)
-            if key is None:
-                raise NotFound(_("Client not found."))
+            key = vault.require_client_key(check.client_id)
             check_id = next_id(vault.db, "live_checks")
             w = RowWriter(vault, key, "live_checks", check_id)
             vault.db.execute(

@@ -51,9 +51,7 @@ class ClientsRepository(Repository):
             raise NotFound(_("Client not found."))
         nips, code = _normalised(client)
         with self._sessions._writing() as vault:
-            key = vault.client_key(client.id)
-            if key is None:
-                raise NotFound(_("Client not found."))
+            key = vault.require_client_key(client.id)
             _refuse_duplicates(vault, nips, code, own_id=client.id)
             w = RowWriter(vault, key, "clients", client.id)
             vault.db.execute(

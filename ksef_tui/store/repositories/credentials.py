@@ -19,9 +19,7 @@ COLUMNS += " valid_from, valid_until, label"
 class CredentialsRepository(Repository):
     def add(self, cred: Credential) -> Credential:
         with self._sessions._writing() as vault:
-            key = vault.client_key(cred.client_id)
-            if key is None:
-                raise NotFound(_("Client not found."))
+            key = vault.require_client_key(cred.client_id)
             cred_id = next_id(vault.db, "credentials")
             created = to_iso(cred.created) or vault.now_iso()
             values = _sealed(RowWriter(vault, key, "credentials", cred_id), cred)
@@ -38,9 +36,9 @@ class CredentialsRepository(Repository):
             row = None
             if cred.id is not None:
                 row = vault.db.execute("SELECT client_id FROM credentials WHERE id = ?", [cred.id]).fetchone()
-            key = vault.client_key(cred.client_id) if row else None
-            if row is None or key is None or cred.id is None:
+            if row is None or cred.id is None:
                 raise NotFound(_("Credential not found."))
+            key = vault.require_client_key(cred.client_id)
             values = _sealed(RowWriter(vault, key, "credentials", cred.id), cred)
             vault.db.execute(
                 "UPDATE credentials SET client_id = ?, kind = ?, status = ?, created = ?, updated = ?,"

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import normalise_key
 from ksef_tui.store.database import next_id
-from ksef_tui.store.errors import NotFound
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.vault import RowReader, RowWriter, Vault
 
@@ -28,9 +26,7 @@ class DocumentsRepository(Repository):
         """Insert or replace the document (client, kind, key); returns its row id."""
         name = normalise_key(key)
         with self._sessions._writing() as vault:
-            client_key = vault.client_key(client_id)
-            if client_key is None:
-                raise NotFound(_("Client not found."))
+            client_key = vault.require_client_key(client_id)
             index = vault.index(_domain(client_id, kind), name)
             row = _find(vault, client_id, kind, index)
             doc_id = row[0] if row else next_id(vault.db, "documents")

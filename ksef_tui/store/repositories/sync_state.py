@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ksef_tui.core.models import SyncState
-from ksef_tui.i18n import _
-from ksef_tui.store.errors import NotFound
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, to_iso
 
@@ -18,9 +16,7 @@ class SyncStateRepository(Repository):
 
     def set(self, state: SyncState) -> None:
         with self._sessions._writing() as vault:
-            key = vault.client_key(state.client_id)
-            if key is None:
-                raise NotFound(_("Client not found."))
+            key = vault.require_client_key(state.client_id)
             sealed = RowWriter(vault, key, "sync_state", state.client_id).seal("last_error", state.last_error)
             vault.db.execute(
                 "INSERT INTO sync_state (client_id, last_attempt, last_success, last_error)"
