@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, Environment, LiveCheck
 from ksef_tui.core.nip import checksum_digit
@@ -29,7 +31,7 @@ def client(n: int, *, prefix: str = "K") -> Client:
     return Client(
         name=f"Przedsiębiorstwo Źródło {prefix}{n} Sp. z o.o.",
         short_code=f"{prefix}{n:05d}",
-        nips=[nip(n if prefix == "K" else 500_000 + n)],
+        nips=[nip(n + (ord(prefix) - ord("K")) * 10_000)],  # distinct per prefix
         environment=Environment.TEST,
         notes=f"notatka {prefix}{n}: księgowość od stycznia",
     )
@@ -65,16 +67,22 @@ def raw(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
-def add_clients_worker(home: str, prefix: str, count: int) -> int:
-    """Run in a separate process: open the shared store and add `count` clients with a token each."""
+def add_clients_worker(home: str, prefix: str, count: int, start: Any = None) -> int:
+    """Run in a separate process: open the shared store and add `count` clients with a token each.
+    `start` (a multiprocessing Barrier) makes both processes begin writing at the same moment."""
     from ksef_tui.store import Store
 
     store = Store.open(Path(home), PASSPHRASE)
+    if start is not None:
+        start.wait()
     try:
         for n in range(count):
             added = store.clients.add(client(n, prefix=prefix))
             assert added.id is not None
             store.credentials.add(token_for(added.id, n))
+            # A real client does network work between writes; without any pause SQLite's busy
+            # handler (sleep and retry) lets one process take every turn and nothing interleaves.
+            time.sleep(0.003)
         return count
     finally:
         store.close()
