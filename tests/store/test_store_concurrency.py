@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def test_two_processes_add_fifty_clients_each(store: Store, home: Path) -> None:
     assert store.integrity_check()
     # The writes really did interleave (ids in commit order switch between the two processes).
     order = [r.client.short_code[0] for r in rows]
-    switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(order) if a != b)
     assert switches >= 10, f"the two writers barely overlapped ({switches} switches)"
     store.close()
 
