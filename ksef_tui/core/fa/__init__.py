@@ -7,6 +7,7 @@ schemas), `checks` (arithmetic, identifiers, dates, hash), `report` (inspect + J
 
 from ksef_tui.core.fa.checks import check_hash, run_checks, sha256_b64
 from ksef_tui.core.fa.findings import FaParseError, Finding, Severity
+from ksef_tui.core.fa.generate import generate_invoice
 from ksef_tui.core.fa.model import FormCode, Invoice, InvoiceKind
 from ksef_tui.core.fa.parse import ParseResult, parse_invoice
 from ksef_tui.core.fa.report import (
@@ -32,6 +33,7 @@ __all__ = [
     "Severity",
     "check_hash",
     "exit_code",
+    "generate_invoice",
     "inspect_bytes",
     "inspect_file",
     "parse_invoice",
