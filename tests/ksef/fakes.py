@@ -324,6 +324,12 @@ class FakeKsef:
         return json_response(200, {"accessToken": {"token": self.jwt("access"),
                                                    "validUntil": (self.now() + self.access_ttl).isoformat()}})
 
+    def _DELETE_auth_sessions_current(self, request: httpx.Request, path: str) -> httpx.Response:
+        # Accepts the refresh or the access token (API-NOTES §4).
+        if self.issued.get(self.bearer(request) or "") not in {"refresh", "access"}:
+            return json_response(401, {"title": "Unauthorized", "status": 401})
+        return httpx.Response(204)
+
     # --- documents with hashes ----------------------------------------------------------------------
 
     def _xml(self, request: httpx.Request, content: bytes) -> httpx.Response:
