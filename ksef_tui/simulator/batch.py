@@ -1,0 +1,3 @@
+"""batch endpoints (see API-NOTES)."""
+
+from __future__ import annotations

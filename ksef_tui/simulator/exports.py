@@ -1,0 +1,3 @@
+"""exports endpoints (see API-NOTES)."""
+
+from __future__ import annotations

@@ -1,0 +1,82 @@
+"""Faults on demand: what a flaky KSeF does to a client, reproducible from a seed.
+
+Set them at construction (`create_app(..., faults=Faults(...))`), at runtime by assigning
+`app.state.faults`, or over HTTP with `POST /_sim/faults` (JSON with any of the fields below).
+Random draws come from `random.Random(seed)` in request order, so a test run replays exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    seed: int = 0
+    # Every request under /v2 (or only those whose path contains one of `paths`).
+    latency_ms: float = 0.0
+    latency_spike_ms: float = 0.0
+    latency_spike_rate: float = 0.0
+    error_rate: float = 0.0  # share of requests answered 500/502/503
+    drop_rate: float = 0.0  # share of requests whose connection drops mid-response
+    burst_429_rate: float = 0.0  # chance that a request starts a burst of 429s
+    burst_429_length: int = 3  # requests refused in one burst
+    burst_retry_after: int = 1  # Retry-After (seconds) during a burst
+    paths: tuple[str, ...] = ()
+    # Endpoint-specific.
+    upo_not_ready_requests: int = 0  # the first N requests for each UPO answer 21178
+    invoice_not_available_requests: int = 0  # the first N downloads of each invoice answer 21165
+    metadata_truncate_at: int | None = None  # result cap per filter set (KSeF: 10,000)
+    revoke_token_after_auths: dict[str, int] = field(default_factory=dict)  # NIP -> K successful auths
+    auth_stuck: bool = False  # GET /auth/{ref} stays at 100 forever
+    auth_pending_polls: int = 0  # the first N polls of each authentication answer 100
+    # Not faults but realism: how many status polls a closed session / an export stays "processing".
+    close_processing_polls: int = 1
+    export_processing_polls: int = 1
+
+    def applies_to(self, path: str) -> bool:
+        return not self.paths or any(p in path for p in self.paths)
+
+    @classmethod
+    def from_json(cls, data: dict, base: Faults | None = None) -> Faults:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        values = dataclasses.asdict(base) if base is not None else {}
+        values.update(data)
+        if "paths" in values:
+            values["paths"] = tuple(values["paths"])
+        return cls(**values)
+
+    def to_json(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["paths"] = list(self.paths)
+        return out
+
+
+class FaultState:
+    """The live faults plus their random stream and counters; reset when the faults object changes."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.reset(faults)
+
+    def reset(self, faults: Faults) -> None:
+        self.faults = faults
+        self.rng = random.Random(faults.seed)
+        self.burst_left = 0
+        self.counters: dict[tuple[str, str], int] = {}
+        self.auths: dict[str, int] = {}
+
+    def sync(self, current: Faults) -> Faults:
+        if current is not self.faults:
+            self.reset(current)
+        return self.faults
+
+    def count(self, kind: str, key: str) -> int:
+        """How many times (before this one) `kind` was requested for `key`."""
+        n = self.counters.get((kind, key), 0)
+        self.counters[(kind, key)] = n + 1
+        return n

@@ -1,0 +1,3 @@
+"""invoices endpoints (see API-NOTES)."""
+
+from __future__ import annotations

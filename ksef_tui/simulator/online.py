@@ -1,0 +1,3 @@
+"""online endpoints (see API-NOTES)."""
+
+from __future__ import annotations
