@@ -16,6 +16,15 @@ from nacl.bindings import (
     crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
 )
 
+try:
+    # The same libsodium function, called without pynacl's Python-level argument checks, which cost
+    # twice the decryption itself; the board opens ~15 000 values for 500 clients. Our arguments
+    # are checked once here instead. Falls back to the public binding if pynacl changes its layout.
+    from nacl._sodium import ffi as _ffi
+    from nacl._sodium import lib as _lib
+except ImportError:  # pragma: no cover
+    _ffi = _lib = None
+
 FORMAT_V1 = b"\x01"  # a leading version byte lets a later release change the algorithm row by row
 KEY_BYTES = crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 NONCE_BYTES = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -66,12 +75,30 @@ def seal(key: SecretKey, plaintext: bytes, ad: bytes) -> bytes:
     )
 
 
+TAG_BYTES = 16
+
+
 def unseal(key: SecretKey, blob: bytes | None, ad: bytes) -> bytes:
-    if not isinstance(blob, bytes) or len(blob) < 1 + NONCE_BYTES + 16 or blob[:1] != FORMAT_V1:
+    if not isinstance(blob, bytes) or len(blob) < 1 + NONCE_BYTES + TAG_BYTES or blob[:1] != FORMAT_V1:
         raise SealBroken
+    if _lib is not None:
+        return _fast_decrypt(blob[1 + NONCE_BYTES :], ad, blob[1 : 1 + NONCE_BYTES], key.material())
     try:
         return crypto_aead_xchacha20poly1305_ietf_decrypt(
             blob[1 + NONCE_BYTES :], ad, blob[1 : 1 + NONCE_BYTES], key.material()
         )
     except nacl.exceptions.CryptoError:
         raise SealBroken from None
+
+
+def _fast_decrypt(ciphertext: bytes, ad: bytes, nonce: bytes, key: bytes) -> bytes:
+    assert _ffi is not None and _lib is not None
+    length = len(ciphertext) - TAG_BYTES
+    message = _ffi.new("unsigned char[]", max(length, 1))
+    message_len = _ffi.new("unsigned long long *")
+    rc = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        message, message_len, _ffi.NULL, ciphertext, len(ciphertext), ad, len(ad), nonce, key
+    )
+    if rc != 0:
+        raise SealBroken
+    return bytes(_ffi.buffer(message, message_len[0]))

@@ -18,6 +18,7 @@ from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
 
 E = TypeVar("E", bound=Enum)
+_JSON = json.JSONDecoder()  # decode(str) skips json.loads' per-call encoding sniffing
 
 
 def damaged_text() -> str:
@@ -142,7 +143,8 @@ class Vault:
         try:
             if key is None:
                 raise SealBroken
-            return json.loads(unseal(key, blob, associated_data(table, row_id, column))), True
+            plain = unseal(key, blob, associated_data(table, row_id, column))
+            return _JSON.decode(plain.decode()), True
         except (SealBroken, ValueError):
             self.damage.record(DamagedValue(table, row_id, column))
             return placeholder, False
