@@ -97,6 +97,32 @@ def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
             setup.cleanup()
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default=None,
+              help="Print the invoice instead of opening the TUI.")
+@click.option("--max-bytes", type=int, default=3_000_000, show_default=True, help="Refuse larger files.")
+def inspect(file: Path, fmt: str | None, max_bytes: int) -> None:
+    """Read an FA(3)/FA(2) invoice: check it and show it (TUI), or print it (--format).
+
+    Exit code 0 when valid with no problems, 1 with warnings only, 2 when invalid or unreadable.
+    """
+    from ksef_tui.core.fa.report import exit_code, inspect_file, render_json, render_text
+
+    report = inspect_file(file, max_bytes=max_bytes)
+    if fmt is not None:
+        click.echo(render_json(report) if fmt == "json" else render_text(report))
+        sys.exit(exit_code(report))
+    from ksef_tui.app import KsefApp
+    from ksef_tui.screens.invoice import InvoiceScreen
+    from ksef_tui.services import Services
+    from ksef_tui.store import default_home
+
+    app = KsefApp(Services(home=default_home()), initial_screen=lambda: InvoiceScreen(report))
+    app.run()
+    sys.exit(exit_code(report))
+
+
 def main() -> None:
     cli(prog_name="ksef-tui")
 

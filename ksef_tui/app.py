@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import events
 from textual.app import App
+from textual.screen import Screen
 
 from ksef_tui.commands import apply_bindings
 from ksef_tui.i18n import _
@@ -18,9 +22,11 @@ class KsefApp(App[int]):
     TITLE = "ksef-tui"
     COMMANDS = App.COMMANDS | {ClientsProvider}
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
         super().__init__()
         self.services = services
+        # A screen to open instead of the store (e.g. `ksef-tui inspect FILE`, which needs no secrets).
+        self._initial_screen = initial_screen
         # Fixed here (not from the shell's TEXTUAL_THEME) so that screens and snapshots look the same.
         self.theme = THEME
         apply_bindings(self, "global")
@@ -29,6 +35,9 @@ class KsefApp(App[int]):
         from ksef_tui.store import Store
 
         self.sub_title = _("demo") if self.services.demo else ""
+        if self._initial_screen is not None:
+            self.push_screen(self._initial_screen(), callback=lambda _result: self.exit())
+            return
         if self.services.store is not None and not self.services.store.is_locked:
             self.show_board()
         elif Store.exists(self.services.home):
