@@ -113,17 +113,20 @@ class RateScheduler:
         scale: float = 1.0,
         enabled: bool = True,
         margin: float = 0.03,
+        guard: float = 0.005,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        """`margin`: each window is treated as this fraction longer than KSeF's, because KSeF counts
-        arrival times and latency jitter could otherwise let a request land inside the window."""
+        """`margin` (a fraction) and `guard` (seconds of real time, not scaled): each window is treated as
+        that much longer than KSeF's. KSeF counts *arrival* times, and jitter between our grant and the
+        request's arrival (network, a busy event loop) could otherwise land a request inside the window."""
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.limits: dict[str, Limit] = dict(DEFAULT_LIMITS if limits is None else limits)
         self.scale = scale
         self.enabled = enabled
         self.margin = margin
+        self.guard = guard
         self.monotonic = monotonic
         self.sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
@@ -161,7 +164,7 @@ class RateScheduler:
         grants = bucket.grants
         longest = 0.0
         for window, count in limit.windows():
-            span = window * (1.0 + self.margin) / self.scale
+            span = window * (1.0 + self.margin) / self.scale + self.guard
             longest = max(longest, span)
             if len(grants) >= count:
                 # The count-th newest grant must have left the window before another may go.

@@ -32,7 +32,9 @@ def make_client(transport, ftime: FakeTime, **kw) -> KsefClient:  # type: ignore
 
     kw.setdefault("retry", RetryPolicy(rng=random.Random(1)))
     kw.setdefault("poll", PollPolicy(first_delay=0.5, timeout=30))
-    return KsefClient(BASE, transport=transport, clock=ftime.clock, sleep=ftime.sleep, monotonic=ftime.monotonic, **kw)
+    return KsefClient(
+        BASE, transport=transport, clock=ftime.clock, sleep=ftime.sleep, monotonic=ftime.monotonic, **kw
+    )
 
 
 @pytest.fixture

@@ -90,7 +90,9 @@ def make_ksef_key_material(key: rsa.RSAPrivateKey) -> tuple[str, str]:
         .sign(key, hashes.SHA256())
     )
     der = cert.public_bytes(serialization.Encoding.DER)
-    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return base64.b64encode(der).decode(), base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
@@ -126,10 +128,14 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
     return httpx.Response(status, json=payload, headers=headers)
 
 
-def exception_response(code: int, description: str = "Błąd", details: list[str] | None = None) -> httpx.Response:
+def exception_response(
+    code: int, description: str = "Błąd", details: list[str] | None = None
+) -> httpx.Response:
     body = {
         "exception": {
-            "exceptionDetailList": [{"exceptionCode": code, "exceptionDescription": description, "details": details}],
+            "exceptionDetailList": [
+                {"exceptionCode": code, "exceptionDescription": description, "details": details}
+            ],
             "referenceNumber": None,
             "serviceCode": "x",
             "timestamp": "2026-03-02T09:00:00",
@@ -218,9 +224,18 @@ class FakeKsef:
         special = getattr(self, "_" + example_file_stem(template, request.method), None)
         if special is not None:
             return special(request, path)
-        if template not in ("/auth/challenge", "/security/public-key-certificates") and not self._access_ok(request):
-            return json_response(401, {"title": "Unauthorized", "status": 401, "detail": "bad token",
-                                       "timestamp": "2026-03-02T09:00:00Z"})
+        if template not in ("/auth/challenge", "/security/public-key-certificates") and not self._access_ok(
+            request
+        ):
+            return json_response(
+                401,
+                {
+                    "title": "Unauthorized",
+                    "status": 401,
+                    "detail": "bad token",
+                    "timestamp": "2026-03-02T09:00:00Z",
+                },
+            )
         status = success_status(template, request.method) or "200"
         body = example_for(request.method, template, status)
         if body is None:
@@ -237,10 +252,20 @@ class FakeKsef:
         return json_response(
             200,
             [
-                {"certificate": self.cert_b64, "certificateId": "c1", "publicKeyId": self.public_key_id,
-                 "usage": ["KsefTokenEncryption"], **valid},
-                {"certificate": self.cert_b64, "certificateId": "c2", "publicKeyId": self.public_key_id,
-                 "usage": ["SymmetricKeyEncryption", "FutureUsage"], **valid},
+                {
+                    "certificate": self.cert_b64,
+                    "certificateId": "c1",
+                    "publicKeyId": self.public_key_id,
+                    "usage": ["KsefTokenEncryption"],
+                    **valid,
+                },
+                {
+                    "certificate": self.cert_b64,
+                    "certificateId": "c2",
+                    "publicKeyId": self.public_key_id,
+                    "usage": ["SymmetricKeyEncryption", "FutureUsage"],
+                    **valid,
+                },
             ],
         )
 
@@ -248,15 +273,30 @@ class FakeKsef:
         n = next(self._seq)
         self.last_challenge = f"20260302-CR-{n:010X}-{n:010X}-{n % 256:02X}"
         self.last_ts = 1772442000000 + n
-        return json_response(200, {"challenge": self.last_challenge, "timestamp": "2026-03-02T09:00:00+00:00",
-                                   "timestampMs": self.last_ts, "clientIp": "192.0.2.1"})
+        return json_response(
+            200,
+            {
+                "challenge": self.last_challenge,
+                "timestamp": "2026-03-02T09:00:00+00:00",
+                "timestampMs": self.last_ts,
+                "clientIp": "192.0.2.1",
+            },
+        )
 
     def _start_auth(self, context: str) -> httpx.Response:
         ref = self.ref("AU")
         auth_token = self.jwt("authentication")
         self.auth_ops[ref] = {"polls": 0, "redeemed": False, "token": auth_token, "context": context}
-        return json_response(202, {"referenceNumber": ref, "authenticationToken": {
-            "token": auth_token, "validUntil": (self.now() + dt.timedelta(minutes=10)).isoformat()}})
+        return json_response(
+            202,
+            {
+                "referenceNumber": ref,
+                "authenticationToken": {
+                    "token": auth_token,
+                    "validUntil": (self.now() + dt.timedelta(minutes=10)).isoformat(),
+                },
+            },
+        )
 
     def _POST_auth_ksef_token(self, request: httpx.Request, path: str) -> httpx.Response:
         body = json.loads(request.content)
@@ -269,8 +309,9 @@ class FakeKsef:
             return exception_response(21111, "Nieprawidłowe wyzwanie")
         self.last_token = token
         response = self._start_auth(body["contextIdentifier"]["value"])
-        self.auth_ops[response.json()["referenceNumber"]]["valid"] = self.tokens.get(token) == body[
-            "contextIdentifier"]["value"]
+        self.auth_ops[response.json()["referenceNumber"]]["valid"] = (
+            self.tokens.get(token) == body["contextIdentifier"]["value"]
+        )
         return response
 
     def _POST_auth_xades_signature(self, request: httpx.Request, path: str) -> httpx.Response:
@@ -299,10 +340,20 @@ class FakeKsef:
             code, desc = self.auth_failure, "Niepowodzenie"
         else:
             code, desc = 200, "Uwierzytelnianie zakończone sukcesem"
-        return json_response(200, {"startDate": "2026-03-02T09:00:00+00:00", "authenticationMethod": "Token",
-                                   "authenticationMethodInfo": {"category": "Token", "code": "token.ksef",
-                                                                "displayName": "Token KSeF"},
-                                   "status": {"code": code, "description": desc}, "someFutureField": 1})
+        return json_response(
+            200,
+            {
+                "startDate": "2026-03-02T09:00:00+00:00",
+                "authenticationMethod": "Token",
+                "authenticationMethodInfo": {
+                    "category": "Token",
+                    "code": "token.ksef",
+                    "displayName": "Token KSeF",
+                },
+                "status": {"code": code, "description": desc},
+                "someFutureField": 1,
+            },
+        )
 
     def _POST_auth_token_redeem(self, request: httpx.Request, path: str) -> httpx.Response:
         op = next(o for o in self.auth_ops.values() if o["token"] == self.bearer(request))
@@ -310,19 +361,37 @@ class FakeKsef:
             return exception_response(21301, "Brak autoryzacji", ["Tokeny zostały już pobrane."])
         op["redeemed"] = True
         now = self.now()
-        return json_response(200, {
-            "accessToken": {"token": self.jwt("access"), "validUntil": (now + self.access_ttl).isoformat()},
-            "refreshToken": {"token": self.jwt("refresh"), "validUntil": (now + self.refresh_ttl).isoformat()},
-        })
+        return json_response(
+            200,
+            {
+                "accessToken": {
+                    "token": self.jwt("access"),
+                    "validUntil": (now + self.access_ttl).isoformat(),
+                },
+                "refreshToken": {
+                    "token": self.jwt("refresh"),
+                    "validUntil": (now + self.refresh_ttl).isoformat(),
+                },
+            },
+        )
 
     def _POST_auth_token_refresh(self, request: httpx.Request, path: str) -> httpx.Response:
         if self.issued.get(self.bearer(request) or "") != "refresh":
-            return json_response(401, {"title": "Unauthorized", "status": 401, "detail": "x",
-                                       "timestamp": "2026-03-02T09:00:00Z"})
+            return json_response(
+                401,
+                {"title": "Unauthorized", "status": 401, "detail": "x", "timestamp": "2026-03-02T09:00:00Z"},
+            )
         if self.revoked_refresh:
             return exception_response(21301, "Brak autoryzacji", ["Token KSeF został unieważniony."])
-        return json_response(200, {"accessToken": {"token": self.jwt("access"),
-                                                   "validUntil": (self.now() + self.access_ttl).isoformat()}})
+        return json_response(
+            200,
+            {
+                "accessToken": {
+                    "token": self.jwt("access"),
+                    "validUntil": (self.now() + self.access_ttl).isoformat(),
+                }
+            },
+        )
 
     def _DELETE_auth_sessions_current(self, request: httpx.Request, path: str) -> httpx.Response:
         # Accepts the refresh or the access token (API-NOTES §4).
@@ -334,10 +403,15 @@ class FakeKsef:
 
     def _xml(self, request: httpx.Request, content: bytes) -> httpx.Response:
         if not self._access_ok(request):
-            return json_response(401, {"title": "Unauthorized", "status": 401, "detail": "x",
-                                       "timestamp": "2026-03-02T09:00:00Z"})
-        return httpx.Response(200, content=content, headers={"content-type": "application/xml",
-                                                             "x-ms-meta-hash": sha256_b64(content)})
+            return json_response(
+                401,
+                {"title": "Unauthorized", "status": 401, "detail": "x", "timestamp": "2026-03-02T09:00:00Z"},
+            )
+        return httpx.Response(
+            200,
+            content=content,
+            headers={"content-type": "application/xml", "x-ms-meta-hash": sha256_b64(content)},
+        )
 
     def _GET_invoices_ksef_ksefNumber(self, request: httpx.Request, path: str) -> httpx.Response:
         return self._xml(request, self.invoice_xml)
@@ -357,23 +431,34 @@ class FakeKsef:
         body = json.loads(request.content)
         key = self.key.decrypt(base64.b64decode(body["encryption"]["encryptedSymmetricKey"]), OAEP)
         ref = self.ref("SO")
-        self.sessions[ref] = {"key": key, "iv": base64.b64decode(body["encryption"]["initializationVector"]),
-                              "invoices": [], "closed": False}
+        self.sessions[ref] = {
+            "key": key,
+            "iv": base64.b64decode(body["encryption"]["initializationVector"]),
+            "invoices": [],
+            "closed": False,
+        }
         return json_response(201, {"referenceNumber": ref, "validUntil": "2026-03-02T21:00:00+00:00"})
 
-    def _POST_sessions_online_referenceNumber_invoices(self, request: httpx.Request, path: str) -> httpx.Response:
+    def _POST_sessions_online_referenceNumber_invoices(
+        self, request: httpx.Request, path: str
+    ) -> httpx.Response:
         session = self.sessions[path.split("/")[3]]
         body = json.loads(request.content)
         encrypted = base64.b64decode(body["encryptedInvoiceContent"])
         plain = aes_cbc_decrypt(session["key"], session["iv"], encrypted)
         if sha256_b64(plain) != body["invoiceHash"] or len(plain) != body["invoiceSize"]:
             return exception_response(21403, "Hash mismatch")
-        if sha256_b64(encrypted) != body["encryptedInvoiceHash"] or len(encrypted) != body["encryptedInvoiceSize"]:
+        if (
+            sha256_b64(encrypted) != body["encryptedInvoiceHash"]
+            or len(encrypted) != body["encryptedInvoiceSize"]
+        ):
             return exception_response(21403, "Hash mismatch")
         session["invoices"].append(plain)
         return json_response(202, {"referenceNumber": self.ref("EE")})
 
-    def _POST_sessions_online_referenceNumber_close(self, request: httpx.Request, path: str) -> httpx.Response:
+    def _POST_sessions_online_referenceNumber_close(
+        self, request: httpx.Request, path: str
+    ) -> httpx.Response:
         self.sessions[path.split("/")[3]]["closed"] = True
         return httpx.Response(204)
 
@@ -387,18 +472,28 @@ class FakeKsef:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr("5265877635-20250826-0100001AF629-AF.xml", self.invoice_xml)
-            zf.writestr("_metadata.json", json.dumps(example("POST_invoices_query_metadata__response_200.json")))
+            zf.writestr(
+                "_metadata.json", json.dumps(example("POST_invoices_query_metadata__response_200.json"))
+            )
         archive = buf.getvalue()
         half = len(archive) // 2
         parts = []
         for i, chunk in enumerate((archive[:half], archive[half:]), start=1):
             enc = aes_cbc_encrypt(key, iv, chunk)
             self.storage[f"/{ref}/part{i}"] = enc
-            parts.append({"ordinalNumber": i, "partName": f"{ref}-{i:03d}.zip.aes", "method": "GET",
-                          "url": f"{STORAGE}/{ref}/part{i}?sv=1&sig=S3CRETSIG{i}",
-                          "partSize": len(chunk), "partHash": sha256_b64(chunk),
-                          "encryptedPartSize": len(enc), "encryptedPartHash": sha256_b64(enc),
-                          "expirationDate": "2026-03-02T10:00:00+00:00"})
+            parts.append(
+                {
+                    "ordinalNumber": i,
+                    "partName": f"{ref}-{i:03d}.zip.aes",
+                    "method": "GET",
+                    "url": f"{STORAGE}/{ref}/part{i}?sv=1&sig=S3CRETSIG{i}",
+                    "partSize": len(chunk),
+                    "partHash": sha256_b64(chunk),
+                    "encryptedPartSize": len(enc),
+                    "encryptedPartHash": sha256_b64(enc),
+                    "expirationDate": "2026-03-02T10:00:00+00:00",
+                }
+            )
         self.exports[ref] = {"polls": 0, "parts": parts}
         return json_response(201, {"referenceNumber": ref})
 
@@ -407,7 +502,11 @@ class FakeKsef:
         exp["polls"] += 1
         if exp["polls"] == 1:
             return json_response(200, {"status": {"code": 100, "description": "Eksport w toku"}})
-        return json_response(200, {"status": {"code": 200, "description": "Eksport zakończony sukcesem"},
-                                   "completedDate": "2026-03-02T09:01:00+00:00",
-                                   "package": {"invoiceCount": 1, "size": 1, "parts": exp["parts"],
-                                               "isTruncated": False}})
+        return json_response(
+            200,
+            {
+                "status": {"code": 200, "description": "Eksport zakończony sukcesem"},
+                "completedDate": "2026-03-02T09:01:00+00:00",
+                "package": {"invoiceCount": 1, "size": 1, "parts": exp["parts"], "isTruncated": False},
+            },
+        )

@@ -51,7 +51,9 @@ def translate(node: Any) -> Any:
         else:
             out[key] = copy.deepcopy(value) if isinstance(value, dict | list) else value
     if out.pop("nullable", False):
-        if isinstance(out.get("type"), str) and not any(k in out for k in ("allOf", "anyOf", "oneOf", "$ref")):
+        if isinstance(out.get("type"), str) and not any(
+            k in out for k in ("allOf", "anyOf", "oneOf", "$ref")
+        ):
             out["type"] = [out["type"], "null"]
             if "enum" in out:
                 out["enum"] = [*out["enum"], None]
@@ -139,5 +141,5 @@ def parameters_for(path: str, method: str, where: str = "query") -> dict[str, di
 
 
 def example_file_stem(path: str, method: str) -> str:
-    """`GET /sessions/{referenceNumber}/invoices` → `GET_sessions_referenceNumber_invoices` (examples' names)."""
+    """`GET /sessions/{referenceNumber}/invoices` → `GET_sessions_referenceNumber_invoices`."""
     return method.upper() + "_" + re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_")

@@ -8,7 +8,14 @@ import httpx
 import pytest
 
 from ksef_tui.ksef import errors
-from ksef_tui.ksef.apilog import ApiLog, ApiLogEntry, RedactingFilter, install_log_redaction, redact, redact_text
+from ksef_tui.ksef.apilog import (
+    ApiLog,
+    ApiLogEntry,
+    RedactingFilter,
+    install_log_redaction,
+    redact,
+    redact_text,
+)
 from tests.ksef.conftest import make_client
 from tests.ksef.fakes import KSEF_TOKEN, NIP, FakeKsef, FakeTime, exception_response
 
@@ -32,7 +39,9 @@ async def test_everything_logged_and_nothing_leaks(fake: FakeKsef, ftime: FakeTi
 
     await client.authenticate_with_token(NIP, KSEF_TOKEN)
     await client.generate_token(["InvoiceRead"], "Token dla biura")  # a second secret, shown once
-    await client.export_invoices({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": "2026-01-01"}})
+    await client.export_invoices(
+        {"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": "2026-01-01"}}
+    )
     fake.overrides[("GET", "/rate-limits")] = lambda r: exception_response(21301, f"zły {KSEF_TOKEN}")
     with pytest.raises(errors.KsefError) as info:
         await client.get_rate_limits()
@@ -47,9 +56,9 @@ async def test_everything_logged_and_nothing_leaks(fake: FakeKsef, ftime: FakeTi
     failed = next(e for e in entries if e.route == "/rate-limits")
     assert failed.status == 400 and failed.ksef_codes == (21301,)
 
-    generated_secret = next(
-        e for e in entries if e.route == "/tokens" and e.method == "POST"
-    ).response_body["token"]
+    generated_secret = next(e for e in entries if e.route == "/tokens" and e.method == "POST").response_body[
+        "token"
+    ]
     assert generated_secret == "***"
     haystacks = [repr(e) for e in entries] + [str(e.__dict__) for e in sunk]
     haystacks += [r.getMessage() for r in caplog.records] + [caplog.text]

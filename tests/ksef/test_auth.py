@@ -37,7 +37,9 @@ async def test_token_auth_full_flow(client, fake: FakeKsef, ftime: FakeTime) -> 
 
 async def test_wrong_token_is_auth_failed_450(client, fake: FakeKsef) -> None:
     with pytest.raises(errors.AuthInvalidToken) as info:
-        await client.authenticate_with_token(NIP, "20251010-EC-0000000000-0000000000-00|nip-1|deadbeefdeadbeef")
+        await client.authenticate_with_token(
+            NIP, "20251010-EC-0000000000-0000000000-00|nip-1|deadbeefdeadbeef"
+        )
     assert info.value.code == 450
     assert "deadbeefdeadbeef" not in str(info.value)
 
@@ -148,7 +150,11 @@ def test_auth_token_request_is_valid_against_xsd() -> None:
         "20250625-CR-20F5EE4000-DA48AE4124-46",
         NIP,
         subject_identifier_type="certificateFingerprint",
-        allowed_ips={"ip4Addresses": ["192.0.2.1"], "ip4Ranges": ["10.0.0.1-10.0.0.9"], "ip4Masks": ["10.0.0.0/8"]},
+        allowed_ips={
+            "ip4Addresses": ["192.0.2.1"],
+            "ip4Ranges": ["10.0.0.1-10.0.0.9"],
+            "ip4Masks": ["10.0.0.0/8"],
+        },
     )
     assert schema.validate(with_ips), schema.error_log
     # The check can fail: a malformed challenge is rejected by the same schema.
@@ -158,7 +164,9 @@ def test_auth_token_request_is_valid_against_xsd() -> None:
 async def test_certificate_auth_signs_xades_and_authenticates(fake: FakeKsef, ftime: FakeTime) -> None:
     cert_pem, key_pem = make_client_certificate()
     client = make_client(fake.transport(), ftime)
-    status = await client.authenticate_with_certificate(NIP, cert_pem, key_pem, verify_certificate_chain=False)
+    status = await client.authenticate_with_certificate(
+        NIP, cert_pem, key_pem, verify_certificate_chain=False
+    )
     assert status.status.code == 200 and client.is_authenticated
     req = next(r for r in fake.requests if r.url.path.endswith("/auth/xades-signature"))
     assert req.headers["content-type"] == "application/xml"
@@ -166,7 +174,9 @@ async def test_certificate_auth_signs_xades_and_authenticates(fake: FakeKsef, ft
     # The fake verified the signature with signxml; check the signed document's content and schema too.
     root = etree.fromstring(req.content)
     assert root.findtext(f"{{{NS}}}Challenge") == fake.last_challenge
-    assert root.find(".//{http://uri.etsi.org/01903/v1.3.2#}SignedProperties") is not None  # XAdES, not plain DSig
+    assert (
+        root.find(".//{http://uri.etsi.org/01903/v1.3.2#}SignedProperties") is not None
+    )  # XAdES, not plain DSig
     for sig in root.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
         root.remove(sig)
     assert load_schema().validate(root)
@@ -180,7 +190,9 @@ async def test_tampered_xades_is_rejected_by_verifier() -> None:
     from ksef_tui.ksef.xades import sign_xades
 
     cert_pem, key_pem = make_client_certificate()
-    signed = sign_xades(build_auth_token_request("20250625-CR-20F5EE4000-DA48AE4124-46", NIP), cert_pem, key_pem)
+    signed = sign_xades(
+        build_auth_token_request("20250625-CR-20F5EE4000-DA48AE4124-46", NIP), cert_pem, key_pem
+    )
     XAdESVerifier().verify(signed, x509_cert=cert_pem)
     tampered = signed.replace(NIP.encode(), b"1111111111")
     with pytest.raises(InvalidSignature):

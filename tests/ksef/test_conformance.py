@@ -24,7 +24,9 @@ async def _exercise_everything(fake: FakeKsef, ftime: FakeTime) -> None:
         NIP, cert_pem, key_pem, verify_certificate_chain=True
     )
     since = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    await client.list_sessions(SessionType.ONLINE, page_size=10, statuses=["Succeeded"], date_created_from=since)
+    await client.list_sessions(
+        SessionType.ONLINE, page_size=10, statuses=["Succeeded"], date_created_from=since
+    )
     await client.list_sessions(SessionType.BATCH, continuation_token="abc")
     await client.get_session_status(REF)
     await client.list_session_invoices(REF)
@@ -45,7 +47,9 @@ async def _exercise_everything(fake: FakeKsef, ftime: FakeTime) -> None:
     await client.query_invoice_metadata(filters, page_size=250, sort_order="Desc")
     await client.download_invoice("5265877635-20250826-0100001AF629-AF")
     await client.export_invoices(InvoiceQueryFilters(date_from=since), only_metadata=True)
-    await client.generate_token(["InvoiceRead", "InvoiceWrite", "Introspection"], "Token dla biura rachunkowego")
+    await client.generate_token(
+        ["InvoiceRead", "InvoiceWrite", "Introspection"], "Token dla biura rachunkowego"
+    )
     await client.list_tokens(statuses=["Active"], description="biuro", page_size=10)
     await client.get_token("20251001-EC-220B0CE000-E228129563-96")
     await client.revoke_token("20251001-EC-220B0CE000-E228129563-96")
@@ -90,19 +94,34 @@ async def test_every_request_validates_against_the_spec(fake: FakeKsef, ftime: F
     assert problems == []
     # The scenario covers every operation the client implements.
     expected = {
-        "POST /auth/challenge", "POST /auth/ksef-token", "POST /auth/xades-signature", "GET /auth/{referenceNumber}",
-        "POST /auth/token/redeem", "GET /security/public-key-certificates", "GET /sessions",
-        "GET /sessions/{referenceNumber}", "GET /sessions/{referenceNumber}/invoices",
+        "POST /auth/challenge",
+        "POST /auth/ksef-token",
+        "POST /auth/xades-signature",
+        "GET /auth/{referenceNumber}",
+        "POST /auth/token/redeem",
+        "GET /security/public-key-certificates",
+        "GET /sessions",
+        "GET /sessions/{referenceNumber}",
+        "GET /sessions/{referenceNumber}/invoices",
         "GET /sessions/{referenceNumber}/invoices/failed",
         "GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}",
         "GET /sessions/{referenceNumber}/upo/{upoReferenceNumber}",
         "GET /sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo",
         "GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo",
-        "POST /invoices/query/metadata", "GET /invoices/ksef/{ksefNumber}", "POST /invoices/exports",
-        "GET /invoices/exports/{referenceNumber}", "POST /tokens", "GET /tokens", "GET /tokens/{referenceNumber}",
-        "DELETE /tokens/{referenceNumber}", "POST /permissions/query/personal/grants", "GET /rate-limits",
-        "POST /sessions/online", "POST /sessions/online/{referenceNumber}/invoices",
-        "POST /sessions/online/{referenceNumber}/close", "DELETE /auth/sessions/current",
+        "POST /invoices/query/metadata",
+        "GET /invoices/ksef/{ksefNumber}",
+        "POST /invoices/exports",
+        "GET /invoices/exports/{referenceNumber}",
+        "POST /tokens",
+        "GET /tokens",
+        "GET /tokens/{referenceNumber}",
+        "DELETE /tokens/{referenceNumber}",
+        "POST /permissions/query/personal/grants",
+        "GET /rate-limits",
+        "POST /sessions/online",
+        "POST /sessions/online/{referenceNumber}/invoices",
+        "POST /sessions/online/{referenceNumber}/close",
+        "DELETE /auth/sessions/current",
     }
     assert expected <= checked, expected - checked
 
@@ -110,8 +129,11 @@ async def test_every_request_validates_against_the_spec(fake: FakeKsef, ftime: F
 def test_the_conformance_check_can_fail() -> None:
     """A body missing a required field, or of the wrong type, is caught by the same validator."""
     v = validator_for("/auth/ksef-token", "post", request=True)
-    good = {"challenge": "20250625-CR-20F5EE4000-DA48AE4124-46", "contextIdentifier": {"type": "Nip",
-            "value": "5265877635"}, "encryptedToken": "QUJD"}
+    good = {
+        "challenge": "20250625-CR-20F5EE4000-DA48AE4124-46",
+        "contextIdentifier": {"type": "Nip", "value": "5265877635"},
+        "encryptedToken": "QUJD",
+    }
     assert not list(v.iter_errors(good))
     assert list(v.iter_errors({k: good[k] for k in ("challenge", "contextIdentifier")}))
     assert list(v.iter_errors({**good, "contextIdentifier": {"type": "Pesel", "value": "1"}}))

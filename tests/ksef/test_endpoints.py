@@ -69,11 +69,17 @@ async def test_upo_endpoints_verify_hash(authed, fake: FakeKsef) -> None:
 
 
 async def test_upo_hash_mismatch_raises(authed, fake: FakeKsef) -> None:
-    fake.overrides[("GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}")] = lambda r: httpx.Response(
-        200, content=b"<Potwierdzenie/>", headers={"x-ms-meta-hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}
+    fake.overrides[("GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}")] = lambda r: (
+        httpx.Response(
+            200,
+            content=b"<Potwierdzenie/>",
+            headers={"x-ms-meta-hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+        )
     )
     with pytest.raises(errors.IntegrityError):
-        await authed.get_session_upo("20250918-SO-3789A40000-20373E1269-A3", "20250918-EU-2EBD6FA000-242EB9B66D-43")
+        await authed.get_session_upo(
+            "20250918-SO-3789A40000-20373E1269-A3", "20250918-EU-2EBD6FA000-242EB9B66D-43"
+        )
 
 
 async def test_presigned_upo_url_gets_no_authorization(authed, fake: FakeKsef) -> None:
@@ -107,8 +113,12 @@ async def test_metadata_query_pages_and_truncation(authed, fake: FakeKsef) -> No
         {"hasMore": True, "isTruncated": False, "invoices": [_meta(1, "2026-01-02T00:00:00+00:00")]},
         {"hasMore": True, "isTruncated": True, "invoices": [_meta(2, "2026-01-03T00:00:00+00:00")]},
         # After truncation the range restarts at the last date: record 2 comes back and is not repeated.
-        {"hasMore": False, "isTruncated": False, "permanentStorageHwmDate": "2026-01-05T00:00:00+00:00",
-         "invoices": [_meta(2, "2026-01-03T00:00:00+00:00"), _meta(3, "2026-01-04T00:00:00+00:00")]},
+        {
+            "hasMore": False,
+            "isTruncated": False,
+            "permanentStorageHwmDate": "2026-01-05T00:00:00+00:00",
+            "invoices": [_meta(2, "2026-01-03T00:00:00+00:00"), _meta(3, "2026-01-04T00:00:00+00:00")],
+        },
     ]
     bodies: list[dict] = []
 

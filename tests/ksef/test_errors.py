@@ -26,7 +26,9 @@ def test_legacy_exception_response() -> None:
 def test_problem_details_400_with_several_errors() -> None:
     body = json.loads(problem_400(21157).content)
     body["errors"].insert(0, {"code": 21405, "description": "Błąd walidacji", "details": ["x"]})
-    err = errors.error_from_response(400, json.dumps(body).encode(), {"content-type": "application/problem+json"})
+    err = errors.error_from_response(
+        400, json.dumps(body).encode(), {"content-type": "application/problem+json"}
+    )
     assert err.codes == (21405, 21157)
     assert isinstance(err, errors.BadRequest)
 
@@ -37,7 +39,10 @@ def test_missing_permissions_names_required_and_present() -> None:
         "status": 403,
         "detail": "Brak wymaganych uprawnień.",
         "reasonCode": "missing-permissions",
-        "security": {"requiredAnyOfPermissions": ["InvoiceRead", "Introspection"], "presentPermissions": ["InvoiceWrite"]},
+        "security": {
+            "requiredAnyOfPermissions": ["InvoiceRead", "Introspection"],
+            "presentPermissions": ["InvoiceWrite"],
+        },
         "timestamp": "2026-03-02T09:00:00Z",
     }
     err = errors.error_from_response(403, json.dumps(body).encode())
@@ -48,8 +53,14 @@ def test_missing_permissions_names_required_and_present() -> None:
 
 
 def test_other_forbidden_reason() -> None:
-    body = {"title": "Forbidden", "status": 403, "detail": "x", "reasonCode": "ip-not-allowed",
-            "security": {"clientIp": "192.0.2.1"}, "timestamp": "2026-03-02T09:00:00Z"}
+    body = {
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "x",
+        "reasonCode": "ip-not-allowed",
+        "security": {"clientIp": "192.0.2.1"},
+        "timestamp": "2026-03-02T09:00:00Z",
+    }
     err = errors.error_from_response(403, json.dumps(body).encode())
     assert type(err) is errors.Forbidden and err.reason_code == "ip-not-allowed"
 
@@ -57,9 +68,21 @@ def test_other_forbidden_reason() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"status": {"code": 429, "description": "Too Many Requests", "details": ["Spróbuj ponownie po 30 sekundach."]}},
-        {"title": "Too Many Requests", "status": 429, "instance": "/x", "detail": "Przekroczono limit.",
-         "timestamp": "2026-03-02T09:00:00Z", "traceId": "t"},
+        {
+            "status": {
+                "code": 429,
+                "description": "Too Many Requests",
+                "details": ["Spróbuj ponownie po 30 sekundach."],
+            }
+        },
+        {
+            "title": "Too Many Requests",
+            "status": 429,
+            "instance": "/x",
+            "detail": "Przekroczono limit.",
+            "timestamp": "2026-03-02T09:00:00Z",
+            "traceId": "t",
+        },
     ],
 )
 def test_429_both_formats(body: dict) -> None:
@@ -110,14 +133,18 @@ def test_every_message_has_a_polish_translation() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "scripts/i18n.py", "check"], cwd=root, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "scripts/i18n.py", "check"], cwd=root, capture_output=True, text=True
+    )
     mine = [line for line in out.stdout.splitlines() if line.strip()]
     from babel.messages.extract import extract_from_dir
 
     ksef_ids = {
         m if isinstance(m, str) else m[0]
         for _f, _l, m, _c, _x in extract_from_dir(
-            str(root / "ksef_tui" / "ksef"), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
+            str(root / "ksef_tui" / "ksef"),
+            method_map=[("**.py", "python")],
+            keywords={"_": None, "N_": None},
         )
     }
     untranslated_here = [line for line in mine if any(repr(i) in line for i in ksef_ids)]

@@ -111,8 +111,12 @@ def test_wrong_shapes_become_defaults_not_exceptions() -> None:
     assert page.sessions == [] and page.continuation_token == "5"
     status = from_json(models.SessionStatus, {"status": None, "invoiceCount": "12", "upo": []})
     assert status.invoice_count == 12 and status.upo is None and status.status.code is None
-    meta = from_json(models.InvoiceMetadata, {"netAmount": "12.50", "issueDate": "2025-08-27", "isSelfInvoicing": "no"})
-    assert meta.net_amount == 12.5 and meta.issue_date == dt.date(2025, 8, 27) and meta.is_self_invoicing is None
+    meta = from_json(
+        models.InvoiceMetadata, {"netAmount": "12.50", "issueDate": "2025-08-27", "isSelfInvoicing": "no"}
+    )
+    assert (
+        meta.net_amount == 12.5 and meta.issue_date == dt.date(2025, 8, 27) and meta.is_self_invoicing is None
+    )
     assert from_json(models.SessionStatus, None).status.code is None
 
 

@@ -17,6 +17,7 @@ from tests.ksef.fakes import FakeKsef, FakeTime, json_response
 
 def sched(ftime: FakeTime, **kw) -> RateScheduler:  # type: ignore[no-untyped-def]
     kw.setdefault("margin", 0.0)
+    kw.setdefault("guard", 0.0)
     return RateScheduler(monotonic=ftime.monotonic, sleep=ftime.sleep, **kw)
 
 
@@ -64,9 +65,9 @@ async def test_limits_can_be_turned_off(ftime: FakeTime) -> None:
 
 
 async def test_margin_keeps_below_the_limit(ftime: FakeTime) -> None:
-    s = sched(ftime, margin=0.03)
+    s = sched(ftime, margin=0.03, guard=0.01)
     times = await _grant_times(s, ftime, 11, "other")
-    assert times[10] == pytest.approx(1.03)
+    assert times[10] == pytest.approx(1.04)
 
 
 def test_route_groups_follow_the_spec() -> None:
@@ -91,7 +92,13 @@ def test_idempotency_rules() -> None:
     assert is_idempotent("POST", "/invoices/query/metadata")
     assert is_idempotent("POST", "/permissions/query/personal/grants")
     assert is_idempotent("POST", "/auth/token/refresh")
-    for route in ("/auth/token/redeem", "/sessions/online", "/invoices/exports", "/tokens", "/auth/ksef-token"):
+    for route in (
+        "/auth/token/redeem",
+        "/sessions/online",
+        "/invoices/exports",
+        "/tokens",
+        "/auth/ksef-token",
+    ):
         assert not is_idempotent("POST", route)
     assert not is_idempotent("DELETE", "/tokens/{referenceNumber}")
 
@@ -105,8 +112,14 @@ def test_backoff_is_capped_and_jittered() -> None:
 
 
 async def test_429_honours_retry_after_and_blocks_the_group(authed, fake: FakeKsef, ftime: FakeTime) -> None:
-    answers = iter([json_response(429, {"status": {"code": 429, "description": "x", "details": []}},
-                                  {"Retry-After": "17"}), None])
+    answers = iter(
+        [
+            json_response(
+                429, {"status": {"code": 429, "description": "x", "details": []}}, {"Retry-After": "17"}
+            ),
+            None,
+        ]
+    )
     fake.overrides[("POST", "/sessions/online")] = lambda r: next(answers)
     session = await authed.open_online_session()  # a POST: 429 is retried because nothing was done
     assert session.reference_number
@@ -158,14 +171,18 @@ async def test_5xx_not_retried_for_unsafe_post(authed, fake: FakeKsef) -> None:
 async def test_5xx_gives_up_after_max_attempts(authed, fake: FakeKsef) -> None:
     fake.overrides[("POST", "/invoices/query/metadata")] = lambda r: httpx.Response(500)
     with pytest.raises(errors.ServerError):
-        await authed.query_invoice_metadata({"subjectType": "Subject2", "dateRange": {"dateType": "Issue",
-                                                                                      "from": "2026-01-01"}})
+        await authed.query_invoice_metadata(
+            {"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": "2026-01-01"}}
+        )
     assert fake.counts["POST /invoices/query/metadata"] == RetryPolicy().max_attempts
 
 
-@pytest.mark.parametrize("exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"),
-                                 httpx.ConnectError("refused")])
-async def test_network_failures_retried_when_idempotent(fake: FakeKsef, ftime: FakeTime, exc: Exception) -> None:
+@pytest.mark.parametrize(
+    "exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"), httpx.ConnectError("refused")]
+)
+async def test_network_failures_retried_when_idempotent(
+    fake: FakeKsef, ftime: FakeTime, exc: Exception
+) -> None:
     state = {"n": 0}
 
     def flaky(request: httpx.Request) -> httpx.Response:
