@@ -326,6 +326,7 @@ class _Builder:
             issue_date=issue,
             invoicing_date=sent,
             currency="EUR" if rng.random() < 0.08 else "PLN",
+            kind=rng.choices(("VAT", "KOR", "ZAL"), weights=(88, 7, 5))[0],
             lines=rng.randint(1, 12),
             gen_seed=rng.getrandbits(32),
         )
@@ -477,6 +478,7 @@ class _Builder:
                 issue_date=(sent.astimezone(WARSAW) - timedelta(days=rng.choice((0, 0, 1, 2)))).date(),
                 invoicing_date=sent,
                 currency="EUR" if rng.random() < 0.08 else "PLN",
+                kind=rng.choices(("VAT", "KOR", "ZAL"), weights=(90, 6, 4))[0],
                 lines=rng.randint(1, 15),
                 gen_seed=rng.getrandbits(32),
                 invoicing_mode="Offline" if rng.random() < 0.05 else "Online",
