@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -20,13 +19,3 @@ class Sessions(Protocol):
 class Repository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
-
-
-def placeholders(ids: list[int]) -> str:
-    return ",".join("?" for _ in ids)
-
-
-def chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
-    # SQLite caps bound parameters (32766 in recent versions, 999 in old ones): stay well under.
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
