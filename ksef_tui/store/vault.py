@@ -129,7 +129,8 @@ class Vault:
     # -- sealing ----------------------------------------------------------------------------------
 
     def seal_json(self, key: SecretKey, table: str, row_id: int | str, column: str, value: Any) -> bytes:
-        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        # surrogatepass: a lone surrogate (odd terminal input) must round-trip, not crash a save.
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
         return seal(key, plain, associated_data(table, row_id, column))
 
     def seal_bytes(self, key: SecretKey, table: str, row_id: int | str, column: str, value: bytes) -> bytes:
@@ -144,7 +145,7 @@ class Vault:
             if key is None:
                 raise SealBroken
             plain = unseal(key, blob, associated_data(table, row_id, column))
-            return _JSON.decode(plain.decode()), True
+            return _JSON.decode(plain.decode("utf-8", "surrogatepass")), True
         except (SealBroken, ValueError):
             self.damage.record(DamagedValue(table, row_id, column))
             return placeholder, False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from store_helpers import FIXED_NOW, client, nip, ok_check, token_for
 
 from ksef_tui.core.models import (
@@ -209,3 +211,28 @@ def test_board_rows_gathers_everything(store: Store) -> None:
     assert rows[0].credentials == [t] and rows[0].checks == {t.id: check}
     assert rows[0].sync == SyncState(client_id=a.id, last_success=FIXED_NOW)  # type: ignore[arg-type]
     assert rows[1].credentials == [] and rows[1].checks == {} and rows[1].sync is None
+
+
+def test_settings_delete_and_documents_remove(store: Store) -> None:
+    store.settings.set("x", [1, 2])
+    store.settings.delete("x")
+    assert store.settings.get("x", "none") == "none"
+    c = store.clients.add(client(1))
+    store.documents.put(c.id, "invoice", "K", b"<x/>")  # type: ignore[arg-type]
+    store.documents.remove(c.id, "invoice", "K")  # type: ignore[arg-type]
+    assert store.documents.get(c.id, "invoice", "K") is None  # type: ignore[arg-type]
+    assert store.documents.keys(c.id, "invoice") == []  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=60), notes=st.text(max_size=200))
+def test_any_text_round_trips(store: Store, name: str, notes: str) -> None:
+    """Markup, emoji, NULs, lone surrogates: whatever was typed comes back as it was."""
+    c = store.clients.find_by_short_code("ANY_1")
+    if c is None:
+        c = store.clients.add(Client(name=name, short_code="ANY_1", nips=[nip(1)], notes=notes))
+    c.name, c.notes = name, notes
+    store.clients.update(c)
+    got = store.clients.get(c.id)  # type: ignore[arg-type]
+    assert (got.name, got.notes) == (name, notes)
+    assert store.damaged == []
