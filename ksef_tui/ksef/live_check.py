@@ -110,7 +110,4 @@ def _fail(check: LiveCheck, outcome: CheckOutcome, err: KsefError) -> LiveCheck:
     check.outcome = outcome
     check.ksef_code = err.code
     check.message = redact_text(str(err))
-    if outcome is CheckOutcome.AUTH_FAILED and err.code == 21301:
-        # 21301 after a revoked token: KSeF words it as "not authorised"; say both.
-        check.message = redact_text(str(err))
     return check
