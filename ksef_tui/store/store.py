@@ -156,9 +156,13 @@ class Store:
                 version = check_not_newer(db)
                 if version == 0 or "key_slots" not in db.table_names():
                     raise StoreError(_("This file is not a ksef-tui store."))
-                slots = [s for s in read_slots(db) if operator is None or s.operator == operator]
+                all_slots = read_slots(db)
+                slots = [s for s in all_slots if operator is None or s.operator == operator]
             except sqlite3.DatabaseError:
                 raise StoreError(_("This file is not a ksef-tui store.")) from None
+            if not all_slots:
+                # Creation was interrupted before the first slot was written: nothing to unlock.
+                raise StoreError(_("This store was never fully created and cannot be opened."))
             slot, office = _unlock_any(slots, passphrase)
             migrate(db, clock())
             keys = _load_keyring(db, office)

@@ -177,3 +177,13 @@ def test_not_a_store(tmp_path: Path) -> None:
         Store.open(home, PASSPHRASE)
     with pytest.raises(StoreError):
         Store.open(tmp_path / "nowhere", PASSPHRASE)
+
+
+def test_store_without_key_slots_says_so(store: Store, home: Path) -> None:
+    store.close()
+    conn = raw(home / DB_FILENAME)
+    conn.execute("DELETE FROM key_slots")
+    conn.close()
+    with pytest.raises(StoreError) as refused:
+        Store.open(home, PASSPHRASE)
+    assert "przerwane" in str(refused.value)
