@@ -99,8 +99,13 @@ def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default=None,
-              help="Print the invoice instead of opening the TUI.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text"]),
+    default=None,
+    help="Print the invoice instead of opening the TUI.",
+)
 @click.option("--max-bytes", type=int, default=3_000_000, show_default=True, help="Refuse larger files.")
 def inspect(file: Path, fmt: str | None, max_bytes: int) -> None:
     """Read an FA(3)/FA(2) invoice: check it and show it (TUI), or print it (--format).
@@ -121,6 +126,15 @@ def inspect(file: Path, fmt: str | None, max_bytes: int) -> None:
     app = KsefApp(Services(home=default_home()), initial_screen=lambda: InvoiceScreen(report))
     app.run()
     sys.exit(exit_code(report))
+
+
+def _register_simulator() -> None:
+    from ksef_tui.simulator.cli import simulator_command
+
+    cli.add_command(simulator_command, name="simulator")
+
+
+_register_simulator()
 
 
 def main() -> None:

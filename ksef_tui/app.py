@@ -106,6 +106,17 @@ class KsefApp(App[int]):
                 store.touch()
         await super().on_event(event)
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints every frame's local variables, which may hold a pasted token or a
+        decrypted key. Print the traceback without locals (docs/SECURITY.md)."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # --- help ----------------------------------------------------------------------------------
 
     def action_help(self) -> None:

@@ -59,6 +59,40 @@ REGISTRY: tuple[Command, ...] = (
     Command("form", "f2", "save", N_("Save"), N_("Save the form")),
     Command("form", "escape", "cancel", N_("Cancel"), N_("Close without saving")),
     Command("help", "escape,q,question_mark,f1", "dismiss_help", N_("Close"), N_("Close the help")),
+    Command(
+        "invoice",
+        "1",
+        "show_tab('summary')",
+        N_("Tabs"),
+        N_("Show a tab: 1 Summary, 2 Lines, 3 VAT, 4 Payment, 5 Parties, 6 Checks, 7 XML"),
+        key_display="1-7",
+    ),
+    Command("invoice", "2", "show_tab('lines')", N_("Lines"), N_("Show the invoice lines"), footer=False),
+    Command(
+        "invoice", "3", "show_tab('vat')", N_("VAT"), N_("Show VAT by rate and the totals"), footer=False
+    ),
+    Command("invoice", "4", "show_tab('payment')", N_("Payment"), N_("Show the payment terms"), footer=False),
+    Command(
+        "invoice",
+        "5",
+        "show_tab('parties')",
+        N_("Parties"),
+        N_("Show the seller, buyer and others"),
+        footer=False,
+    ),
+    Command("invoice", "6", "show_tab('checks')", N_("Checks"), N_("Show the problems found"), footer=False),
+    Command("invoice", "7", "show_tab('xml')", N_("XML"), N_("Show the raw XML"), footer=False),
+    Command("invoice", "slash", "search", N_("Search"), N_("Search the XML"), key_display="/"),
+    Command("invoice", "n", "next_match", N_("Next"), N_("Go to the next match in the XML")),
+    Command(
+        "invoice",
+        "N",
+        "previous_match",
+        N_("Previous"),
+        N_("Go to the previous match in the XML"),
+        footer=False,
+    ),
+    Command("invoice", "escape,q", "close", N_("Back"), N_("Close the search, or close the invoice")),
 )
 
 

@@ -30,16 +30,6 @@ def set_language(language: str) -> None:
         _translations = gettext.NullTranslations()
     else:
         _translations = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
-    _set_humanize_locale(language)
-
-
-def _set_humanize_locale(language: str) -> None:
-    import humanize
-
-    if language == "pl":
-        humanize.i18n.activate("pl_PL")
-    else:
-        humanize.i18n.deactivate()
 
 
 def current_language() -> str:

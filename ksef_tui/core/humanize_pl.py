@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import humanize
 
-from ksef_tui.i18n import _
+from ksef_tui.i18n import _, current_language
+
+# humanize keeps its active locale per thread; boards are built in worker threads, so each thread
+# activates the UI language the first time (and again if the language changes).
+_thread_state = threading.local()
+_HUMANIZE_LOCALES = {"pl": "pl_PL"}
+
+
+def _ensure_locale() -> None:
+    language = current_language()
+    if getattr(_thread_state, "language", None) == language:
+        return
+    locale = _HUMANIZE_LOCALES.get(language)
+    if locale:
+        humanize.i18n.activate(locale)
+    else:
+        humanize.i18n.deactivate()
+    _thread_state.language = language
+
+
+def duration_words(delta: timedelta) -> str:
+    """Days up to a year ("40 dni"), then the largest unit only ("1 rok"): the exact date is elsewhere."""
+    _ensure_locale()
+    delta = abs(delta)
+    if delta < timedelta(days=365):
+        return humanize.naturaldelta(delta, months=False)
+    return humanize.naturaldelta(delta, months=True).split(",")[0]
 
 
 def in_words(delta: timedelta) -> str:
     """`delta` is target minus now: positive is in the future."""
-    words = humanize.naturaldelta(abs(delta))
     if abs(delta) < timedelta(minutes=1):
         return _("now")
+    words = duration_words(delta)
     if delta > timedelta(0):
         return _("in {delta}").format(delta=words)
     return _("{delta} ago").format(delta=words)

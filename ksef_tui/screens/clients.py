@@ -165,6 +165,19 @@ class ClientsScreen(Screen[None]):
     def _select_when_loaded(self, client_id: int) -> None:
         self.query_one(ClientTable).select_client(client_id)
 
+    # --- sessions ------------------------------------------------------------------------------
+
+    def action_sessions(self) -> None:
+        from ksef_tui.screens.sessions import SessionsScreen
+
+        if entry := self._selected():
+            self.app.push_screen(SessionsScreen(self.services, entry.client.id))
+
+    def action_all_sessions(self) -> None:
+        from ksef_tui.screens.sessions import SessionsScreen
+
+        self.app.push_screen(SessionsScreen(self.services, None))
+
     # --- live checks ---------------------------------------------------------------------------
 
     def action_check_selected(self) -> None:

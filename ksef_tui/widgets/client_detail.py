@@ -14,7 +14,7 @@ from ksef_tui.widgets.client_table import LEVEL_STYLE
 
 class ClientDetail(Static):
     DEFAULT_CSS = """
-    ClientDetail { height: 3; padding: 0 1; border-top: solid $primary-darken-2; }
+    ClientDetail { height: 4; padding: 0 1; border-top: solid $primary-darken-2; }
     """
 
     def show(self, entry: BoardEntry | None) -> None:

@@ -12,7 +12,10 @@ from ksef_tui.core.health import Level
 from ksef_tui.i18n import _
 
 LEVEL_STYLE = {Level.RED: "bold red", Level.YELLOW: "yellow", Level.GREEN: "green"}
-WIDE = 110  # from this width the table also shows credential kind and last live check
+WIDE = 110  # from this width the table also shows NIP, credential kind and last live check
+# Fixed column widths; the reason takes what is left (and is shown whole in the detail lines).
+NARROW_COLUMNS = {"glyph": 1, "code": 12, "name": 22, "expires": 11}
+WIDE_COLUMNS = {"glyph": 1, "code": 12, "name": 22, "nip": 13, "kind": 11, "expires": 11, "checked": 15}
 
 
 class ClientTable(DataTable[Text | str]):
@@ -45,23 +48,25 @@ class ClientTable(DataTable[Text | str]):
     def _columns_for(self, width: int, wide: bool) -> None:
         self.clear(columns=True)
         self._wide = wide
-        self.add_column(" ", width=1)
-        self.add_column(_("Code"), width=12)
-        self.add_column(_("Client"), width=30 if wide else 20)
-        self.add_column(_("NIP"), width=13)
-        if wide:
-            self.add_column(_("Credential"), width=12)
-        self.add_column(_("Expires"), width=12 if wide else 10)
-        if wide:
-            self.add_column(_("Checked"), width=15)
+        cols = WIDE_COLUMNS if wide else NARROW_COLUMNS
+        labels = {
+            "glyph": " ",
+            "code": _("Code"),
+            "name": _("Client"),
+            "nip": _("NIP"),
+            "kind": _("Credential"),
+            "expires": _("Expires"),
+            "checked": _("Checked"),
+        }
+        for key, col_width in cols.items():
+            self.add_column(labels[key], width=col_width)
         self.add_column(_("Reason"), width=self._reason_width(width, wide))
 
     @staticmethod
     def _reason_width(width: int, wide: bool) -> int:
-        used = (1 + 12 + 30 + 13 + 12 + 12 + 15) if wide else (1 + 12 + 20 + 13 + 10)
-        columns = 8 if wide else 6
-        # Two cells of padding per column, one for the scrollbar.
-        return max(10, width - used - 2 * columns - 2)
+        cols = WIDE_COLUMNS if wide else NARROW_COLUMNS
+        # Two cells of padding per column (reason included), one for the scrollbar.
+        return max(12, width - sum(cols.values()) - 2 * (len(cols) + 1) - 1)
 
     @staticmethod
     def _row(entry: BoardEntry, wide: bool, reason_width: int) -> list[Text | str]:
@@ -77,9 +82,9 @@ class ClientTable(DataTable[Text | str]):
             Text(entry.health.glyph, style=style),
             Text(entry.client.short_code),
             name,
-            entry.nip_formatted,
         ]
         if wide:
+            row.append(entry.nip_formatted)
             row.append(Text(entry.credential_kind))
         row.append(Text(entry.expires_words, style=style if entry.level is not Level.GREEN else ""))
         if wide:

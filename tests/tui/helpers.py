@@ -40,3 +40,9 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """The visible screen as plain text, line by line (what a user reads)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)

@@ -15,7 +15,7 @@ from ksef_tui.screens.help import HelpScreen
 from ksef_tui.screens.unlock import UnlockScreen
 from ksef_tui.widgets.client_table import ClientTable
 
-from .helpers import PASSPHRASE, make_store, services, settle
+from .helpers import PASSPHRASE, make_store, screen_text, services, settle
 
 
 async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -121,8 +121,9 @@ async def test_import_token_is_sealed_and_masked(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
-        screen_text = app.export_screenshot()
-        assert "c0ffee" not in screen_text
+        shown = screen_text(app)
+        assert "c0ffee" not in shown
+        assert 'Biuro [/x] "Ś"' in shown
     creds = store.credentials.for_client(client.id)
     assert len(creds) == 1 and creds[0].secret == token
     assert creds[0].reference == "20251010-EC-2B0C8AB000-4A3D8E9C3B-8D"
@@ -184,7 +185,7 @@ async def test_help_lists_the_screen_keys(tmp_path: Path) -> None:
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        text = app.export_screenshot()
+        text = screen_text(app)
         assert "Dodaj klienta" in text and "Filtruj klientów" in text
         await pilot.press("escape")
         await settle(pilot)
@@ -216,7 +217,7 @@ async def test_english_on_request(tmp_path: Path) -> None:
     app = KsefApp(services(tmp_path, store))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        text = app.export_screenshot()
+        text = screen_text(app)
         assert "Clients" in text and "Klienci" not in text
 
 
