@@ -220,7 +220,11 @@ def _verify_signature(body: bytes, root: etree._Element, cert: x509.Certificate)
         XAdESVerifier().verify(
             body,
             x509_cert=cert,
-            expect_config=XAdESSignatureConfiguration(expect_references=max(refs, 1)),
+            # Validity is judged against the simulator's clock below (460, not a signature error).
+            expect_config=XAdESSignatureConfiguration(
+                expect_references=max(refs, 1),
+                verification_time=cert.not_valid_before_utc + timedelta(seconds=1),
+            ),
         )
     except Exception as exc:
         raise ApiError(9105, str(exc)[:200]) from exc

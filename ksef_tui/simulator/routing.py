@@ -187,8 +187,6 @@ def _authenticate(sim: SimState, kind: str, token: str | None) -> tuple[AuthOp |
     op = sim.auth_ops.get(str(payload.get("operation-reference-number", "")))
     if op is None:
         raise Unauthorized("Nieznana operacja uwierzytelnienia.")
-    if payload.get("token-type") == bearer.REFRESH and op.refresh_revoked:
-        raise Unauthorized("Sesja uwierzytelnienia została unieważniona.")
     return op, payload
 
 
