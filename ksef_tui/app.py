@@ -12,6 +12,7 @@ from textual.screen import Screen
 from ksef_tui.commands import apply_bindings
 from ksef_tui.i18n import _
 from ksef_tui.palette import ClientsProvider
+from ksef_tui.palette_invoices import InvoicesProvider
 from ksef_tui.services import Services
 
 THEME = "textual-dark"
@@ -20,7 +21,7 @@ THEME = "textual-dark"
 class KsefApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ksef-tui"
-    COMMANDS = App.COMMANDS | {ClientsProvider}
+    COMMANDS = App.COMMANDS | {ClientsProvider, InvoicesProvider}
 
     def __init__(self, services: Services, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
         super().__init__()

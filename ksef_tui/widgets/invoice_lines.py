@@ -1,0 +1,70 @@
+"""The invoice's lines (FaWiersz, or the order lines of an advance invoice) as a table.
+
+It receives the invoice and a width and shows them; the name column takes whatever the numbers leave,
+so the amounts are never cut off at 80 columns.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ksef_tui.core.fa.model import Invoice, InvoiceLine, OrderLine
+from ksef_tui.core.money_format import format_amount, format_quantity
+from ksef_tui.i18n import _
+
+MIN_NAME = 12
+# Each DataTable column carries one cell of padding on each side; two more for the scrollbar.
+PADDING = 2
+SCROLLBAR = 2
+
+
+class InvoiceLinesTable(DataTable[Text]):
+    DEFAULT_CSS = """
+    InvoiceLinesTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+
+    def show(self, invoice: Invoice, width: int) -> None:
+        lines: list[InvoiceLine | OrderLine] = list(invoice.lines)
+        if not lines and invoice.order is not None:
+            lines = list(invoice.order.lines)
+        correction = invoice.is_correction and any(line.before_correction for line in lines)
+        headers = [_("No."), _("Name"), _("Qty"), _("Unit"), _("Unit price"), _("Net"), _("Rate")]
+        if correction:
+            headers.insert(1, _("State"))
+        rows = [self._cells(line, correction) for line in lines]
+        name_at = 2 if correction else 1
+        widths = [max([len(h)] + [r[i].cell_len for r in rows]) for i, h in enumerate(headers)]
+        fixed = sum(w for i, w in enumerate(widths) if i != name_at) + PADDING * len(headers) + SCROLLBAR
+        widths[name_at] = max(MIN_NAME, width - fixed)
+        self.clear(columns=True)
+        for header, column_width in zip(headers, widths, strict=True):
+            self.add_column(Text(header, style="bold"), width=column_width)
+        self.add_rows(rows)
+
+    @staticmethod
+    def _cells(line: InvoiceLine | OrderLine, correction: bool) -> list[Text]:
+        before = line.before_correction
+        style = "dim italic" if before else ""
+        unit_price = line.unit_net_price
+        net = line.net
+        if isinstance(line, InvoiceLine):
+            # Gross-priced invoices (art. 106e ust. 7) give P_9B/P_11A instead of the net amounts.
+            unit_price = unit_price if unit_price is not None else line.unit_gross_price
+            net = net if net is not None else line.gross
+        cells = [
+            Text(str(line.number) if line.number is not None else "", style=style, justify="right"),
+            Text(line.name or "", style=style),
+            Text(format_quantity(line.quantity), style=style, justify="right"),
+            Text(line.unit or "", style=style),
+            Text(format_amount(unit_price, missing=""), style=style, justify="right"),
+            Text(format_amount(net, missing=""), style=style, justify="right"),
+            Text(line.rate or "", style=style, justify="right"),
+        ]
+        if correction:
+            state = Text(_("before"), style="bold yellow") if before else Text(_("after"), style="bold")
+            cells.insert(1, state)
+        return cells
