@@ -49,7 +49,7 @@ async def test_wrong_timestamp_wrong_context_and_unknown_token(http, world):  # 
 
 async def test_challenge_is_single_use_and_expires(app, http, world):  # type: ignore[no-untyped-def]
     nip, token = office_token(world, "token_sunset")
-    key, key_id = await kit.public_key(http, "KsefTokenEncryption")
+    key, _ = await kit.public_key(http, "KsefTokenEncryption")
     ch = (await http.post("/auth/challenge")).json()
     body = {
         "challenge": ch["challenge"],
@@ -70,7 +70,7 @@ async def test_challenge_is_single_use_and_expires(app, http, world):  # type: i
 
 
 async def test_unknown_public_key_id_is_21470(http, world):  # type: ignore[no-untyped-def]
-    nip, token = office_token(world, "token_sunset")
+    nip, _ = office_token(world, "token_sunset")
     ch = (await http.post("/auth/challenge")).json()
     r = await http.post(
         "/auth/ksef-token",

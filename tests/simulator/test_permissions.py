@@ -64,8 +64,6 @@ async def test_missing_write_cannot_open_a_session(http, world):  # type: ignore
 
 async def test_tokens_visibility_follows_credentials_permissions(http, world):  # type: ignore[no-untyped-def]
     # A token without CredentialsRead sees only itself.
-    nip, h = await _token_headers(http, world, "no_invoice_read")
-    world.token_for(nip).permissions = frozenset({"InvoiceWrite"})
     nip2, token2 = office_token(world, "token_sunset")
     limited = world.token_for(nip2)
     limited.permissions = frozenset({"InvoiceRead", "InvoiceWrite"})

@@ -1,0 +1,81 @@
+"""`ksef-tui simulator` (cli.simulator_command): writes the world file and serves over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ksef_tui.simulator.cli import world_file_json
+from ksef_tui.simulator.world import World
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_world_file_shape(world: World) -> None:
+    data = world_file_json(world, "http://127.0.0.1:1/v2")
+    assert data["base_url"] == "http://127.0.0.1:1/v2"
+    assert len(data["taxpayers"]) == len(world.taxpayers)
+    for entry in data["taxpayers"]:
+        assert set(entry) == {
+            "nip",
+            "name",
+            "token",
+            "token_status",
+            "permissions",
+            "certificate_pem",
+            "private_key_pem",
+        }
+    with_token = [e for e in data["taxpayers"] if e["token"]]
+    assert with_token and all(world.token_by_text(e["token"]) for e in with_token)
+    with_cert = [e for e in data["taxpayers"] if e["certificate_pem"]]
+    assert with_cert and all("PRIVATE KEY" in e["private_key_pem"] for e in with_cert)
+
+
+def test_serves_over_http(tmp_path: Path) -> None:
+    port = _free_port()
+    world_file = tmp_path / "world.json"
+    code = "from ksef_tui.simulator.cli import simulator_command; simulator_command()"
+    args = [sys.executable, "-c", code, "--port", str(port), "--seed", "5", "--world-file", str(world_file)]
+    proc = subprocess.Popen(
+        [*args, "--rate-limit-scale", "10"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        response = None
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"simulator exited: {proc.stdout.read().decode() if proc.stdout else ''}")
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/v2/security/public-key-certificates", timeout=10
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response is not None and response.status_code == 200
+        usages = {u for entry in response.json() for u in entry["usage"]}
+        assert usages == {"KsefTokenEncryption", "SymmetricKeyEncryption"}
+        data = json.loads(world_file.read_text("utf-8"))
+        assert data["base_url"] == f"http://127.0.0.1:{port}/v2" and len(data["taxpayers"]) >= 45
+        # A dropped connection over a real socket surfaces as an httpx transport error.
+        httpx.post(f"http://127.0.0.1:{port}/_sim/faults", json={"drop_rate": 1.0}, timeout=10)
+        with pytest.raises(httpx.TransportError):
+            httpx.post(f"http://127.0.0.1:{port}/v2/auth/challenge", timeout=10)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
