@@ -211,3 +211,23 @@ async def test_tampered_signature_and_missing_signature(http, world):  # type: i
         "/auth/xades-signature", content=b"<not-xml", headers={"Content-Type": "application/xml"}
     )
     assert r.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21001
+
+
+async def test_auth_sessions_list_and_revoke(http, world):  # type: ignore[no-untyped-def]
+    nip, token = office_token(world, "token_sunset")
+    first = await kit.login_token(http, nip, token)
+    second = await kit.login_token(http, nip, token)
+    h = kit.bearer(second["accessToken"]["token"])
+    items = (await http.get("/auth/sessions", headers=h)).json()["items"]
+    assert len(items) == 2 and sum(i["isCurrent"] for i in items) == 1
+    other = next(i for i in items if not i["isCurrent"])
+    assert (await http.delete(f"/auth/sessions/{other['referenceNumber']}", headers=h)).status_code == 204
+    assert len((await http.get("/auth/sessions", headers=h)).json()["items"]) == 1
+    r = await http.post("/auth/token/refresh", headers=kit.bearer(first["refreshToken"]["token"]))
+    assert r.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21301
+
+
+def test_package_exports() -> None:
+    import ksef_tui.simulator as sim
+
+    assert sim.build_world and sim.create_app and sim.Faults and sim.RateLimitConfig and sim.World
