@@ -18,6 +18,7 @@ from ksef_tui.store.kdf import KdfLimits
 from ksef_tui.store.passphrase_file import read_passphrase_file
 from ksef_tui.store.paths import default_home
 from ksef_tui.store.repositories.audit import AuditEntry
+from ksef_tui.store.repositories.ksef_sessions import KsefSessionsRepository
 from ksef_tui.store.store import DEFAULT_IDLE_TIMEOUT, Store
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "DamagedValue",
     "DamagedValueError",
     "KdfLimits",
+    "KsefSessionsRepository",
     "NotFound",
     "Store",
     "StoreBusy",

@@ -154,9 +154,61 @@ def _v2_documents(db: Database) -> None:
     )
 
 
+def _v3_ksef_sessions(db: Database) -> None:
+    """KSeF session history and each session's invoices (issue 4). Plaintext: ids, dates, status codes,
+    the session type and invoice counts (SQL filters and pages on them); everything from KSeF's text,
+    references, numbers and reasons is sealed. References and KSeF numbers are found through blind
+    indexes scoped to the client."""
+    _run(
+        db,
+        """
+        CREATE TABLE ksef_sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            reference_index BLOB NOT NULL,
+            kind TEXT NOT NULL,                          -- plaintext enum: Online | Batch
+            status_code INTEGER NOT NULL,                -- plaintext: KSeF session status code
+            opened TEXT NOT NULL,                        -- plaintext: dateCreated
+            updated TEXT,                                -- plaintext: dateUpdated
+            invoices_total INTEGER NOT NULL,             -- plaintext counts (filter "with rejections")
+            invoices_accepted INTEGER NOT NULL,
+            invoices_rejected INTEGER NOT NULL,
+            invoices_fetched TEXT,                       -- plaintext: when its invoice list was stored
+            upo_pages INTEGER,                           -- plaintext: UPO pages KSeF announced (NULL unknown)
+            upo_saved INTEGER NOT NULL DEFAULT 0,        -- plaintext: UPO pages held sealed in documents
+            fetched TEXT NOT NULL,                       -- plaintext: when this row came from KSeF
+            data BLOB NOT NULL,                          -- sealed JSON: reference, status text, details, ...
+            UNIQUE (client_id, reference_index)
+        );
+        CREATE INDEX ksef_sessions_by_client ON ksef_sessions(client_id, opened DESC, id DESC);
+        CREATE INDEX ksef_sessions_by_opened ON ksef_sessions(opened DESC, id DESC);
+        CREATE TABLE ksef_session_invoices (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES ksef_sessions(id) ON DELETE CASCADE,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            ordinal INTEGER,                             -- plaintext: position in the session
+            status_code INTEGER NOT NULL,                -- plaintext: KSeF invoice status code
+            ksef_number_index BLOB,                      -- blind index (NULL when no KSeF number)
+            acquired TEXT,                               -- plaintext: acquisitionDate
+            stored TEXT,                                 -- plaintext: permanentStorageDate
+            upo_saved INTEGER NOT NULL DEFAULT 0,        -- plaintext flag: its own UPO is held sealed
+            data BLOB NOT NULL                           -- sealed JSON: numbers, reference, reasons, ...
+        );
+        CREATE INDEX ksef_session_invoices_by_session ON ksef_session_invoices(session_id, ordinal);
+        CREATE INDEX ksef_session_invoices_by_number ON ksef_session_invoices(client_id, ksef_number_index);
+        CREATE TABLE ksef_session_refresh (
+            client_id INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+            refreshed_at TEXT NOT NULL,                  -- plaintext: last GET /sessions refresh
+            next_allowed TEXT NOT NULL                   -- plaintext: earliest next refresh (60/h limit)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
+    ("ksef_sessions", _v3_ksef_sessions),
 ]
 LATEST = len(MIGRATIONS)
 

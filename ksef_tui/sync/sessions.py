@@ -1,0 +1,247 @@
+"""Session history: refresh a client's sessions from KSeF into the sealed store (API-NOTES §8, §16).
+
+The store is the first place to look and KSeF the second. GET /sessions allows 60 calls an hour per
+context (10 a minute), and one refresh costs at least two calls (online and batch listings are separate),
+so a client may be refreshed once every REFRESH_INTERVAL; the time of the next allowed refresh is kept in
+the store, so it survives a restart. Invoice lists (GET /sessions/{ref}/invoices, 20 a minute, 200 an
+hour) are fetched for at most INVOICE_LISTS_PER_REFRESH changed sessions per refresh; the rest are
+fetched when a session is opened.
+
+No textual here. Store calls run in a thread (asyncio.to_thread) so SQLite never blocks the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ksef_tui.core.clock import Clock
+from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
+from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
+from ksef_tui.i18n import _
+
+KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
+
+REFRESH_INTERVAL = timedelta(minutes=5)  # ≤ 12 refreshes × ~2 calls an hour: well inside 60/h
+INVOICE_LISTS_PER_REFRESH = 10  # GET /sessions/{ref}/invoices allows 20 a minute
+DEFAULT_PERIOD = timedelta(days=7)
+USABLE = {CredentialStatus.ACTIVE, CredentialStatus.PENDING}
+
+
+class RefreshTooSoon(Exception):
+    def __init__(self, next_allowed: datetime) -> None:
+        self.next_allowed = next_allowed
+        super().__init__(_("Sessions were refreshed recently; the next refresh is allowed at {at}.").format(
+            at=f"{next_allowed.astimezone():%H:%M:%S}"
+        ))
+
+
+class NoCredential(Exception):
+    def __init__(self) -> None:
+        super().__init__(_("This client has no usable credential to log in to KSeF."))
+
+
+@dataclass
+class RefreshResult:
+    client_id: int
+    sessions: int  # sessions listed by KSeF in the period
+    invoice_lists: int  # invoice lists fetched
+    next_allowed: datetime
+
+
+# --- conversions from the API models --------------------------------------------------------------
+
+
+def session_from_api(client_id: int, item: Any, kind: str) -> SessionRecord:
+    """A `SessionSummary` (listing) as the store keeps it."""
+    total = item.total_invoice_count or 0
+    accepted = item.successful_invoice_count or 0
+    failed = item.failed_invoice_count or 0
+    return SessionRecord(
+        client_id=client_id,
+        reference=item.reference_number,
+        kind=str(item.session_type or kind),
+        status_code=int(item.status.code or 0),
+        opened=item.date_created,
+        updated=item.date_updated,
+        status_description=item.status.description or "",
+        status_details=list(item.status.details or []),
+        valid_until=item.valid_until,
+        invoices_total=total,
+        invoices_accepted=accepted,
+        invoices_rejected=failed,
+    )
+
+
+def invoice_from_api(client_id: int, session_id: int, item: Any) -> SessionInvoiceRecord:
+    return SessionInvoiceRecord(
+        session_id=session_id,
+        client_id=client_id,
+        reference=item.reference_number,
+        status_code=int(item.status.code or 0),
+        ordinal=item.ordinal_number,
+        invoice_number=item.invoice_number,
+        ksef_number=item.ksef_number,
+        status_description=item.status.description or "",
+        status_details=list(item.status.details or []),
+        extensions=dict(item.status.extensions or {}),
+        acquired=item.acquisition_date,
+        stored=item.permanent_storage_date,
+        invoicing_date=item.invoicing_date,
+        invoice_hash=item.invoice_hash,
+        file_name=item.invoice_file_name,
+        mode=str(item.invoicing_mode) if item.invoicing_mode else None,
+    )
+
+
+# --- logging in -------------------------------------------------------------------------------------
+
+
+def _credential_order(cred: Credential) -> tuple[int, int]:
+    kind_rank = {CredentialKind.KSEF_TOKEN: 0}.get(cred.kind, 1)
+    return (0 if cred.status is CredentialStatus.ACTIVE else 1, kind_rank)
+
+
+@asynccontextmanager
+async def client_context(store: Any, factory: KsefFactory, client_id: int) -> AsyncIterator[tuple[Client, Any]]:
+    """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
+    from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
+
+    client: Client = await asyncio.to_thread(store.clients.get, client_id)
+    creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
+    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=_credential_order)
+    if not usable:
+        raise NoCredential
+    async with factory(client) as ksef:
+        ctx = ksef.for_context(client.nip)
+        last: Exception | None = None
+        for cred in usable:
+            try:
+                if cred.kind is CredentialKind.KSEF_TOKEN:
+                    await ctx.authenticate_with_token(client.nip, cred.secret)
+                else:
+                    if not cred.certificate_pem:
+                        continue
+                    await ctx.authenticate_with_certificate(client.nip, cred.certificate_pem, cred.secret)
+            except (AuthenticationError, KsefHttpError, ValueError) as err:
+                last = err
+                continue
+            await asyncio.to_thread(store.audit.append, client_id, "sessions.login", "ok", cred.kind.value)
+            yield client, ctx
+            return
+        if last is not None:
+            raise last
+        raise NoCredential
+
+
+# --- refreshing -----------------------------------------------------------------------------------
+
+
+async def next_refresh_allowed(store: Any, client_id: int) -> datetime | None:
+    _last, allowed = await asyncio.to_thread(store.ksef_sessions.refresh_times, client_id)
+    return allowed
+
+
+async def refresh_sessions(
+    store: Any,
+    factory: KsefFactory,
+    client_id: int,
+    clock: Clock,
+    *,
+    since: datetime | None = None,
+    force: bool = False,
+    invoice_lists: int = INVOICE_LISTS_PER_REFRESH,
+) -> RefreshResult:
+    """List the client's online and batch sessions opened since `since` (default: 7 days) and store them,
+    with the invoice lists of up to `invoice_lists` sessions that changed. Raises RefreshTooSoon
+    unless `force` (the rate limits still apply inside the KSeF client)."""
+    now = clock()
+    allowed = await next_refresh_allowed(store, client_id)
+    if not force and allowed is not None and now < allowed:
+        raise RefreshTooSoon(allowed)
+    since = since or (now - DEFAULT_PERIOD)
+    async with client_context(store, factory, client_id) as (_client, ksef):
+        return await refresh_with(store, ksef, client_id, clock, since=since, invoice_lists=invoice_lists)
+
+
+async def refresh_with(
+    store: Any, ksef: Any, client_id: int, clock: Clock, *, since: datetime, invoice_lists: int
+) -> RefreshResult:
+    """The refresh itself, on an authenticated KsefClient."""
+    records: list[SessionRecord] = []
+    for kind in ("Online", "Batch"):
+        async for page in ksef.iter_sessions(kind, page_size=1000, date_created_from=since):
+            records += [session_from_api(client_id, item, kind) for item in page.sessions]
+    before = {}
+    for rec in records:
+        known = await asyncio.to_thread(store.ksef_sessions.find, client_id, rec.reference)
+        before[rec.reference] = known
+    await asyncio.to_thread(store.ksef_sessions.upsert, records)
+    changed = [
+        r
+        for r in records
+        if r.invoices_total
+        and (
+            (old := before.get(r.reference)) is None
+            or old.invoices_fetched is None
+            or old.status_code != r.status_code
+            or old.invoices_total != r.invoices_total
+        )
+    ]
+    fetched = 0
+    for rec in changed[:invoice_lists]:
+        assert rec.id is not None
+        await fetch_invoices_with(store, ksef, rec)
+        fetched += 1
+    now = clock()
+    next_allowed = now + REFRESH_INTERVAL
+    await asyncio.to_thread(store.ksef_sessions.record_refresh, client_id, now, next_allowed)
+    return RefreshResult(client_id, len(records), fetched, next_allowed)
+
+
+async def fetch_invoices_with(store: Any, ksef: Any, record: SessionRecord) -> list[SessionInvoiceRecord]:
+    assert record.id is not None
+    items = await ksef.all_session_invoices(record.reference)
+    invoices = [invoice_from_api(record.client_id, record.id, item) for item in items]
+    await asyncio.to_thread(store.ksef_sessions.replace_invoices, record.id, invoices)
+    # The status may have moved on since the listing (a session that finished processing).
+    status = await ksef.get_session_status(record.reference)
+    if status.status.code is not None and int(status.status.code) != record.status_code:
+        record.status_code = int(status.status.code)
+        record.status_description = status.status.description or ""
+        record.status_details = list(status.status.details or [])
+        record.updated = status.date_updated or record.updated
+        record.invoices_total = status.invoice_count or record.invoices_total
+        record.invoices_accepted = status.successful_invoice_count or 0
+        record.invoices_rejected = status.failed_invoice_count or 0
+        await asyncio.to_thread(store.ksef_sessions.upsert, [record])
+    return invoices
+
+
+async def fetch_session_invoices(
+    store: Any, factory: KsefFactory, record: SessionRecord
+) -> list[SessionInvoiceRecord]:
+    """Fetch one session's invoices from KSeF (when they are not in the store, or on request)."""
+    async with client_context(store, factory, record.client_id) as (_client, ksef):
+        return await fetch_invoices_with(store, ksef, record)
+
+
+async def find_or_fetch_session(
+    store: Any, factory: KsefFactory | None, client_id: int, reference: str
+) -> SessionRecord | None:
+    """A session by reference: from the store, else (one GET /sessions call per type) from KSeF."""
+    found = await asyncio.to_thread(store.ksef_sessions.find, client_id, reference)
+    if found is not None or factory is None:
+        return found
+    async with client_context(store, factory, client_id) as (_client, ksef):
+        for kind in ("Online", "Batch"):
+            page = await ksef.list_sessions(kind, reference_number=reference, page_size=10)
+            if page.sessions:
+                record = session_from_api(client_id, page.sessions[0], kind)
+                await asyncio.to_thread(store.ksef_sessions.upsert, [record])
+                return record
+    return None
