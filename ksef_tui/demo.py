@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +26,7 @@ from ksef_tui.i18n import _
 
 DEMO_PASSPHRASE = "demo"
 DEMO_SEED = 2026
+SIMULATOR_URL = "http://ksef-simulator/v2"  # in-process: the host name is never resolved
 
 
 @dataclass
@@ -40,22 +39,20 @@ class Demo:
     def cleanup(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def ksef_factory(self, **app_kwargs: Any) -> Callable[[Client], Any]:
-        """Connections to the in-process simulator (one ASGI app shared by every client)."""
+    def ksef_factory(self, **app_kwargs: Any) -> Any:
+        """Connections to the in-process simulator (one ASGI app; every environment maps to it)."""
         import httpx
 
         from ksef_tui.ksef.client import KsefClient
         from ksef_tui.simulator.app import create_app
+        from ksef_tui.sync.connections import KsefConnections
 
         app = create_app(self.world, **app_kwargs)
 
-        @asynccontextmanager
-        async def connect(client: Client) -> AsyncIterator[KsefClient]:
-            transport = httpx.ASGITransport(app=app)
-            async with KsefClient(base_url="http://ksef-simulator/v2", transport=transport) as ksef:
-                yield ksef
+        def make(_environment: Any, api_log: Any) -> KsefClient:
+            return KsefClient(SIMULATOR_URL, transport=httpx.ASGITransport(app=app), api_log=api_log)
 
-        return connect
+        return KsefConnections(make)
 
 
 def build_world(now: datetime, roster: list[RosterEntry]) -> Any:

@@ -31,6 +31,9 @@ def duration_words(delta: timedelta) -> str:
     """Days up to a year ("40 dni"), then the largest unit only ("1 rok"): the exact date is elsewhere."""
     _ensure_locale()
     delta = abs(delta)
+    if timedelta(days=1) <= delta < timedelta(days=365):
+        # Whole days, rounded: a certificate issued "3 days from now" a minute ago still reads "3 dni".
+        return humanize.naturaldelta(timedelta(days=round(delta / timedelta(days=1))), months=False)
     if delta < timedelta(days=365):
         return humanize.naturaldelta(delta, months=False)
     return humanize.naturaldelta(delta, months=True).split(",")[0]

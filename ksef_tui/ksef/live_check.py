@@ -106,8 +106,17 @@ async def _authenticate(ctx: KsefClient, nip: str, credential: Credential) -> No
         await ctx.authenticate_with_certificate(nip, credential.certificate_pem, credential.secret)
 
 
+# KSeF answers a revoked token with auth status 450 and a detail naming the reason; the token's own
+# status cannot be read without logging in, so the detail is the only signal (Polish or English).
+_REVOKED_WORDS = ("unieważn", "revoked")
+
+
 def _fail(check: LiveCheck, outcome: CheckOutcome, err: KsefError) -> LiveCheck:
+    details = [d for d in getattr(err, "details", []) if d]
+    if outcome is CheckOutcome.AUTH_FAILED and any(w in d.lower() for d in details for w in _REVOKED_WORDS):
+        outcome = CheckOutcome.REVOKED
     check.outcome = outcome
     check.ksef_code = err.code
-    check.message = redact_text(str(err))
+    # The board shows this as the reason: KSeF's own specific detail reads best; else our explanation.
+    check.message = redact_text(details[-1] if details else err.explanation)[:200]
     return check

@@ -7,6 +7,7 @@ Store calls go to a thread so SQLite never blocks the loop.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
@@ -33,10 +34,30 @@ class CheckStore(Protocol):
     def audit(self) -> Any: ...
 
 
-async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
-    """Check every credential of one client; record each result and what it says about the credential."""
+# A check that could not reach KSeF (5xx on a non-idempotent auth step, dropped connection, 429 beyond
+# the client's own retries) is repeated as a whole: a fresh challenge starts a fresh authentication, so
+# repeating it is always safe, unlike repeating a single POST of a half-done one.
+CHECK_ATTEMPTS = 12  # at 25% transient failure per non-retriable POST, ~5e-5 chance all fail
+RETRY_BASE_SECONDS = 0.5
+RETRY_CAP_SECONDS = 8.0
+
+
+async def check_with_retries(
+    ksef: Any, nip: str, cred: Credential, clock: Clock, attempts: int = CHECK_ATTEMPTS
+) -> LiveCheck:
     from ksef_tui.ksef.live_check import check_credential
 
+    for attempt in range(attempts):
+        check = await check_credential(ksef, nip, cred, clock())
+        if check.outcome is not CheckOutcome.ERROR or attempt == attempts - 1:
+            return check
+        delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt)
+        await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # cancellable, like every wait
+    raise AssertionError("unreachable")
+
+
+async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
+    """Check every credential of one client; record each result and what it says about the credential."""
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
     results: list[LiveCheck] = []
@@ -44,7 +65,7 @@ async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clo
         return results
     async with factory(client) as ksef:
         for cred in creds:
-            check = await check_credential(ksef, client.nip, cred, clock())
+            check = await check_with_retries(ksef, client.nip, cred, clock)
             check.client_id = client_id
             check.credential_id = cred.id
             saved = await asyncio.to_thread(store.checks.record, check)
