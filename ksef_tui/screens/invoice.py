@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ksef_tui.commands import apply_bindings
 from ksef_tui.core.fa.findings import FaParseError
@@ -24,7 +24,7 @@ from ksef_tui.core.fa.secure_xml import DEFAULT_MAX_BYTES, read_capped
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.i18n import N_, _
 from ksef_tui.widgets import invoice_sections as sections
-from ksef_tui.widgets.invoice_lines import InvoiceLinesTable
+from ksef_tui.widgets.invoice_lines import InvoiceLinesTable, line_details
 from ksef_tui.widgets.invoice_xml import XmlView, decode_xml
 
 # (id, msgid) in key order: `1` is the first tab, `7` the last.
@@ -67,6 +67,7 @@ class InvoiceScreen(Screen[None]):
                 with TabPane(_(title), id=f"tab-{tab_id}"):
                     if tab_id == "lines":
                         yield InvoiceLinesTable(id="inv-lines")
+                        yield Static("", id="inv-line-detail")
                     elif tab_id == "xml":
                         yield XmlView(id="inv-xml")
                     else:
@@ -148,6 +149,11 @@ class InvoiceScreen(Screen[None]):
             self.query_one(XmlView).focus_body()
         else:
             self.query_one(f"#tab-{tab_id} .inv-pane").focus()
+
+    @on(DataTable.RowHighlighted, "#inv-lines")
+    def _line_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one("#inv-lines", InvoiceLinesTable)
+        self.query_one("#inv-line-detail", Static).update(line_details(table.line_at(event.cursor_row)))
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

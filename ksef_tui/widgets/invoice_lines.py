@@ -26,6 +26,7 @@ class InvoiceLinesTable(DataTable[Text]):
 
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.shown: list[InvoiceLine | OrderLine] = []
 
     def show(self, invoice: Invoice, width: int) -> None:
         lines: list[InvoiceLine | OrderLine] = list(invoice.lines)
@@ -33,9 +34,13 @@ class InvoiceLinesTable(DataTable[Text]):
             lines = list(invoice.order.lines)
         correction = invoice.is_correction and any(line.before_correction for line in lines)
         headers = [_("No."), _("Name"), _("Qty"), _("Unit"), _("Unit price"), _("Net"), _("Rate")]
+        # Lines of a foreign-currency invoice may each carry their own rate (KursWaluty, art. 31a).
+        rates = any(isinstance(line, InvoiceLine) and line.exchange_rate is not None for line in lines)
+        if rates:
+            headers.append(_("Exch. rate"))
         if correction:
             headers.insert(1, _("State"))
-        rows = [self._cells(line, correction) for line in lines]
+        rows = [self._cells(line, correction, rates) for line in lines]
         name_at = 2 if correction else 1
         widths = [max([len(h)] + [r[i].cell_len for r in rows]) for i, h in enumerate(headers)]
         fixed = sum(w for i, w in enumerate(widths) if i != name_at) + PADDING * len(headers) + SCROLLBAR
@@ -44,9 +49,13 @@ class InvoiceLinesTable(DataTable[Text]):
         for header, column_width in zip(headers, widths, strict=True):
             self.add_column(Text(header, style="bold"), width=column_width)
         self.add_rows(rows)
+        self.shown = lines
+
+    def line_at(self, row: int) -> InvoiceLine | OrderLine | None:
+        return self.shown[row] if 0 <= row < len(self.shown) else None
 
     @staticmethod
-    def _cells(line: InvoiceLine | OrderLine, correction: bool) -> list[Text]:
+    def _cells(line: InvoiceLine | OrderLine, correction: bool, rates: bool) -> list[Text]:
         before = line.before_correction
         style = "dim italic" if before else ""
         unit_price = line.unit_net_price
@@ -64,7 +73,38 @@ class InvoiceLinesTable(DataTable[Text]):
             Text(format_amount(net, missing=""), style=style, justify="right"),
             Text(line.rate or "", style=style, justify="right"),
         ]
+        if rates:
+            rate = line.exchange_rate if isinstance(line, InvoiceLine) else None
+            cells.append(Text(format_quantity(rate), style=style, justify="right"))
         if correction:
             state = Text(_("before"), style="bold yellow") if before else Text(_("after"), style="bold")
             cells.insert(1, state)
         return cells
+
+
+def line_details(line: InvoiceLine | OrderLine | None) -> Text:
+    """The highlighted line in full: its whole name (the table may cut it) and the codes beside it."""
+    if line is None:
+        return Text("")
+    text = Text(line.name or "", style="bold")
+    parts = [
+        (_("index"), line.index),
+        ("GTIN", line.gtin),
+        ("PKWiU", line.pkwiu),
+        ("CN", line.cn),
+        ("PKOB", line.pkob),
+        ("GTU", line.gtu),
+        (_("procedure"), line.procedure),
+    ]
+    if isinstance(line, InvoiceLine):
+        parts.insert(0, (_("sale date"), line.sale_date.isoformat() if line.sale_date else None))
+        if line.discount is not None:
+            parts.append((_("discount"), format_amount(line.discount)))
+        if line.vat is not None:
+            parts.append((_("VAT"), format_amount(line.vat)))
+    for label, value in parts:
+        if value:
+            text.append("  ·  ", style="dim")
+            text.append(f"{label} ")
+            text.append(value)
+    return text

@@ -402,9 +402,9 @@ def payment(inv: Invoice) -> Group:
             " ".join(x for x in (day(due.date) if due.date else "", due.description or "") if x),
         )
     if pay.form:
-        row(status, _("Form"), _(PAYMENT_FORMS[pay.form]) if pay.form in PAYMENT_FORMS else pay.form)
+        row(status, _("Payment form"), _(PAYMENT_FORMS[pay.form]) if pay.form in PAYMENT_FORMS else pay.form)
     elif pay.other_form:
-        row(status, _("Form"), pay.other_form)
+        row(status, _("Payment form"), pay.other_form)
     row(status, _("Discount terms"), pay.discount_terms)
     row(status, _("Discount"), pay.discount_amount)
     row(status, _("Payment link"), pay.link)

@@ -165,6 +165,12 @@ async def test_euro_invoice(tmp_path: Path) -> None:
         lines = _table_text(app.screen.query_one(InvoiceLinesTable))
         assert "zamrażarka Zimnotech mk2" in lines and "5 000,00" in lines
         assert "przed" not in lines  # no State column outside corrections
+        assert "4,4080" in lines  # each line's own exchange rate
+        detail = app.screen.query_one("#inv-line-detail", Static)
+        assert "lodówka Zimnotech mk1" in _static_text(detail) and "CN 8418 21 91" in _static_text(detail)
+        await pilot.press("down")
+        await settle(pilot)
+        assert "zamrażarka Zimnotech mk2" in _static_text(detail)
         await pilot.press("3")
         await settle(pilot)
         vat = _pane(app, "vat")
