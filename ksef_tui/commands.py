@@ -93,6 +93,84 @@ REGISTRY: tuple[Command, ...] = (
         footer=False,
     ),
     Command("invoice", "escape,q", "close", N_("Back"), N_("Close the search, or close the invoice")),
+    Command("clients", "s", "sessions", N_("Sessions"), N_("Show the selected client's KSeF sessions")),
+    Command(
+        "clients",
+        "S",
+        "all_sessions",
+        N_("All sessions"),
+        N_("Show every client's KSeF sessions"),
+        footer=False,
+    ),
+    Command("sessions", "enter", "open_session", N_("Open"), N_("Open the session's invoices"), footer=False),
+    Command(
+        "sessions",
+        "f",
+        "cycle_status",
+        N_("Status"),
+        N_("Filter by status (all, in progress, processed, failed, cancelled)"),
+    ),
+    Command("sessions", "t", "cycle_type", N_("Type"), N_("Filter by type (all, online, batch)")),
+    Command("sessions", "d", "cycle_period", N_("Period"), N_("Change the period (7, 30, 90 days, all)")),
+    Command("sessions", "D", "custom_period", N_("Dates"), N_("Type a date range"), footer=False),
+    Command(
+        "sessions", "o", "toggle_rejected", N_("Rejected"), N_("Show only sessions with rejected invoices")
+    ),
+    Command(
+        "sessions",
+        "r",
+        "refresh",
+        N_("Refresh"),
+        N_("Refresh the sessions from KSeF (within the rate limits)"),
+    ),
+    Command("sessions", "c", "copy_reference", N_("Copy"), N_("Copy the session reference to the clipboard")),
+    Command(
+        "sessions", "u", "download_upo", N_("UPO"), N_("Download the selected session's UPO"), footer=False
+    ),
+    Command(
+        "sessions",
+        "U",
+        "download_all_upo",
+        N_("All UPO"),
+        N_("Download every missing UPO of the sessions in the period"),
+    ),
+    Command("sessions", "x", "cancel", N_("Stop"), N_("Stop the UPO download"), footer=False),
+    Command(
+        "sessions",
+        "p",
+        "upo_folder",
+        N_("UPO folder"),
+        N_("Choose the folder UPO copies are saved to"),
+        footer=False,
+    ),
+    Command("sessions", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    Command(
+        "session", "enter", "open_invoice", N_("Open"), N_("Open the invoice in the inspector"), footer=False
+    ),
+    Command("session", "g", "jump_original", N_("Original"), N_("Jump to the original of a duplicate (440)")),
+    Command("session", "u", "session_upo", N_("UPO"), N_("Download the session's UPO (every page)")),
+    Command("session", "i", "invoice_upo", N_("Invoice UPO"), N_("Download the selected invoice's own UPO")),
+    Command("session", "v", "view_upo", N_("View UPO"), N_("Show the saved UPO")),
+    Command(
+        "session",
+        "r",
+        "refresh",
+        N_("Refresh"),
+        N_("Fetch the session's invoices from KSeF again"),
+        footer=False,
+    ),
+    Command(
+        "session",
+        "c",
+        "copy_reference",
+        N_("Copy"),
+        N_("Copy the KSeF number (or reference) to the clipboard"),
+        footer=False,
+    ),
+    Command("session", "x", "cancel", N_("Stop"), N_("Stop waiting for the UPO"), footer=False),
+    Command("session", "escape,q", "back", N_("Back"), N_("Back to the sessions")),
+    Command("upo", "c", "copy_reference", N_("Copy"), N_("Copy the KSeF number to the clipboard")),
+    Command("upo", "escape,q", "back", N_("Back"), N_("Close the UPO")),
 )
 
 

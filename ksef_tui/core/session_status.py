@@ -64,7 +64,9 @@ ONLINE_SESSION: dict[int, StatusText] = dict(
             415,
             N_("key decryption error"),
             N_("KSeF could not decrypt the session's symmetric key; no invoice was accepted."),
-            N_("Send the invoices again in a new session (the sending program may use an outdated KSeF key)."),
+            N_(
+                "Send the invoices again in a new session (the sending program may use an outdated KSeF key)."
+            ),
         ),
         _t(
             440,
@@ -206,7 +208,9 @@ INVOICE: dict[int, StatusText] = dict(
             440,
             N_("duplicate"),
             N_("An invoice with the same seller, type and number is already in KSeF."),
-            N_("Nothing to send: the original is in KSeF (see its KSeF number). Use a new number if it is a different invoice."),
+            N_(
+                "Nothing to send: the original is in KSeF (see its KSeF number). Use a new number if it is a different invoice."
+            ),
         ),
         _t(
             450,

@@ -15,7 +15,11 @@ from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 
 def _session(client_id: int, sess: Any, statuses: Any) -> SessionRecord:
     table = statuses.ONLINE_SESSION if sess.kind == "Online" else statuses.BATCH_SESSION
-    code = sess.final_status if sess.final_status is not None and sess.status_polls_after_close <= 0 else sess.status_code
+    code = (
+        sess.final_status
+        if sess.final_status is not None and sess.status_polls_after_close <= 0
+        else sess.status_code
+    )
     return SessionRecord(
         client_id=client_id,
         reference=sess.reference,
@@ -65,7 +69,10 @@ def seed_sessions(store: Any, world: Any) -> int:
             taxpayer = world.taxpayer(nip)
             for sess in taxpayer.sessions if taxpayer else []:
                 items.append(
-                    (_session(client.id, sess, statuses), [_invoice(client.id, i, statuses) for i in sess.invoices])
+                    (
+                        _session(client.id, sess, statuses),
+                        [_invoice(client.id, i, statuses) for i in sess.invoices],
+                    )
                 )
         if items:
             store.ksef_sessions.store_sessions_with_invoices(items)

@@ -35,9 +35,11 @@ USABLE = {CredentialStatus.ACTIVE, CredentialStatus.PENDING}
 class RefreshTooSoon(Exception):
     def __init__(self, next_allowed: datetime) -> None:
         self.next_allowed = next_allowed
-        super().__init__(_("Sessions were refreshed recently; the next refresh is allowed at {at}.").format(
-            at=f"{next_allowed.astimezone():%H:%M:%S}"
-        ))
+        super().__init__(
+            _("Sessions were refreshed recently; the next refresh is allowed at {at}.").format(
+                at=f"{next_allowed.astimezone():%H:%M:%S}"
+            )
+        )
 
 
 class NoCredential(Exception):
@@ -107,7 +109,9 @@ def _credential_order(cred: Credential) -> tuple[int, int]:
 
 
 @asynccontextmanager
-async def client_context(store: Any, factory: KsefFactory, client_id: int) -> AsyncIterator[tuple[Client, Any]]:
+async def client_context(
+    store: Any, factory: KsefFactory, client_id: int
+) -> AsyncIterator[tuple[Client, Any]]:
     """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
     from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 

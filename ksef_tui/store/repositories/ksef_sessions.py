@@ -250,7 +250,9 @@ def _upsert_session(vault: Vault, record: SessionRecord) -> int:
             [*values, session_id],
         )
         if record.upo_pages is not None:
-            vault.db.execute("UPDATE ksef_sessions SET upo_pages = ? WHERE id = ?", [record.upo_pages, session_id])
+            vault.db.execute(
+                "UPDATE ksef_sessions SET upo_pages = ? WHERE id = ?", [record.upo_pages, session_id]
+            )
     else:
         vault.db.execute(
             "INSERT INTO ksef_sessions (kind, status_code, opened, updated, invoices_total, invoices_accepted,"
@@ -279,7 +281,9 @@ def _replace_invoices(vault: Vault, session_id: int, invoices: list[SessionInvoi
     vault.db.execute("DELETE FROM ksef_session_invoices WHERE session_id = ?", [session_id])
     for inv in invoices:
         inv_id = next_id(vault.db, "ksef_session_invoices")
-        number_index = vault.index(_ksef_domain(client_id), inv.ksef_number.strip()) if inv.ksef_number else None
+        number_index = (
+            vault.index(_ksef_domain(client_id), inv.ksef_number.strip()) if inv.ksef_number else None
+        )
         data = {
             "reference": inv.reference,
             "invoice_number": inv.invoice_number,
@@ -311,11 +315,15 @@ def _replace_invoices(vault: Vault, session_id: int, invoices: list[SessionInvoi
         inv.id = inv_id
         inv.session_id = session_id
         inv.client_id = client_id
-    vault.db.execute("UPDATE ksef_sessions SET invoices_fetched = ? WHERE id = ?", [vault.now_iso(), session_id])
+    vault.db.execute(
+        "UPDATE ksef_sessions SET invoices_fetched = ? WHERE id = ?", [vault.now_iso(), session_id]
+    )
 
 
 def _session(vault: Vault, row: Any) -> SessionRecord:
-    (sid, client_id, kind, code, opened, updated, total, accepted, rejected, fetched, pages, saved, blob) = row
+    (sid, client_id, kind, code, opened, updated, total, accepted, rejected, fetched, pages, saved, blob) = (
+        row
+    )
     r = RowReader(vault, vault.client_key(client_id), "ksef_sessions", sid)
     data = r.get("data", blob, None)
     ok = isinstance(data, dict)

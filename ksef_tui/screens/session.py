@@ -1,0 +1,387 @@
+"""Session: the invoices of one KSeF session, rejected ones with their reasons; UPO download and view."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
+from ksef_tui.core.models import Client
+from ksef_tui.core.session_status import invoice_text, is_duplicate, session_text
+from ksef_tui.i18n import _
+from ksef_tui.services import Services
+from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
+
+
+class SessionScreen(Screen[None]):
+    SCOPE = "session"
+    CSS_PATH = "sessions.tcss"
+
+    def __init__(
+        self,
+        services: Services,
+        record: SessionRecord,
+        client: Client | None = None,
+        *,
+        download_upo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.record = record
+        self.client = client
+        self.invoices: list[SessionInvoiceRecord] = []
+        self._download_on_load = download_upo
+        self._upo_worker: Worker[Any] | None = None
+        self.last_upo_paths: list[Any] = []
+        apply_bindings(self, self.SCOPE)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        yield Static("", id="summary")
+        yield SessionInvoiceTable(id="invoices")
+        yield Static("", id="detail")
+        yield Static("", id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress", Static).display = False
+        self.query_one(SessionInvoiceTable).focus()
+        self._header()
+        self._load()
+
+    # --- data --------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="session-load")
+    def _load(self) -> None:
+        store = self.services.store
+        assert store is not None and self.record.id is not None
+        client = self.client or store.clients.get(self.record.client_id)
+        record = store.ksef_sessions.get(self.record.id) or self.record
+        invoices = store.ksef_sessions.invoices(self.record.id)
+        self.app.call_from_thread(self._loaded, client, record, invoices)
+
+    def _loaded(self, client: Client, record: SessionRecord, invoices: list[SessionInvoiceRecord]) -> None:
+        self.client = client
+        self.record = record
+        self.invoices = invoices
+        self._header()
+        table = self.query_one(SessionInvoiceTable)
+        table.show(invoices, self.size.width or self.app.size.width)
+        if self.focus_ksef_number:
+            for index, inv in enumerate(invoices):
+                if inv.ksef_number == self.focus_ksef_number:
+                    table.move_cursor(row=index)
+                    break
+            self.focus_ksef_number = None
+        self._show_detail()
+        if not invoices and record.invoices_total and self.services.ksef_factory is not None:
+            self.action_refresh()
+        if self._download_on_load:
+            self._download_on_load = False
+            self.action_session_upo()
+
+    def _header(self) -> None:
+        r = self.record
+        title = Text()
+        title.append(_("Session"), style="bold")
+        title.append(f" {r.reference}")
+        if self.client is not None:
+            title.append(f" · {self.client.short_code}")
+        self.query_one("#title", Static).update(title)
+        text = session_text(r.kind, r.status_code)
+        out = Text()
+        out.append(
+            f"{kind_label(r.kind)} · {_('opened')} {fmt_dt(r.opened, year=True)} · {_('updated')} {fmt_dt(r.updated)} · "
+        )
+        out.append(f"{r.status_code} {text.label}", style="bold")
+        out.append(
+            " · "
+            + _("invoices {total}, accepted {ok}, rejected {rej}").format(
+                total=r.invoices_total, ok=r.invoices_accepted, rej=r.invoices_rejected
+            )
+        )
+        out.append("\n" + text.meaning + " " + text.action)
+        self.query_one("#summary", Static).update(out)
+
+    def _show_detail(self) -> None:
+        inv = self.query_one(SessionInvoiceTable).selected()
+        detail = self.query_one("#detail", Static)
+        if inv is None:
+            if self.record.invoices_total:
+                detail.update(Text(_("The invoice list is not in the store yet; r fetches it from KSeF.")))
+            else:
+                detail.update(Text(_("This session has no invoices.")))
+            return
+        text = invoice_text(inv.status_code)
+        out = Text()
+        out.append(f"{inv.ordinal or ''}. {inv.invoice_number or '—'}", style="bold")
+        out.append(f"  {_('KSeF number')}: {inv.ksef_number or '—'}  {_('reference')}: {inv.reference}\n")
+        out.append(f"{inv.status_code} {text.label}: ", style="bold red" if inv.rejected else "bold")
+        out.append(f"{text.meaning} {text.action}")
+        if inv.rejected and inv.status_details:
+            out.append("\n" + _("Reason: "), style="bold")
+            out.append("; ".join(inv.status_details))
+        if is_duplicate(inv.status_code) and (inv.original_ksef_number or inv.original_session):
+            out.append(
+                "\n"
+                + _("Original: KSeF number {number} in session {session} — g jumps there.").format(
+                    number=inv.original_ksef_number or "?", session=inv.original_session or "?"
+                ),
+                style="yellow",
+            )
+        if inv.upo_saved:
+            out.append("  " + _("(its UPO is saved)"), style="green")
+        detail.update(out)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def on_resize(self) -> None:
+        if self.invoices:
+            self.query_one(SessionInvoiceTable).show(self.invoices, self.size.width)
+
+    def _selected(self) -> SessionInvoiceRecord | None:
+        inv = self.query_one(SessionInvoiceTable).selected()
+        if inv is None:
+            self.notify(_("Select an invoice first."), severity="warning")
+        return inv
+
+    # --- actions -------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_copy_reference(self) -> None:
+        inv = self.query_one(SessionInvoiceTable).selected()
+        value = (inv.ksef_number or inv.reference) if inv is not None else self.record.reference
+        value = self.record.reference if inv is None else value
+        self.app.copy_to_clipboard(value)
+        self.notify(_("Copied {ref} to the clipboard.").format(ref=value), markup=False)
+
+    def action_refresh(self) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        self._fetch_invoices()
+
+    @work(exclusive=True, group="session-fetch")
+    async def _fetch_invoices(self) -> None:
+        from ksef_tui.sync.sessions import fetch_session_invoices
+
+        store = self.services.store
+        assert store is not None and self.services.ksef_factory is not None
+        self._progress(_("Fetching the session's invoices from KSeF…"))
+        await fetch_session_invoices(store, self.services.ksef_factory, self.record)
+        self._progress(_("Invoices fetched from KSeF."))
+        self._load()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open_invoice()
+
+    def action_open_invoice(self) -> None:
+        inv = self._selected()
+        if inv is None:
+            return
+        if not inv.ksef_number:
+            self.notify(_("KSeF did not accept this invoice, so its XML is not in KSeF."), severity="warning")
+            return
+        self._open_invoice(inv)
+
+    @work(exclusive=True, group="session-invoice")
+    async def _open_invoice(self, inv: SessionInvoiceRecord) -> None:
+        store = self.services.store
+        assert store is not None and inv.ksef_number
+        xml = await asyncio.to_thread(store.documents.get, inv.client_id, "invoice", inv.ksef_number)
+        if xml is None and self.services.ksef_factory is not None:
+            from ksef_tui.sync.sessions import client_context
+
+            self._progress(_("Downloading the invoice from KSeF…"))
+            async with client_context(store, self.services.ksef_factory, inv.client_id) as (_c, ksef):
+                document = await ksef.download_invoice(inv.ksef_number)
+            xml = document.content
+            await asyncio.to_thread(
+                store.documents.put,
+                inv.client_id,
+                "invoice",
+                inv.ksef_number,
+                xml,
+                {"sha256": document.sha256_b64},
+            )
+            self.query_one("#progress", Static).display = False
+        if xml is None:
+            self.notify(_("The XML of this invoice is not at hand."), severity="warning")
+            return
+        try:
+            from ksef_tui.core.fa.report import inspect_bytes
+            from ksef_tui.screens.invoice import InvoiceScreen
+        except ImportError:
+            self.notify(_("The invoice inspector is not available in this build."), severity="warning")
+            return
+        report = await asyncio.to_thread(
+            inspect_bytes, xml, source=inv.ksef_number, expected_sha256=inv.invoice_hash
+        )
+        self.app.push_screen(InvoiceScreen(report, xml))
+
+    def action_jump_original(self) -> None:
+        inv = self._selected()
+        if inv is None:
+            return
+        if not is_duplicate(inv.status_code) or not inv.original_session:
+            self.notify(_("Only a duplicate (440) names an original."), severity="warning")
+            return
+        self._jump(inv.client_id, inv.original_session, inv.original_ksef_number)
+
+    @work(exclusive=True, group="session-jump")
+    async def _jump(self, client_id: int, reference: str, ksef_number: str | None) -> None:
+        from ksef_tui.sync.sessions import find_or_fetch_session
+
+        store = self.services.store
+        assert store is not None
+        record = await find_or_fetch_session(store, self.services.ksef_factory, client_id, reference)
+        if record is None:
+            self.notify(
+                _("Session {ref} is not in the store or in KSeF.").format(ref=reference), markup=False
+            )
+            return
+        screen = SessionScreen(self.services, record, self.client)
+        screen.focus_ksef_number = ksef_number
+        self.app.push_screen(screen)
+
+    focus_ksef_number: str | None = None
+
+    def on_screen_resume(self) -> None:
+        self._load()
+
+    # --- UPO ---------------------------------------------------------------------------------------
+
+    def action_session_upo(self) -> None:
+        from ksef_tui.sync.upo import explain_no_upo
+
+        reason = explain_no_upo(self.record)
+        if reason:
+            self._progress(reason)
+            return
+        self._start_upo(None)
+
+    def action_invoice_upo(self) -> None:
+        inv = self._selected()
+        if inv is None:
+            return
+        if not inv.ksef_number:
+            self._progress(_("This invoice was not accepted by KSeF, so it has no UPO."))
+            return
+        self._start_upo(inv)
+
+    def _start_upo(self, inv: SessionInvoiceRecord | None) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        if self._upo_worker is not None and self._upo_worker.is_running:
+            self.notify(_("A UPO download is already running (x stops it)."), severity="warning")
+            return
+        self._upo_worker = self._download_upo(inv)
+
+    @work(exclusive=True, group="session-upo")
+    async def _download_upo(self, inv: SessionInvoiceRecord | None) -> None:
+        from ksef_tui.screens.sessions import upo_folder
+        from ksef_tui.sync import upo as upo_sync
+        from ksef_tui.sync.sessions import client_context
+
+        store = self.services.store
+        factory = self.services.ksef_factory
+        assert store is not None and factory is not None
+        folder = upo_folder(self.services)
+        code = self.client.short_code if self.client is not None else str(self.record.client_id)
+
+        def waiting(left: int, attempt: int, attempts: int) -> None:
+            self._progress(
+                _(
+                    "KSeF has not generated the UPO yet (21178). Next try in {left} s (attempt {attempt} of {attempts}); x stops."
+                ).format(left=left, attempt=attempt, attempts=attempts)
+            )
+
+        self._progress(_("Downloading the UPO…"))
+        try:
+            async with client_context(store, factory, self.record.client_id) as (_c, ksef):
+                if inv is None:
+                    saved = await upo_sync.download_session_upo(
+                        store,
+                        ksef,
+                        self.record,
+                        code,
+                        folder,
+                        schedule=upo_sync.RETRY_SCHEDULE,
+                        on_wait=waiting,
+                    )
+                    pages, paths = saved.pages, saved.paths
+                else:
+                    content, path = await upo_sync.download_invoice_upo(
+                        store,
+                        ksef,
+                        self.record,
+                        inv,
+                        code,
+                        folder,
+                        schedule=upo_sync.RETRY_SCHEDULE,
+                        on_wait=waiting,
+                    )
+                    pages, paths = [content], [path] if path else []
+        except upo_sync.UpoUnavailable as err:
+            self._progress(str(err))
+            return
+        self.last_upo_paths = paths
+        where = str(paths[0]) if paths else ""
+        self._progress(_("UPO saved ({n} page(s)): {path}  v shows it.").format(n=len(pages), path=where))
+        self._load()
+
+    def action_cancel(self) -> None:
+        if self._upo_worker is not None and self._upo_worker.is_running:
+            self._upo_worker.cancel()
+            self._progress(_("UPO download stopped."))
+
+    def action_view_upo(self) -> None:
+        self._view_upo()
+
+    @work(exclusive=True, group="session-view")
+    async def _view_upo(self) -> None:
+        from ksef_tui.core.upo import UpoError, parse_upo
+        from ksef_tui.screens.upo_viewer import UpoViewerScreen
+        from ksef_tui.sync.upo import INVOICE_UPO, stored_session_upo
+
+        store = self.services.store
+        assert store is not None
+        inv = self.query_one(SessionInvoiceTable).selected()
+        pages: list[bytes] = []
+        if inv is not None and inv.upo_saved and inv.ksef_number:
+            one = await asyncio.to_thread(store.documents.get, inv.client_id, INVOICE_UPO, inv.ksef_number)
+            pages = [one] if one else []
+        if not pages and self.record.upo_saved:
+            pages = await asyncio.to_thread(stored_session_upo, store, self.record)
+        if not pages:
+            self.notify(_("No UPO of this session is saved yet; u downloads it."), severity="warning")
+            return
+        try:
+            receipts = [parse_upo(p) for p in pages]
+        except UpoError as err:
+            self.notify(str(err), severity="error", markup=False)
+            return
+        self.app.push_screen(UpoViewerScreen(receipts))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and str(event.worker.group).startswith("session-"):
+            self._progress(_("Stopped: {error}").format(error=str(event.worker.error)))
+
+    def _progress(self, message: str) -> None:
+        bar = self.query_one("#progress", Static)
+        bar.display = True
+        bar.update(Text(message))

@@ -1,0 +1,485 @@
+"""Sessions: one client's (or every client's) KSeF sessions, online and batch, newest first.
+
+Read from the sealed store page by page (never every row into the table); refreshed from KSeF on request
+(`r`) within the GET /sessions limit, saying when the next refresh is allowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.core.ksef_sessions import SessionFilter, SessionRecord
+from ksef_tui.core.models import Client
+from ksef_tui.core.safe_paths import default_upo_folder
+from ksef_tui.core.session_status import StatusGroup, session_text
+from ksef_tui.i18n import N_, _
+from ksef_tui.services import Services
+from ksef_tui.widgets.session_table import WARSAW, SessionTable, fmt_dt, kind_label
+
+PAGE = 60  # rows per page read from the store; more are appended as the cursor nears the end
+PERIODS: tuple[tuple[int | None, str], ...] = (
+    (7, N_("last 7 days")),
+    (30, N_("last 30 days")),
+    (90, N_("last 90 days")),
+    (None, N_("all")),
+)
+GROUPS: tuple[StatusGroup | None, ...] = (None, *StatusGroup)
+GROUP_LABELS = {
+    None: N_("all"),
+    StatusGroup.IN_PROGRESS: N_("in progress"),
+    StatusGroup.SUCCEEDED: N_("processed"),
+    StatusGroup.FAILED: N_("failed"),
+    StatusGroup.CANCELLED: N_("cancelled"),
+}
+KINDS: tuple[str | None, ...] = (None, "Online", "Batch")
+UPO_FOLDER_SETTING = "upo.folder"
+
+
+def upo_folder(services: Services) -> Path:
+    """Where UPO copies go: the store setting, else ~/KSeF/UPO (the demo: inside its own folder)."""
+    store = services.store
+    configured = store.settings.get(UPO_FOLDER_SETTING) if store is not None else None
+    if configured:
+        return Path(str(configured)).expanduser()
+    return services.home / "UPO" if services.demo else default_upo_folder()
+
+
+def parse_range(text: str) -> tuple[date | None, date | None]:
+    """`2026-11-01..2026-11-21`, `2026-11-01..` or `..2026-11-21`; ValueError otherwise."""
+    if ".." not in text:
+        raise ValueError(text)
+    lo, hi = (p.strip() for p in text.split("..", 1))
+    return (date.fromisoformat(lo) if lo else None, date.fromisoformat(hi) if hi else None)
+
+
+class SessionsScreen(Screen[None]):
+    SCOPE = "sessions"
+    CSS_PATH = "sessions.tcss"
+
+    def __init__(self, services: Services, client_id: int | None) -> None:
+        super().__init__()
+        self.services = services
+        self.client_id = client_id
+        self.period_index = 0
+        self.custom: tuple[date | None, date | None] | None = None
+        self.group_index = 0
+        self.kind_index = 0
+        self.rejected_only = False
+        self.total = 0
+        self.clients: dict[int, Client] = {}
+        self.next_allowed: datetime | None = None
+        self._loading_more = False
+        self._bulk: Worker[Any] | None = None
+        self._prompt: str | None = None
+        apply_bindings(self, self.SCOPE)
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        yield Static("", id="filters")
+        yield Input(id="prompt")
+        yield SessionTable(id="sessions")
+        yield Static("", id="detail")
+        yield Static("", id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt", Input).display = False
+        self.query_one("#progress", Static).display = False
+        self.query_one(SessionTable).focus()
+        self.reload()
+
+    # --- the filter ------------------------------------------------------------------------------
+
+    def current_filter(self) -> SessionFilter:
+        now = self.services.clock()
+        since = until = None
+        if self.custom is not None:
+            lo, hi = self.custom
+            since = datetime.combine(lo, time.min, WARSAW) if lo else None
+            until = datetime.combine(hi, time.max, WARSAW) if hi else None
+        else:
+            days = PERIODS[self.period_index][0]
+            since = now - timedelta(days=days) if days is not None else None
+        return SessionFilter(
+            client_id=self.client_id,
+            since=since,
+            until=until,
+            group=GROUPS[self.group_index],
+            kind=KINDS[self.kind_index],
+            rejected_only=self.rejected_only,
+        )
+
+    def _period_label(self) -> str:
+        if self.custom is not None:
+            lo, hi = self.custom
+            return f"{lo.strftime('%d.%m.%Y') if lo else '…'}–{hi.strftime('%d.%m.%Y') if hi else '…'}"
+        return _(PERIODS[self.period_index][1])
+
+    # --- data --------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._load(self.current_filter())
+
+    @work(thread=True, exclusive=True, group="sessions-load")
+    def _load(self, flt: SessionFilter) -> None:
+        store = self.services.store
+        assert store is not None
+        if not self.clients:
+            if self.client_id is not None:
+                client = store.clients.get(self.client_id)
+                clients = {self.client_id: client}
+            else:
+                clients = {c.id: c for c in store.clients.list() if c.id is not None}
+        else:
+            clients = self.clients
+        total, records = store.ksef_sessions.count_and_page(flt, PAGE)
+        allowed = None
+        if self.client_id is not None:
+            allowed = store.ksef_sessions.refresh_times(self.client_id)[1]
+        self.app.call_from_thread(self._loaded, clients, total, records, allowed)
+
+    def _loaded(
+        self, clients: dict[int, Client], total: int, records: list[SessionRecord], allowed: datetime | None
+    ) -> None:
+        self.clients = clients
+        self.total = total
+        self.next_allowed = allowed
+        table = self.query_one(SessionTable)
+        table.client_codes = {cid: c.short_code for cid, c in clients.items()}
+        table.show(records, self.size.width or self.app.size.width, with_client=self.client_id is None)
+        self._update_header()
+        self._show_detail()
+
+    @work(thread=True, exclusive=True, group="sessions-more")
+    def _load_more(self, flt: SessionFilter, offset: int) -> None:
+        store = self.services.store
+        assert store is not None
+        records = store.ksef_sessions.page(flt, offset, PAGE)
+        self.app.call_from_thread(self._more_loaded, records)
+
+    def _more_loaded(self, records: list[SessionRecord]) -> None:
+        self._loading_more = False
+        self.query_one(SessionTable).append(records)
+
+    def _update_header(self) -> None:
+        title = Text()
+        title.append(_("KSeF sessions"), style="bold")
+        if self.client_id is not None and self.client_id in self.clients:
+            client = self.clients[self.client_id]
+            title.append(f" — {client.short_code} · {client.name} · NIP {client.nip}")
+        else:
+            title.append(" — " + _("all clients"))
+        title.append("  " + _("{n} sessions").format(n=self.total), style="italic")
+        self.query_one("#title", Static).update(title)
+        group = GROUPS[self.group_index]
+        kind = KINDS[self.kind_index]
+        line = Text()
+        line.append(_("status") + ": ", style="dim")
+        line.append(_(GROUP_LABELS[group]) + "  ", style="bold" if group else "")
+        line.append(_("type") + ": ", style="dim")
+        line.append((kind_label(kind) if kind else _("all")) + "  ", style="bold" if kind else "")
+        line.append(_("period") + ": ", style="dim")
+        line.append(self._period_label() + "  ", style="bold")
+        if self.rejected_only:
+            line.append(_("with rejections only") + "  ", style="bold red")
+        line.append(self._refresh_hint(), style="dim")
+        self.query_one("#filters", Static).update(line)
+
+    def _refresh_hint(self) -> str:
+        if self.client_id is None:
+            return _("r: refresh every client")
+        now = self.services.clock()
+        if self.next_allowed is not None and now < self.next_allowed:
+            return _("next refresh at {at}").format(at=fmt_dt(self.next_allowed, seconds=True)[-8:])
+        return _("r: refresh from KSeF")
+
+    def _show_detail(self) -> None:
+        record = self.query_one(SessionTable).selected()
+        detail = self.query_one("#detail", Static)
+        if record is None:
+            detail.update(
+                Text(_("No sessions in this period. Press r to refresh from KSeF or d to widen the period."))
+            )
+            return
+        text = session_text(record.kind, record.status_code)
+        out = Text()
+        out.append(record.reference, style="bold")
+        out.append(f"  {kind_label(record.kind)} · {_('opened')} {fmt_dt(record.opened, year=True)}")
+        if self.client_id is None and record.client_id in self.clients:
+            out.append(f" · {self.clients[record.client_id].short_code}")
+        out.append("\n")
+        out.append(f"{record.status_code} {text.label}: ", style="bold")
+        out.append(f"{text.meaning} {text.action}")
+        if record.status_details:
+            out.append("\n" + _("KSeF says: ") + "; ".join(record.status_details), style="italic")
+        out.append("\n")
+        out.append(
+            _("Invoices: {total} in total, {ok} accepted, {rej} rejected.").format(
+                total=record.invoices_total, ok=record.invoices_accepted, rej=record.invoices_rejected
+            )
+        )
+        out.append("  UPO: ")
+        if record.upo_complete:
+            out.append(_("saved"), style="green")
+        elif record.expects_upo:
+            out.append(_("not downloaded yet (u)"), style="yellow")
+        else:
+            out.append(_("none for this session"), style="dim")
+        detail.update(out)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+        table = self.query_one(SessionTable)
+        if (
+            not self._loading_more
+            and len(table.records) < self.total
+            and event.cursor_row >= len(table.records) - 10
+        ):
+            self._loading_more = True
+            self._load_more(self.current_filter(), len(table.records))
+
+    def on_resize(self) -> None:
+        table = self.query_one(SessionTable)
+        if table.records:
+            table.show(list(table.records), self.size.width, with_client=self.client_id is None)
+
+    # --- filters -----------------------------------------------------------------------------------
+
+    def action_cycle_status(self) -> None:
+        self.group_index = (self.group_index + 1) % len(GROUPS)
+        self.reload()
+
+    def action_cycle_type(self) -> None:
+        self.kind_index = (self.kind_index + 1) % len(KINDS)
+        self.reload()
+
+    def action_cycle_period(self) -> None:
+        if self.custom is not None:
+            self.custom = None
+            self.period_index = 0
+        else:
+            self.period_index = (self.period_index + 1) % len(PERIODS)
+        self.reload()
+
+    def action_toggle_rejected(self) -> None:
+        self.rejected_only = not self.rejected_only
+        self.reload()
+
+    def action_custom_period(self) -> None:
+        self._ask(
+            "range", _("Period: YYYY-MM-DD..YYYY-MM-DD (either end may be empty), Enter applies, Esc cancels")
+        )
+
+    def action_upo_folder(self) -> None:
+        self._ask("folder", _("UPO folder (Enter saves, Esc cancels)"), str(upo_folder(self.services)))
+
+    def _ask(self, mode: str, placeholder: str, value: str = "") -> None:
+        prompt = self.query_one("#prompt", Input)
+        self._prompt = mode
+        prompt.placeholder = placeholder
+        prompt.value = value
+        prompt.display = True
+        prompt.focus()
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_done(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if self._prompt == "range":
+            try:
+                self.custom = parse_range(value)
+            except ValueError:
+                self.notify(_("Write the period as 2026-11-01..2026-11-21."), severity="warning")
+                return
+            self.reload()
+        elif self._prompt == "folder" and value and self.services.store is not None:
+            self.services.store.settings.set(UPO_FOLDER_SETTING, value)
+            self.notify(_("UPO copies will be saved under {path}").format(path=value), markup=False)
+        self._close_prompt()
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.display = False
+        self._prompt = None
+        self.query_one(SessionTable).focus()
+
+    def action_back(self) -> None:
+        if self._prompt is not None:
+            self._close_prompt()
+            return
+        self.dismiss()
+
+    # --- open, copy ----------------------------------------------------------------------------------
+
+    def _selected(self) -> SessionRecord | None:
+        record = self.query_one(SessionTable).selected()
+        if record is None:
+            self.notify(_("Select a session first."), severity="warning")
+        return record
+
+    def action_open_session(self) -> None:
+        from ksef_tui.screens.session import SessionScreen
+
+        if record := self._selected():
+            client = self.clients.get(record.client_id)
+            self.app.push_screen(
+                SessionScreen(self.services, record, client), callback=lambda _r: self.reload()
+            )
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open_session()
+
+    def action_copy_reference(self) -> None:
+        if record := self._selected():
+            self.app.copy_to_clipboard(record.reference)
+            self.notify(_("Copied {ref} to the clipboard.").format(ref=record.reference), markup=False)
+
+    # --- refresh ---------------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        ids = [self.client_id] if self.client_id is not None else sorted(self.clients)
+        self._refresh(ids, self.current_filter().since)
+
+    @work(exclusive=True, group="sessions-refresh")
+    async def _refresh(self, client_ids: list[int], since: datetime | None) -> None:
+        from ksef_tui.sync.sessions import DEFAULT_PERIOD, RefreshTooSoon, refresh_sessions
+
+        store = self.services.store
+        factory = self.services.ksef_factory
+        assert store is not None and factory is not None
+        since = since or (self.services.clock() - timedelta(days=3650))  # KSeF keeps ten years
+        if self.services.clock() - since < DEFAULT_PERIOD:
+            since = self.services.clock() - DEFAULT_PERIOD
+        done = failed = later = 0
+        problems: list[str] = []
+        for client_id in client_ids:
+            self._progress(
+                _("Refreshing sessions from KSeF… {done} of {total}").format(done=done, total=len(client_ids))
+            )
+            try:
+                await refresh_sessions(store, factory, client_id, self.services.clock, since=since)
+            except RefreshTooSoon as err:
+                later += 1
+                if len(client_ids) == 1:
+                    problems.append(str(err))
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # one client's trouble must not stop the rest
+                failed += 1
+                code = self.clients[client_id].short_code if client_id in self.clients else str(client_id)
+                problems.append(f"{code}: {err}")
+            done += 1
+        summary = _("Refreshed {ok} of {total}; {later} not yet allowed, {failed} failed.").format(
+            ok=done - failed - later, total=len(client_ids), later=later, failed=failed
+        )
+        self._progress(summary + ("  " + problems[0] if problems else ""))
+        self.reload()
+
+    # --- UPO ---------------------------------------------------------------------------------------
+
+    def action_download_upo(self) -> None:
+        from ksef_tui.screens.session import SessionScreen
+
+        record = self._selected()
+        if record is None:
+            return
+        screen = SessionScreen(self.services, record, self.clients.get(record.client_id), download_upo=True)
+        self.app.push_screen(screen, callback=lambda _r: self.reload())
+
+    def action_download_all_upo(self) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        if self._bulk is not None and self._bulk.is_running:
+            self.notify(_("UPO download is already running (x stops it)."), severity="warning")
+            return
+        flt = self.current_filter()
+        ids = [self.client_id] if self.client_id is not None else sorted(self.clients)
+        self._bulk = self._download_all(ids, flt.since, flt.until)
+
+    @work(exclusive=True, group="sessions-upo")
+    async def _download_all(
+        self, client_ids: list[int], since: datetime | None, until: datetime | None
+    ) -> None:
+        from ksef_tui.sync import upo as upo_sync
+
+        store = self.services.store
+        factory = self.services.ksef_factory
+        assert store is not None and factory is not None
+        folder = upo_folder(self.services)
+        per_client: dict[int, upo_sync.UpoProgress] = {}
+
+        def progress(event: upo_sync.UpoProgress) -> None:
+            per_client[event.client_id] = event
+            fetched = sum(e.fetched for e in per_client.values())
+            failed = sum(e.failed for e in per_client.values())
+            clients_done = sum(1 for e in per_client.values() if e.finished)
+            line = _(
+                "UPO: {code} {done}/{total} · clients {cdone}/{ctotal} · fetched {fetched}, failed {failed} (x stops)"
+            ).format(
+                code=event.short_code,
+                done=event.done,
+                total=event.total,
+                cdone=clients_done,
+                ctotal=len(client_ids),
+                fetched=fetched,
+                failed=failed,
+            )
+            if event.message:
+                line += " · " + event.message
+            self._progress(line)
+
+        self._progress(_("Looking for missing UPOs…"))
+        result = await upo_sync.download_missing_upos(
+            store,
+            factory,
+            client_ids,
+            folder,
+            self.services.clock,
+            since=since,
+            until=until,
+            progress=progress,
+            schedule=upo_sync.RETRY_SCHEDULE,
+        )
+        self._progress(
+            _(
+                "UPO done: fetched {fetched}, already saved {skipped}, failed {failed}. Folder: {folder}"
+            ).format(fetched=result.fetched, skipped=result.skipped, failed=result.failed, folder=folder)
+            + (("  " + result.errors[0]) if result.errors else "")
+        )
+        self.reload()
+
+    def action_cancel(self) -> None:
+        if self._bulk is not None and self._bulk.is_running:
+            self._bulk.cancel()
+            self._progress(_("UPO download stopped; run it again to continue where it stopped."))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group in ("sessions-refresh", "sessions-upo"):
+            self._progress(_("Stopped: {error}").format(error=str(event.worker.error)))
+
+    def _progress(self, message: str) -> None:
+        bar = self.query_one("#progress", Static)
+        bar.display = True
+        bar.update(Text(message))
+
+    def with_filter(self, **changes: Any) -> SessionFilter:
+        return replace(self.current_filter(), **changes)

@@ -1,0 +1,390 @@
+"""UPO downloads (API-NOTES §9): one session's UPO (every page), one invoice's UPO, and the bulk
+"download every missing UPO" across clients.
+
+- Only a processed session that accepted invoices has a UPO; an open one is refused in plain words.
+- KSeF answers 21178 until the UPO is generated: retry on RETRY_SCHEDULE, reporting a countdown.
+- The x-ms-meta-hash is verified (by the KSeF client, and again here over the exact bytes we keep).
+- Every UPO is sealed in the store (documents, kinds "upo" and "upo-invoice") and a copy is written to
+  <UPO folder>/<short code>/<YYYY-MM>/<reference>.xml.
+- The bulk run is resumable (what is missing is read from the store: a sealed UPO present or not),
+  cancellable (task cancellation), and paced by the KSeF client's per-context rate scheduler.
+
+No textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ksef_tui.core.clock import Clock
+from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
+from ksef_tui.core.safe_paths import upo_path
+from ksef_tui.core.session_status import session_text
+from ksef_tui.core.upo import UpoError, parse_upo, verify_hash
+from ksef_tui.i18n import _
+from ksef_tui.sync.sessions import KsefFactory, client_context
+
+T = TypeVar("T")
+SESSION_UPO = "upo"
+INVOICE_UPO = "upo-invoice"
+UPO_NOT_READY = 21178
+RETRY_SCHEDULE: tuple[float, ...] = (5, 10, 20, 30, 60, 120)  # seconds between attempts while 21178
+# on_wait(seconds_left, attempt, attempts): called every second while waiting for a retry.
+OnWait = Callable[[int, int, int], None]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class UpoUnavailable(Exception):
+    """No UPO can exist (yet) for this session or invoice; the message says why in plain words."""
+
+
+class UpoNotReady(UpoUnavailable):
+    pass
+
+
+def upo_key(reference: str, page: int) -> str:
+    return reference if page <= 1 else f"{reference}#p{page}"
+
+
+async def with_upo_retry(
+    call: Callable[[], Awaitable[T]],
+    *,
+    schedule: tuple[float, ...] = RETRY_SCHEDULE,
+    sleep: Sleep = asyncio.sleep,
+    on_wait: OnWait | None = None,
+) -> T:
+    """Run `call`; while KSeF answers 21178 wait the next delay of `schedule` (counting down) and retry."""
+    from ksef_tui.ksef.errors import KsefError
+
+    attempts = len(schedule) + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except KsefError as err:
+            if UPO_NOT_READY not in err.codes or attempt == attempts:
+                if UPO_NOT_READY in err.codes:
+                    raise UpoNotReady(_("KSeF has not generated the UPO yet; try again later.")) from None
+                raise
+        delay = schedule[attempt - 1]
+        left = int(round(delay))
+        while left > 0:
+            if on_wait is not None:
+                on_wait(left, attempt + 1, attempts)
+            step = min(1.0, float(left))
+            await sleep(step)
+            left -= 1
+        if on_wait is not None:
+            on_wait(0, attempt + 1, attempts)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def write_copy(path: Path, content: bytes) -> Path:
+    """Write atomically (temporary file, then rename); folders 0700 like the store's."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass
+class SavedUpo:
+    session: SessionRecord
+    pages: list[bytes]
+    paths: list[Path]
+    fetched: bool  # False when every page came from the store
+
+
+def explain_no_upo(record: SessionRecord) -> str | None:
+    """Why this session has no UPO, or None when it should have one."""
+    if not record.closed:
+        return _(
+            "The session is still open or processing ({status}); KSeF issues a UPO only for a closed, processed session."
+        ).format(status=session_text(record.kind, record.status_code).label)
+    if record.status_code != 200:
+        return _("The session ended with “{status}”; KSeF issues no UPO for it.").format(
+            status=session_text(record.kind, record.status_code).label
+        )
+    if record.invoices_accepted == 0:
+        return _("No invoice of this session was accepted, so there is no UPO.")
+    return None
+
+
+async def download_session_upo(
+    store: Any,
+    ksef: Any,
+    record: SessionRecord,
+    short_code: str,
+    folder: Path | None,
+    *,
+    schedule: tuple[float, ...] = RETRY_SCHEDULE,
+    sleep: Sleep = asyncio.sleep,
+    on_wait: OnWait | None = None,
+) -> SavedUpo:
+    """Every page of the session's UPO: sealed in the store and copied under `folder` (if given)."""
+    reason = explain_no_upo(record)
+    if reason:
+        raise UpoUnavailable(reason)
+    assert record.id is not None
+    status = await ksef.get_session_status(record.reference)
+    code = int(status.status.code or record.status_code)
+    if code != record.status_code:
+        record.status_code = code
+        record.status_description = status.status.description or record.status_description
+        await asyncio.to_thread(store.ksef_sessions.upsert, [record])
+        reason = explain_no_upo(record)
+        if reason:
+            raise UpoUnavailable(reason)
+    pages = list(status.upo.pages) if status.upo else []
+    if not pages:
+        # KSeF lists the pages once the UPO exists: treat an empty list like 21178 and retry.
+        async def poll() -> list[Any]:
+            again = await ksef.get_session_status(record.reference)
+            found = list(again.upo.pages) if again.upo else []
+            if not found:
+                from ksef_tui.ksef.errors import KsefError
+
+                raise KsefError(_("The UPO is not ready yet; try again later."), codes=[UPO_NOT_READY])
+            return found
+
+        pages = await with_upo_retry(poll, schedule=schedule, sleep=sleep, on_wait=on_wait)
+    contents: list[bytes] = []
+    paths: list[Path] = []
+    fetched = False
+    for number, page in enumerate(pages, start=1):
+        key = upo_key(record.reference, number)
+        content = await asyncio.to_thread(store.documents.get, record.client_id, SESSION_UPO, key)
+        if content is None:
+            upo = await with_upo_retry(
+                lambda page=page: ksef.get_session_upo(record.reference, page.reference_number),
+                schedule=schedule,
+                sleep=sleep,
+                on_wait=on_wait,
+            )
+            content = upo.content
+            digest = verify_hash(content, upo.sha256_b64)
+            receipt = parse_upo(content)  # refuses what is not a UPO at all; tolerant otherwise
+            if receipt.session_reference and receipt.session_reference != record.reference:
+                raise UpoError(
+                    _("The UPO names another session ({ref}).").format(ref=receipt.session_reference)
+                )
+            meta = {
+                "sha256": digest,
+                "page": number,
+                "pages": len(pages),
+                "session": record.reference,
+                "upo_reference": page.reference_number,
+                "documents": len(receipt.documents),
+            }
+            await asyncio.to_thread(store.documents.put, record.client_id, SESSION_UPO, key, content, meta)
+            await asyncio.to_thread(
+                store.audit.append,
+                record.client_id,
+                "upo.download",
+                "ok",
+                f"session page {number}/{len(pages)}",
+            )
+            fetched = True
+        contents.append(content)
+        if folder is not None:
+            path = upo_path(folder, short_code, record.opened, record.reference, number)
+            paths.append(await asyncio.to_thread(write_copy, path, content))
+        await asyncio.to_thread(store.ksef_sessions.mark_upo, record.id, number, len(pages))
+    record.upo_saved = len(pages)
+    record.upo_pages = len(pages)
+    return SavedUpo(record, contents, paths, fetched)
+
+
+async def download_invoice_upo(
+    store: Any,
+    ksef: Any,
+    session: SessionRecord,
+    invoice: SessionInvoiceRecord,
+    short_code: str,
+    folder: Path | None,
+    *,
+    schedule: tuple[float, ...] = RETRY_SCHEDULE,
+    sleep: Sleep = asyncio.sleep,
+    on_wait: OnWait | None = None,
+) -> tuple[bytes, Path | None]:
+    """One invoice's own UPO (by its KSeF number): sealed, and copied under `folder` (if given)."""
+    if not invoice.ksef_number:
+        raise UpoUnavailable(_("This invoice was not accepted by KSeF, so it has no UPO."))
+    content = await asyncio.to_thread(
+        store.documents.get, invoice.client_id, INVOICE_UPO, invoice.ksef_number
+    )
+    if content is None:
+        number = invoice.ksef_number
+        upo = await with_upo_retry(
+            lambda: ksef.get_invoice_upo_by_ksef_number(session.reference, number),
+            schedule=schedule,
+            sleep=sleep,
+            on_wait=on_wait,
+        )
+        content = upo.content
+        digest = verify_hash(content, upo.sha256_b64)
+        parse_upo(content)
+        meta = {"sha256": digest, "session": session.reference, "ksef_number": number}
+        await asyncio.to_thread(store.documents.put, invoice.client_id, INVOICE_UPO, number, content, meta)
+        await asyncio.to_thread(store.audit.append, invoice.client_id, "upo.download", "ok", "invoice")
+        if invoice.id is not None:
+            await asyncio.to_thread(store.ksef_sessions.mark_invoice_upo, invoice.id)
+    path = None
+    if folder is not None:
+        when = invoice.acquired or session.opened
+        path = await asyncio.to_thread(
+            write_copy, upo_path(folder, short_code, when, invoice.ksef_number), content
+        )
+    return content, path
+
+
+def stored_session_upo(store: Any, record: SessionRecord) -> list[bytes]:
+    """The session's UPO pages held in the store (thread-safe, blocking: call from a thread)."""
+    pages: list[bytes] = []
+    count = max(record.upo_saved, 1)
+    for number in range(1, count + 1):
+        content = store.documents.get(record.client_id, SESSION_UPO, upo_key(record.reference, number))
+        if content is None:
+            break
+        pages.append(content)
+    return pages
+
+
+# --- bulk -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class UpoProgress:
+    """One event of the bulk download, for one client."""
+
+    client_id: int
+    short_code: str
+    done: int  # sessions handled so far for this client
+    total: int  # sessions missing a UPO for this client
+    fetched: int
+    failed: int
+    message: str = ""
+    finished: bool = False
+
+
+@dataclass
+class BulkResult:
+    fetched: int = 0
+    skipped: int = 0  # already in the store (copied to the folder if one was given)
+    failed: int = 0
+    clients: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+async def download_missing_upos(
+    store: Any,
+    factory: KsefFactory,
+    client_ids: list[int],
+    folder: Path | None,
+    clock: Clock,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Callable[[UpoProgress], None] | None = None,
+    schedule: tuple[float, ...] = RETRY_SCHEDULE,
+    sleep: Sleep = asyncio.sleep,
+    copy_existing: bool = False,
+    concurrency: int = 4,
+) -> BulkResult:
+    """Download every missing UPO of these clients' processed sessions opened in [since, until].
+
+    Missing = not sealed in the store, so an interrupted run resumes where it stopped. Clients run
+    `concurrency` at a time (each in its own KSeF context, with its own rate-limit windows); cancel
+    the task to stop. `copy_existing` also writes UPOs already in the store into `folder` (skipped)."""
+    result = BulkResult()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(client_id: int) -> None:
+        async with gate:
+            await _one_client(client_id)
+
+    async def _one_client(client_id: int) -> None:
+        client = await asyncio.to_thread(store.clients.get, client_id)
+        missing: list[SessionRecord] = await asyncio.to_thread(
+            store.ksef_sessions.missing_upo, client_id, since, until
+        )
+        if copy_existing and folder is not None:
+            have = await asyncio.to_thread(store.ksef_sessions.with_upo, client_id, since, until)
+            for record in have:
+                pages = await asyncio.to_thread(stored_session_upo, store, record)
+                for number, content in enumerate(pages, start=1):
+                    path = upo_path(folder, client.short_code, record.opened, record.reference, number)
+                    await asyncio.to_thread(write_copy, path, content)
+                result.skipped += 1
+        fetched = failed = done = 0
+        total = len(missing)
+
+        def report(message: str = "", finished: bool = False) -> None:
+            if progress is not None:
+                progress(
+                    UpoProgress(client_id, client.short_code, done, total, fetched, failed, message, finished)
+                )
+
+        report()
+        if not missing:
+            report(finished=True)
+            return
+        result.clients += 1
+        try:
+            async with client_context(store, factory, client_id) as (_client, ksef):
+                for record in missing:
+
+                    def waiting(left: int, attempt: int, attempts: int, ref: str = record.reference) -> None:
+                        report(
+                            _(
+                                "UPO of {ref} not generated yet; retry {attempt} of {attempts} in {left} s"
+                            ).format(ref=ref[-13:], attempt=attempt, attempts=attempts, left=left)
+                        )
+
+                    try:
+                        saved = await download_session_upo(
+                            store,
+                            ksef,
+                            record,
+                            client.short_code,
+                            folder,
+                            schedule=schedule,
+                            sleep=sleep,
+                            on_wait=waiting,
+                        )
+                    except asyncio.CancelledError:
+                        raise
+                    except UpoUnavailable as err:
+                        failed += 1
+                        result.errors.append(f"{client.short_code} {record.reference}: {err}")
+                    except Exception as err:  # one session's trouble must not stop the rest
+                        failed += 1
+                        result.errors.append(f"{client.short_code} {record.reference}: {err}")
+                    else:
+                        if saved.fetched:
+                            fetched += 1
+                        else:
+                            result.skipped += 1
+                    done += 1
+                    report()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # login failed: every missing UPO of this client fails
+            failed += total - done
+            result.errors.append(f"{client.short_code}: {err}")
+        finally:
+            result.fetched += fetched
+            result.failed += failed
+        report(finished=True)
+
+    await asyncio.gather(*(one(cid) for cid in client_ids))
+    return result
