@@ -54,8 +54,13 @@ REGISTRY: tuple[Command, ...] = (
     Command(
         "clients", "d,delete", "remove_client", N_("Remove"), N_("Remove the selected client"), footer=False
     ),
+    Command(
+        "clients", "l", "api_log", N_("API log"), N_("Recent KSeF calls of the selected client"), footer=False
+    ),
     Command("clients", "escape", "clear_filter", N_("Clear"), N_("Clear the filter"), footer=False),
     Command("clients", "q", "app.quit", N_("Quit"), N_("Quit ksef-tui")),
+    Command("api_log", "r", "refresh", N_("Refresh"), N_("Show the newest calls")),
+    Command("api_log", "escape", "back", N_("Back"), N_("Back to the clients")),
     Command("form", "f2", "save", N_("Save"), N_("Save the form")),
     Command("form", "escape", "cancel", N_("Cancel"), N_("Close without saving")),
     Command("help", "escape,q,question_mark,f1", "dismiss_help", N_("Close"), N_("Close the help")),

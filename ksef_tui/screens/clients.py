@@ -178,6 +178,13 @@ class ClientsScreen(Screen[None]):
 
         self.app.push_screen(SessionsScreen(self.services, None))
 
+    def action_api_log(self) -> None:
+        from ksef_tui.screens.api_log import ApiLogScreen
+
+        if entry := self._selected():
+            api_log = getattr(self.services.ksef_factory, "api_log", None)
+            self.app.push_screen(ApiLogScreen(api_log, entry.client))
+
     # --- live checks ---------------------------------------------------------------------------
 
     def action_check_selected(self) -> None:
