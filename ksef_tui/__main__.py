@@ -135,6 +135,8 @@ def _register_simulator() -> None:
 
 
 _register_simulator()
+from ksef_tui.cli_sessions import sessions_command, upo_command  # noqa: E402
+cli.add_command(sessions_command), cli.add_command(upo_command)
 
 
 def main() -> None:

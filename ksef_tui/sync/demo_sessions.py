@@ -58,6 +58,20 @@ def _invoice(client_id: int, inv: Any, statuses: Any) -> SessionInvoiceRecord:
     )
 
 
+def _office_sees(world: Any, taxpayer: Any) -> Any:
+    """What a refresh with the office's credentials would list for this taxpayer (API-NOTES §8):
+    every session with Introspection, else only the sessions the office's own credentials opened."""
+    subjects = {f"Token:{t.reference}" for t in taxpayer.tokens if t.held_by_office and t.status == "Active"}
+    sees_all = any(
+        "Introspection" in t.permissions for t in taxpayer.tokens if t.held_by_office and t.status == "Active"
+    )
+    for cert in taxpayer.certificates:
+        subjects.add(f"Nip:{cert.subject_nip}")
+        grants = world.grants_for(cert.subject_nip, taxpayer.nip)
+        sees_all = sees_all or any(g.permission == "Introspection" for g in grants)
+    return lambda session: sees_all or session.opened_by in subjects
+
+
 def seed_sessions(store: Any, world: Any) -> int:
     """Copy every demo client's sessions and invoices into the store; returns how many sessions."""
     from ksef_tui.simulator import statuses
@@ -67,7 +81,12 @@ def seed_sessions(store: Any, world: Any) -> int:
         items = []
         for nip in client.nips:
             taxpayer = world.taxpayer(nip)
-            for sess in taxpayer.sessions if taxpayer else []:
+            if taxpayer is None:
+                continue
+            visible = _office_sees(world, taxpayer)
+            for sess in taxpayer.sessions:
+                if not visible(sess):
+                    continue
                 items.append(
                     (
                         _session(client.id, sess, statuses),

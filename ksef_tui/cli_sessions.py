@@ -1,0 +1,210 @@
+"""Headless `ksef-tui sessions` and `ksef-tui upo` (issue 4, item 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from ksef_tui.i18n import _
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def _since(value: str | None, now: datetime, default_days: int) -> datetime:
+    if not value:
+        return now - timedelta(days=default_days)
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_("Use a date like 2026-11-01."), param_hint="--since") from None
+    if day.tzinfo is None:
+        day = (
+            datetime.combine(day.date(), time.min, WARSAW) if len(value) <= 10 else day.replace(tzinfo=WARSAW)
+        )
+    return day
+
+
+@contextmanager
+def _opened(use_demo: bool, passphrase_file: Path | None) -> Iterator[tuple[Any, Any]]:
+    """(store, ksef factory or None) for the demo or the user's own store; closed afterwards."""
+    from ksef_tui.store import Store, StoreError, default_home
+
+    setup = None
+    factory = None
+    try:
+        if use_demo:
+            from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
+
+            setup = prepare_demo(datetime.now(UTC))
+            home, passphrase = setup.home, DEMO_PASSPHRASE
+            factory = setup.ksef_factory()
+        else:
+            from ksef_tui.__main__ import _read_passphrase
+
+            home = default_home()
+            if not Store.exists(home):
+                raise click.ClickException(_("No store at {path}: run ksef-tui first.").format(path=home))
+            passphrase = _read_passphrase(passphrase_file)
+            try:
+                from ksef_tui.sync.connections import KsefConnections
+
+                factory = KsefConnections()
+            except ImportError:  # pragma: no cover
+                factory = None
+        try:
+            store = Store.open(home, passphrase)
+        except StoreError as err:
+            raise click.ClickException(str(err)) from None
+        try:
+            yield store, factory
+        finally:
+            store.close()
+    finally:
+        if setup is not None:
+            setup.cleanup()
+
+
+def _client_ids(store: Any, nip: str | None) -> list[int]:
+    if nip:
+        client = store.clients.find_by_nip(nip)
+        if client is None:
+            raise click.ClickException(_("No client with NIP {nip}.").format(nip=nip))
+        return [client.id]
+    return [c.id for c in store.clients.list()]
+
+
+async def _refresh(store: Any, factory: Any, ids: list[int], since: datetime) -> list[str]:
+    from ksef_tui.sync.sessions import RefreshTooSoon, refresh_sessions
+
+    problems = []
+    for client_id in ids:
+        try:
+            await refresh_sessions(store, factory, client_id, datetime.now, since=since)  # type: ignore[arg-type]
+        except RefreshTooSoon:
+            continue  # the store has what the last refresh brought
+        except Exception as err:  # one client's trouble must not stop the others
+            code = store.clients.get(client_id).short_code
+            problems.append(f"{code}: {err}")
+    return problems
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.command("sessions")
+@click.option("--demo", "use_demo", is_flag=True, help="Use a fresh demo store and the simulator.")
+@click.option("--client", "nip", default=None, help="Only this client (NIP).")
+@click.option("--since", default=None, help="Sessions opened on or after this date (default: 7 days ago).")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+@click.option("--refresh", is_flag=True, help="Ask KSeF first (within the rate limits), then print.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sessions_command(
+    use_demo: bool, nip: str | None, since: str | None, fmt: str, refresh: bool, passphrase_file: Path | None
+) -> None:
+    """Print KSeF sessions from the store (online and batch, newest first)."""
+    from ksef_tui.core.ksef_sessions import SessionFilter
+    from ksef_tui.core.session_status import session_text
+
+    start = _since(since, _now(), 7)
+    with _opened(use_demo, passphrase_file) as (store, factory):
+        ids = _client_ids(store, nip)
+        problems: list[str] = []
+        if refresh and factory is not None:
+            problems = asyncio.run(_refresh(store, factory, ids, start))
+        clients = {c.id: c for c in store.clients.list()}
+        rows = []
+        for client_id in ids:
+            flt = SessionFilter(client_id=client_id, since=start)
+            total = store.ksef_sessions.count(flt)
+            offset = 0
+            while offset < total:
+                page = store.ksef_sessions.page(flt, offset, 500)
+                offset += len(page) or total
+                for r in page:
+                    text = session_text(r.kind, r.status_code)
+                    rows.append(
+                        {
+                            "client_nip": clients[client_id].nip,
+                            "client": clients[client_id].short_code,
+                            "reference": r.reference,
+                            "type": r.kind,
+                            "status_code": r.status_code,
+                            "status_text": text.label,
+                            "status_meaning": text.meaning,
+                            "status_action": text.action,
+                            "ksef_description": r.status_description,
+                            "opened": r.opened.isoformat(),
+                            "updated": r.updated.isoformat() if r.updated else None,
+                            "invoices_total": r.invoices_total,
+                            "invoices_accepted": r.invoices_accepted,
+                            "invoices_rejected": r.invoices_rejected,
+                            "upo_saved": r.upo_complete,
+                        }
+                    )
+        rows.sort(key=lambda row: row["opened"], reverse=True)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            click.echo(
+                f"{row['opened'][:16]}  {row['client']:<12} {row['type']:<6} {row['reference']}  "
+                f"{row['status_code']} {row['status_text']:<24} "
+                f"{row['invoices_total']}/{row['invoices_accepted']}/{row['invoices_rejected']}"
+            )
+        click.echo(_("{n} sessions.").format(n=len(rows)))
+    for problem in problems:
+        click.echo(problem, err=True)
+
+
+@click.command("upo")
+@click.option("--demo", "use_demo", is_flag=True, help="Use a fresh demo store and the simulator.")
+@click.option("--client", "nip", default=None, help="Only this client (NIP).")
+@click.option("--since", default=None, help="Sessions opened on or after this date (default: 30 days ago).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the UPO files.",
+)
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def upo_command(
+    use_demo: bool, nip: str | None, since: str | None, out: Path, passphrase_file: Path | None
+) -> None:
+    """Download every missing UPO of closed sessions into OUT (<short code>/<YYYY-MM>/<reference>.xml).
+
+    Exit code 0 when none failed, 1 otherwise."""
+    from ksef_tui.sync.upo import download_missing_upos
+
+    start = _since(since, _now(), 30)
+    with _opened(use_demo, passphrase_file) as (store, factory):
+        if factory is None:
+            raise click.ClickException(_("KSeF is not configured for this store."))
+        ids = _client_ids(store, nip)
+
+        async def run() -> Any:
+            problems = await _refresh(store, factory, ids, start)
+            result = await download_missing_upos(
+                store, factory, ids, out, _now, since=start, copy_existing=True
+            )
+            return problems, result
+
+        problems, result = asyncio.run(run())
+    click.echo(
+        _("UPO: fetched {fetched}, skipped {skipped}, failed {failed}.").format(
+            fetched=result.fetched, skipped=result.skipped, failed=result.failed
+        )
+    )
+    for line in [*problems, *result.errors][:20]:
+        click.echo(line, err=True)
+    sys.exit(0 if result.failed == 0 else 1)
