@@ -201,9 +201,29 @@ def apply_bindings(node: DOMNode, scope: str) -> None:
         node._bindings.key_to_bindings[key] = bindings
 
 
+_KEY_NAMES = {
+    "escape": "Esc",
+    "delete": "Del",
+    "enter": "Enter",
+    "slash": "/",
+    "question_mark": "?",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+    "tab": "Tab",
+    "space": "Space",
+}
+
+
+def _key_name(key: str) -> str:
+    if key in _KEY_NAMES:
+        return _KEY_NAMES[key]
+    if key.startswith("f") and key[1:].isdigit():
+        return key.upper()
+    return key
+
+
 def key_label(command: Command) -> str:
-    if command.key_display:
-        first = command.key_display
-        rest = [k for k in command.keys.split(",")[1:] if k not in ("question_mark", "slash")]
-        return " / ".join([first, *(k.upper() if k.startswith("f") and k[1:].isdigit() else k for k in rest)])
-    return " / ".join(command.keys.split(","))
+    """How the help screen writes the keys: "? / F1", "d / Del", "Esc"."""
+    return " / ".join(dict.fromkeys(_key_name(k) for k in command.keys.split(",")))

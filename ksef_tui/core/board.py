@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ksef_tui.core.health import Health, HealthSettings, Level, client_health, urgency_key
-from ksef_tui.core.humanize_pl import in_words
+from ksef_tui.core.humanize_pl import in_words, until_words
 from ksef_tui.core.models import CREDENTIAL_KIND_LABELS, Client, Credential, LiveCheck, SyncState
 from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import _
@@ -48,7 +48,7 @@ def build_entry(
     kind = _(CREDENTIAL_KIND_LABELS[cred.kind]) if cred is not None else "—"
     if len({c.kind for c in credentials}) > 1 and cred is not None:
         kind = f"{kind} +{len(credentials) - 1}"
-    expires = in_words(health.expires - now) if health.expires else "—"
+    expires = until_words(health.expires, now) if health.expires else "—"
     last = _latest_check(checks)
     last_words = in_words(last.checked_at - now) if last else _("never")
     hay = " ".join([client.name, client.short_code, *client.nips, *(format_nip(n) for n in client.nips)])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 
+from ksef_tui.core.humanize_pl import WARSAW, until_words
 from ksef_tui.core.models import (
     CheckOutcome,
     Client,
@@ -65,15 +66,14 @@ class Health:
 def effective_expiry(cred: Credential, settings: HealthSettings) -> datetime | None:
     """A token's expiry is the earlier of its own validity and the token sunset (end of that day)."""
     if cred.kind is CredentialKind.KSEF_TOKEN:
-        sunset = datetime.combine(settings.token_sunset, time(23, 59, 59), tzinfo=UTC)
+        # Tokens work through the last day of the sunset, Polish time.
+        sunset = datetime.combine(settings.token_sunset, time(23, 59, 59), tzinfo=WARSAW)
         return min(cred.valid_until, sunset) if cred.valid_until else sunset
     return cred.valid_until
 
 
-def _days_word(delta: timedelta) -> str:
-    from ksef_tui.core.humanize_pl import in_words
-
-    return in_words(delta)
+def _days_word(target: datetime, now: datetime) -> str:
+    return until_words(target, now)
 
 
 def credential_health(
@@ -92,9 +92,9 @@ def credential_health(
     if cred.status is CredentialStatus.FAILED:
         return Health(Level.RED, _("KSeF could not activate this token: generate a new one."), expiry, cred)
     if expiry is not None and expiry <= now:
-        if is_token and expiry.date() == settings.token_sunset:
+        if is_token and expiry.astimezone(WARSAW).date() == settings.token_sunset:
             return Health(Level.RED, _("Token sunset passed: KSeF tokens no longer work."), expiry, cred)
-        return Health(Level.RED, _("Expired {when}.").format(when=_days_word(expiry - now)), expiry, cred)
+        return Health(Level.RED, _("Expired {when}.").format(when=_days_word(expiry, now)), expiry, cred)
     if cred.valid_from is not None and cred.valid_from > now:
         return Health(
             Level.RED,
@@ -124,7 +124,7 @@ def credential_health(
     if (
         is_token
         and expiry is not None
-        and expiry.date() == settings.token_sunset
+        and expiry.astimezone(WARSAW).date() == settings.token_sunset
         and expiry - now <= timedelta(days=settings.sunset_warn_days)
     ):
         return Health(Level.YELLOW, _expiry_reason(cred, expiry, now, settings), expiry, cred)
@@ -143,8 +143,8 @@ def credential_health(
 
 
 def _expiry_reason(cred: Credential, expiry: datetime, now: datetime, settings: HealthSettings) -> str:
-    when = _days_word(expiry - now)
-    if cred.kind is CredentialKind.KSEF_TOKEN and expiry.date() == settings.token_sunset:
+    when = _days_word(expiry, now)
+    if cred.kind is CredentialKind.KSEF_TOKEN and expiry.astimezone(WARSAW).date() == settings.token_sunset:
         return _("Tokens stop working {when} (token sunset): switch to a KSeF certificate.").format(when=when)
     if cred.kind is CredentialKind.KSEF_TOKEN:
         return _("Token expires {when}.").format(when=when)
@@ -212,7 +212,7 @@ def client_health(
         if sync.last_success and now - sync.last_success > timedelta(days=settings.sync_stale_days):
             return Health(
                 Level.YELLOW,
-                _("Last successful sync {when}.").format(when=_days_word(sync.last_success - now)),
+                _("Last successful sync {when}.").format(when=_days_word(sync.last_success, now)),
                 best.expires,
                 best.credential,
             )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import humanize
 
@@ -13,6 +14,7 @@ from ksef_tui.i18n import _, current_language
 # activates the UI language the first time (and again if the language changes).
 _thread_state = threading.local()
 _HUMANIZE_LOCALES = {"pl": "pl_PL"}
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _ensure_locale() -> None:
@@ -37,6 +39,16 @@ def duration_words(delta: timedelta) -> str:
     if delta < timedelta(days=365):
         return humanize.naturaldelta(delta, months=False)
     return humanize.naturaldelta(delta, months=True).split(",")[0]
+
+
+def until_words(target: datetime, now: datetime) -> str:
+    """Like `in_words(target - now)`, but a day or more away counts calendar days in Polish time:
+    on 21 November, something valid through 31 December ends "za 40 dni", whatever the hour."""
+    delta = target - now
+    if abs(delta) < timedelta(days=1):
+        return in_words(delta)
+    days = (target.astimezone(WARSAW).date() - now.astimezone(WARSAW).date()).days
+    return in_words(timedelta(days=days))
 
 
 def in_words(delta: timedelta) -> str:

@@ -167,3 +167,17 @@ def test_reasons_are_polish_by_default_and_english_on_request() -> None:
     assert pl != en
     assert "in 10 days" in en
     assert "za 10 dni" in pl
+
+
+def test_sunset_counts_calendar_days_in_polish_time() -> None:
+    from ksef_tui.core.humanize_pl import until_words
+
+    t = token()
+    for hour in (0, 9, 22):
+        now = NOW.replace(hour=hour)
+        h = credential_health(t, ok_check(t), now, S)
+        assert "za 40 dni" in h.reason, (hour, h.reason)
+    # 23:30 UTC on 21 Nov is already 22 Nov in Warsaw: one day fewer.
+    late = NOW.replace(hour=23, minute=30)
+    assert until_words(effective_expiry(t, S), late) == "za 39 dni"
+    assert effective_expiry(t, S).isoformat().startswith("2026-12-31T23:59:59+01")
