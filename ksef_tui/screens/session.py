@@ -122,10 +122,9 @@ class SessionScreen(Screen[None]):
             return
         text = invoice_text(inv.status_code)
         out = Text()
-        out.append(f"{inv.ordinal or ''}. {inv.invoice_number or '—'}", style="bold")
-        out.append(f"  {_('KSeF number')}: {inv.ksef_number or '—'}  {_('reference')}: {inv.reference}\n")
-        out.append(f"{inv.status_code} {text.label}: ", style="bold red" if inv.rejected else "bold")
-        out.append(f"{text.meaning} {text.action}")
+        out.append(f"{inv.ordinal or ''}. {inv.invoice_number or '—'}  ", style="bold")
+        out.append(f"{inv.status_code} {text.label}", style="bold red" if inv.rejected else "bold")
+        out.append(f"  {_('KSeF number')}: {inv.ksef_number or '—'}" if inv.ksef_number else f"  {inv.reference}")
         if inv.rejected and inv.status_details:
             out.append("\n" + _("Reason: "), style="bold")
             out.append("; ".join(inv.status_details))
@@ -137,6 +136,7 @@ class SessionScreen(Screen[None]):
                 ),
                 style="yellow",
             )
+        out.append(f"\n{text.meaning} {text.action}", style="dim" if inv.rejected else "")
         if inv.upo_saved:
             out.append("  " + _("(its UPO is saved)"), style="green")
         detail.update(out)

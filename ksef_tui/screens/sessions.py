@@ -218,7 +218,8 @@ class SessionsScreen(Screen[None]):
         text = session_text(record.kind, record.status_code)
         out = Text()
         out.append(record.reference, style="bold")
-        out.append(f"  {kind_label(record.kind)} · {_('opened')} {fmt_dt(record.opened, year=True)}")
+        opened = _("opened")
+        out.append(f"  {kind_label(record.kind)} · {opened} {fmt_dt(record.opened, year=True)}")
         if self.client_id is None and record.client_id in self.clients:
             out.append(f" · {self.clients[record.client_id].short_code}")
         out.append("\n")
