@@ -3,6 +3,7 @@ and the palette opening an invoice from the store by its KSeF number."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from rich.console import Console
@@ -34,7 +35,7 @@ def _app(tmp_path: Path, report: InspectReport, xml: bytes | None = None) -> Kse
 
 def _static_text(widget: Static, width: int = 200) -> str:
     """A pane's whole content as plain text (also the part scrolled out of view)."""
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=width, record=True, file=io.StringIO())
     console.print(widget.content)
     return console.export_text()
 
