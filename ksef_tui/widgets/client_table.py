@@ -11,7 +11,9 @@ from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.health import Level
 from ksef_tui.i18n import _
 
-LEVEL_STYLE = {Level.RED: "bold red", Level.YELLOW: "yellow", Level.GREEN: "green"}
+# Explicit colours: they downgrade to bright red/yellow/green in a 16-colour terminal, where the
+# named ANSI colours pass through the theme and can land on magenta.
+LEVEL_STYLE = {Level.RED: "bold #ff4040", Level.YELLOW: "#f0c000", Level.GREEN: "#40c040"}
 WIDE = 110  # from this width the table also shows NIP, credential kind and last live check
 # Fixed column widths; the reason takes what is left (and is shown whole in the detail lines).
 NARROW_COLUMNS = {"glyph": 1, "code": 12, "name": 22, "expires": 11}
