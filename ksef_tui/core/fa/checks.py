@@ -14,7 +14,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from ksef_tui.core.fa.findings import Finding, error, warning
 from ksef_tui.core.fa.model import (
@@ -60,8 +60,17 @@ GROUP_RATES: dict[str, tuple[int, ...]] = {"1": (23, 22), "2": (8, 7), "3": (5,)
 _FIELDS = {f.code: f for f in VAT_FIELDS}
 
 
+# Quantities (22 digits) times prices (18 digits) exceed the default 28-digit context; checks run with
+# room to spare, and a number longer even than that (the parser admits any length) stays unrounded
+# instead of raising: the arithmetic findings then report the mismatch in words.
+CHECK_PRECISION = 60
+
+
 def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return value
 
 
 def fmt(value: Decimal | None) -> str:
@@ -76,9 +85,11 @@ def plain(value: Decimal) -> str:
 def run_checks(invoice: Invoice, *, today: date | None = None) -> list[Finding]:
     """Every non-XSD check. `today` is injected so results are reproducible in tests."""
     out: list[Finding] = []
-    out += check_totals(invoice)
-    out += check_lines(invoice)
-    out += check_order_and_settlement(invoice)
+    with localcontext() as ctx:
+        ctx.prec = CHECK_PRECISION
+        out += check_totals(invoice)
+        out += check_lines(invoice)
+        out += check_order_and_settlement(invoice)
     out += check_identifiers(invoice)
     out += check_dates(invoice, today=today or date.today())
     return out
