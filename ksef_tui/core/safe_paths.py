@@ -24,7 +24,11 @@ _NO_DECOMPOSITION = str.maketrans({"Ł": "L", "ł": "l"})  # NFKD leaves these w
 def safe_component(text: str, fallback: str = "_") -> str:
     """One path component: ASCII letters, digits, `.`, `_` and `-` only; no leading dot; never empty,
     `.` or `..`; not a reserved Windows device name; at most 120 characters."""
-    ascii_text = unicodedata.normalize("NFKD", (text or "").translate(_NO_DECOMPOSITION)).encode("ascii", "ignore").decode("ascii")
+    ascii_text = (
+        unicodedata.normalize("NFKD", (text or "").translate(_NO_DECOMPOSITION))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
     cleaned = _UNSAFE.sub("_", ascii_text).strip("._ ")
     cleaned = cleaned[:MAX_COMPONENT].rstrip("._ ")
     if not cleaned:

@@ -124,7 +124,9 @@ class SessionScreen(Screen[None]):
         out = Text()
         out.append(f"{inv.ordinal or ''}. {inv.invoice_number or '—'}  ", style="bold")
         out.append(f"{inv.status_code} {text.label}", style="bold red" if inv.rejected else "bold")
-        out.append(f"  {_('KSeF number')}: {inv.ksef_number or '—'}" if inv.ksef_number else f"  {inv.reference}")
+        out.append(
+            f"  {_('KSeF number')}: {inv.ksef_number or '—'}" if inv.ksef_number else f"  {inv.reference}"
+        )
         if inv.rejected and inv.status_details:
             out.append("\n" + _("Reason: "), style="bold")
             out.append("; ".join(inv.status_details))

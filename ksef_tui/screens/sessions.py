@@ -100,7 +100,10 @@ class SessionsScreen(Screen[None]):
         self.query_one("#prompt", Input).display = False
         self.query_one("#progress", Static).display = False
         self.query_one(SessionTable).focus()
-        self.reload()
+        # The first page is read here, before the first paint: one indexed query and one sealed value per
+        # row (a few milliseconds for 60 rows of 5,000), so the screen appears filled, not empty then
+        # filled. Every later reload (filters, refresh, paging) runs in a thread worker.
+        self._loaded(*self._read(self.current_filter()))
 
     # --- the filter ------------------------------------------------------------------------------
 
@@ -136,6 +139,11 @@ class SessionsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sessions-load")
     def _load(self, flt: SessionFilter) -> None:
+        self.app.call_from_thread(self._loaded, *self._read(flt))
+
+    def _read(
+        self, flt: SessionFilter
+    ) -> tuple[dict[int, Client], int, list[SessionRecord], datetime | None]:
         store = self.services.store
         assert store is not None
         if not self.clients:
@@ -150,7 +158,7 @@ class SessionsScreen(Screen[None]):
         allowed = None
         if self.client_id is not None:
             allowed = store.ksef_sessions.refresh_times(self.client_id)[1]
-        self.app.call_from_thread(self._loaded, clients, total, records, allowed)
+        return clients, total, records, allowed
 
     def _loaded(
         self, clients: dict[int, Client], total: int, records: list[SessionRecord], allowed: datetime | None

@@ -108,7 +108,8 @@ def explain_no_upo(record: SessionRecord) -> str | None:
     """Why this session has no UPO, or None when it should have one."""
     if not record.closed:
         return _(
-            "The session is still open or processing ({status}); KSeF issues a UPO only for a closed, processed session."
+            "The session is still open or processing ({status}); "
+            "KSeF issues a UPO only for a closed, processed session."
         ).format(status=session_text(record.kind, record.status_code).label)
     if record.status_code != 200:
         return _("The session ended with “{status}”; KSeF issues no UPO for it.").format(

@@ -71,12 +71,12 @@ def test_duplicates_name_their_original(seeded: tuple[Any, Any]) -> None:
         assert inv.status_details
 
 
-async def test_session_upo_retries_while_not_generated_and_is_saved(seeded: tuple[Any, Any], tmp_path: Path) -> None:
+async def test_session_upo_retries_while_not_generated_and_is_saved(
+    seeded: tuple[Any, Any], tmp_path: Path
+) -> None:
     store, world = seeded
     factory = simulator_factory(world, faults=Faults(upo_not_ready_requests=2))
-    client_id = next(
-        r.client_id for r in store.ksef_sessions.page(SessionFilter(), 0, 500) if r.expects_upo
-    )
+    client_id = next(r.client_id for r in store.ksef_sessions.page(SessionFilter(), 0, 500) if r.expects_upo)
     record = store.ksef_sessions.missing_upo(client_id)[0]
     waits: list[tuple[int, int, int]] = []
     slept: list[float] = []
@@ -89,8 +89,14 @@ async def test_session_upo_retries_while_not_generated_and_is_saved(seeded: tupl
     client = store.clients.get(client_id)
     async with client_context(store, factory, client_id) as (_c, ksef):
         saved = await upo_sync.download_session_upo(
-            store, ksef, record, client.short_code, tmp_path / "UPO",
-            schedule=(3, 3, 3), sleep=fake_sleep, on_wait=lambda *a: waits.append(a),
+            store,
+            ksef,
+            record,
+            client.short_code,
+            tmp_path / "UPO",
+            schedule=(3, 3, 3),
+            sleep=fake_sleep,
+            on_wait=lambda *a: waits.append(a),
         )
     assert saved.fetched and len(saved.paths) == 1
     assert [w[0] for w in waits][:4] == [3, 2, 1, 0]  # a visible countdown
@@ -108,7 +114,7 @@ async def test_session_upo_retries_while_not_generated_and_is_saved(seeded: tupl
 
 
 async def test_open_session_has_no_upo_in_plain_words(seeded: tuple[Any, Any]) -> None:
-    store, world = seeded
+    store, _world = seeded
     record = store.ksef_sessions.page(SessionFilter(group=StatusGroup.IN_PROGRESS), 0, 1)[0]
     with pytest.raises(upo_sync.UpoUnavailable, match="otwarta"):
         await upo_sync.download_session_upo(store, None, record, "X", None)
@@ -119,17 +125,19 @@ async def test_a_tampered_upo_is_not_saved(seeded: tuple[Any, Any]) -> None:
     record = store.ksef_sessions.missing_upo(
         next(r.client_id for r in store.ksef_sessions.page(SessionFilter(), 0, 500) if r.expects_upo)
     )[0]
-    sample = next((Path(__file__).resolve().parents[1] / "data" / "samples" / "upo").glob("*.xml")).read_bytes()
+    sample = next(
+        (Path(__file__).resolve().parents[1] / "data" / "samples" / "upo").glob("*.xml")
+    ).read_bytes()
 
     class Page:
         reference_number = "EU-1"
 
     class Status:
-        class status:  # noqa: N801
+        class status:
             code = 200
             description = ""
 
-        class upo:  # noqa: N801
+        class upo:
             pages = [Page()]
 
     class FakeKsef:
@@ -149,10 +157,14 @@ async def test_a_tampered_upo_is_not_saved(seeded: tuple[Any, Any]) -> None:
 async def test_bulk_download_is_resumable(seeded: tuple[Any, Any], tmp_path: Path) -> None:
     store, world = seeded
     factory = simulator_factory(world)
-    ids = sorted({r.client_id for r in store.ksef_sessions.page(SessionFilter(), 0, 500) if r.expects_upo})[:3]
+    ids = sorted({r.client_id for r in store.ksef_sessions.page(SessionFilter(), 0, 500) if r.expects_upo})[
+        :3
+    ]
     missing_before = sum(len(store.ksef_sessions.missing_upo(c)) for c in ids)
     events: list[upo_sync.UpoProgress] = []
-    result = await upo_sync.download_missing_upos(store, factory, ids, tmp_path / "out", lambda: NOW, progress=events.append)
+    result = await upo_sync.download_missing_upos(
+        store, factory, ids, tmp_path / "out", lambda: NOW, progress=events.append
+    )
     assert result.fetched + result.failed == missing_before and result.fetched > 0
     assert {e.client_id for e in events} == set(ids) and any(e.finished for e in events)
     again = await upo_sync.download_missing_upos(store, factory, ids, tmp_path / "out", lambda: NOW)

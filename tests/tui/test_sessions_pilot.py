@@ -30,7 +30,9 @@ def _duplicate_case(store: Any) -> tuple[int, str]:
     since = NOW.replace(day=14)
     for record in store.ksef_sessions.page(SessionFilter(since=since, rejected_only=True), 0, 500):
         for inv in store.ksef_sessions.invoices(record.id):
-            if inv.status_code == 440 and store.ksef_sessions.find(record.client_id, inv.original_session or ""):
+            if inv.status_code == 440 and store.ksef_sessions.find(
+                record.client_id, inv.original_session or ""
+            ):
                 return record.client_id, record.reference
     raise AssertionError("the demo world has no recent duplicate")
 
@@ -95,7 +97,9 @@ def _downloadable(store: Any, world: Any) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("not_ready", [0, 2])
-async def test_download_upo_to_disk_and_view_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, not_ready: int) -> None:
+async def test_download_upo_to_disk_and_view_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, not_ready: int
+) -> None:
     monkeypatch.setattr(upo_sync, "RETRY_SCHEDULE", (1, 1, 1))
     store, world = make_session_store(tmp_path / "home")
     store.settings.set(UPO_FOLDER_SETTING, str(tmp_path / "UPO"))
@@ -128,7 +132,9 @@ async def test_download_upo_to_disk_and_view_it(tmp_path: Path, monkeypatch: pyt
         assert len(files) == 1 and files[0].name == f"{reference}.xml"
         assert files[0].parent.name == f"{screen.record.opened.astimezone(NOW.tzinfo):%Y-%m}"[:7]
         schema = xmlschema.XMLSchema(str(XSD))
-        errors = [e for e in schema.iter_errors(str(files[0])) if "NazwaPodmiotuPrzyjmujacego" not in str(e.path)]
+        errors = [
+            e for e in schema.iter_errors(str(files[0])) if "NazwaPodmiotuPrzyjmujacego" not in str(e.path)
+        ]
         assert errors == []
         await pilot.press("v")
         await settle(pilot)
