@@ -11,17 +11,28 @@ from textual.screen import Screen
 
 from ksef_tui.commands import apply_bindings
 from ksef_tui.i18n import _
-from ksef_tui.palette import ClientsProvider
-from ksef_tui.palette_invoices import InvoicesProvider
 from ksef_tui.services import Services
 
 THEME = "textual-dark"
 
 
+def _clients_provider() -> type[Any]:
+    from ksef_tui.palette import ClientsProvider
+
+    return ClientsProvider
+
+
+def _invoices_provider() -> type[Any]:
+    from ksef_tui.palette_invoices import InvoicesProvider
+
+    return InvoicesProvider
+
+
 class KsefApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ksef-tui"
-    COMMANDS = App.COMMANDS | {ClientsProvider, InvoicesProvider}
+    # Providers load on first use of the palette: textual.command is not needed to paint the board.
+    COMMANDS = App.COMMANDS | {_clients_provider, _invoices_provider}
 
     def __init__(self, services: Services, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
         super().__init__()

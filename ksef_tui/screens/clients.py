@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.commands import apply_bindings
@@ -87,9 +87,9 @@ class ClientsScreen(Screen[None]):
         if self.entries:
             self._apply_filter()
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self) -> None:
-        self.query_one(ClientDetail).show(self.query_one(ClientTable).selected_entry())
+    @on(ClientTable.Highlighted)
+    def _highlighted(self, event: ClientTable.Highlighted) -> None:
+        self.query_one(ClientDetail).show(event.entry)
 
     def select_client(self, client_id: int) -> None:
         field = self.query_one("#filter", Input)

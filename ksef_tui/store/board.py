@@ -19,6 +19,9 @@ from ksef_tui.store.vault import Vault
 
 @dataclass
 class BoardRow:
+    """A client as the board sees it. Its credentials come without their secrets (secret "" and no
+    certificate): load them with `store.credentials.for_client` when a credential is used."""
+
     client: Client
     credentials: list[Credential] = field(default_factory=list)
     checks: dict[int, LiveCheck] = field(default_factory=dict)  # credential id -> newest check
@@ -28,7 +31,7 @@ class BoardRow:
 def load_board(vault: Vault) -> list[BoardRow]:
     with read_snapshot(vault.db):
         clients = load_clients(vault, None)
-        credentials = group_by_client(load_credentials(vault, "", []))
+        credentials = group_by_client(load_credentials(vault, "", [], with_secrets=False))
         checks = latest_checks(vault, None)
         syncs = load_sync_states(vault, None)
     return [

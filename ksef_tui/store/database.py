@@ -6,22 +6,54 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from ksef_tui.store.errors import StoreBusy
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 15_000
 
 
-def connect(path: Path) -> Database:
+class Connection:
+    """The store's SQLite connection with the one convenience its queries use besides `execute`.
+
+    sqlite-utils creates and migrates the schema (`schema_tools`); importing it costs ~50 ms, so an
+    up-to-date store is opened without it, which keeps that off every start of the app.
+    """
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def table_names(self) -> list[str]:
+        rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def schema_tools(db: Connection) -> Database:
+    """sqlite-utils on the same connection, for creating and migrating the schema."""
+    from sqlite_utils import Database
+
+    return Database(db.conn, execute_plugins=False)
+
+
+def connect(path: Path) -> Connection:
     # isolation_level=None: the driver opens no implicit transactions, so the BEGIN IMMEDIATE below is
     # the only way a write starts (sqlite-utils nests its own writes as savepoints inside it).
     # check_same_thread=False: the TUI calls the store from worker threads; Store serialises calls.
     conn = sqlite3.connect(
         str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
     )
-    db = Database(conn, execute_plugins=False)
+    db = Connection(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     # Deleted rows (a removed client) are overwritten with zeros rather than left in free pages.
@@ -33,7 +65,7 @@ def connect(path: Path) -> Database:
 
 
 @contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Connection) -> Iterator[Connection]:
     """BEGIN IMMEDIATE takes the write lock up front, so two processes never both read-then-write
     on a stale snapshot (which in WAL mode would fail with SQLITE_BUSY_SNAPSHOT mid-way)."""
     try:
@@ -53,7 +85,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
 
 
 @contextmanager
-def read_snapshot(db: Database) -> Iterator[Database]:
+def read_snapshot(db: Connection) -> Iterator[Connection]:
     """One consistent view across several SELECTs (the board reads five tables)."""
     if db.conn.in_transaction:
         yield db

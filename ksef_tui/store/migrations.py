@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from ksef_tui.i18n import _
-from ksef_tui.store.database import write_transaction
+from ksef_tui.store.database import Connection, schema_tools, write_transaction
 from ksef_tui.store.errors import StoreError
 
-Migration = tuple[str, Callable[[Database], None]]
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+Migration = tuple[str, Callable[["Database"], None]]
 
 
 def _run(db: Database, statements: str) -> None:
@@ -213,25 +215,26 @@ MIGRATIONS: list[Migration] = [
 LATEST = len(MIGRATIONS)
 
 
-def current_version(db: Database) -> int:
+def current_version(db: Connection | Database) -> int:
     if "schema_migrations" not in db.table_names():
         return 0
     row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
 
 
-def check_not_newer(db: Database) -> int:
+def check_not_newer(db: Connection | Database) -> int:
     version = current_version(db)
     if version > LATEST:
         raise StoreError(_("This store was written by a newer version of ksef-tui; please update ksef-tui."))
     return version
 
 
-def migrate(db: Database, now: datetime, target: int = LATEST) -> int:
-    """Bring the schema to `target` (default: the latest); returns the version reached."""
-    if check_not_newer(db) >= target:
-        return current_version(db)
-    with write_transaction(db):
+def migrate(connection: Connection, now: datetime, target: int = LATEST) -> int:
+    """Bring the schema to `target` (default: the latest) with sqlite-utils; returns the version reached."""
+    if check_not_newer(connection) >= target:
+        return current_version(connection)
+    db = schema_tools(connection)
+    with write_transaction(connection):
         db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

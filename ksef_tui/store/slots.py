@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import nacl.utils
-from sqlite_utils import Database
 
 from ksef_tui.i18n import _
+from ksef_tui.store.database import Connection
 from ksef_tui.store.errors import StoreError, WrongPassphrase
 from ksef_tui.store.kdf import SALT_BYTES, KdfLimits, derive_kek
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
@@ -67,7 +67,7 @@ def unwrap_slot(slot: KeySlot, passphrase: str) -> SecretKey:
         kek.wipe()
 
 
-def read_slots(db: Database) -> list[KeySlot]:
+def read_slots(db: Connection) -> list[KeySlot]:
     """Administrators first: with no operator named, open() tries them in this order."""
     rows = db.execute(
         "SELECT id, operator, role, salt, opslimit, memlimit, wrapped_key FROM key_slots"

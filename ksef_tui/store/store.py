@@ -10,12 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from sqlite_utils import Database
-
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.i18n import _
 from ksef_tui.store.board import BoardRow, load_board
-from ksef_tui.store.database import connect, write_transaction
+from ksef_tui.store.database import Connection, connect, schema_tools, write_transaction
 from ksef_tui.store.errors import DamagedValue, StoreError, StoreLocked, WrongPassphrase
 from ksef_tui.store.kdf import KdfLimits
 from ksef_tui.store.keyring import KeyRing
@@ -43,7 +41,7 @@ class Store:
     unattended screen unlocked."""
 
     def __init__(
-        self, home: Path, db_path: Path, db: Database, slot: KeySlot, keys: KeyRing, clock: Clock
+        self, home: Path, db_path: Path, db: Connection, slot: KeySlot, keys: KeyRing, clock: Clock
     ) -> None:
         # Use Store.create / Store.open; this constructor trusts its arguments.
         self._home = home
@@ -111,7 +109,7 @@ class Store:
         db = None
         try:
             db = connect(db_path)
-            db.enable_wal()
+            schema_tools(db).enable_wal()
             now = to_iso(clock()) or ""
             migrate(db, clock(), target=schema_version)
             keys = KeyRing(office=office, index=SecretKey.random(), data=SecretKey.random())
@@ -348,7 +346,7 @@ def _unlock_any(slots: list[KeySlot], passphrase: str) -> tuple[KeySlot, SecretK
     raise WrongPassphrase
 
 
-def _load_keyring(db: Database, office: SecretKey) -> KeyRing:
+def _load_keyring(db: Connection, office: SecretKey) -> KeyRing:
     found: dict[str, SecretKey] = {}
     for purpose, wrapped in db.execute("SELECT purpose, wrapped_key FROM office_keys").fetchall():
         with suppress(SealBroken, ValueError):

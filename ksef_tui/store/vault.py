@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
 from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import blind_index
+from ksef_tui.store.database import Connection
 from ksef_tui.store.errors import DamagedValue, DamagedValueError, NotFound
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
@@ -58,7 +57,7 @@ class DamageLog:
 class Vault:
     def __init__(
         self,
-        db: Database,
+        db: Connection,
         keys: KeyRing,
         damage: DamageLog,
         clock: Callable[[], datetime],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -208,7 +209,9 @@ def test_board_rows_gathers_everything(store: Store) -> None:
     store.sync_state.set(SyncState(client_id=a.id, last_success=FIXED_NOW))  # type: ignore[arg-type]
     rows = store.board_rows()
     assert [r.client for r in rows] == [a, b]
-    assert rows[0].credentials == [t] and rows[0].checks == {t.id: check}
+    # The board's credentials come without their secrets; everything else is as stored.
+    assert rows[0].credentials == [replace(t, secret="", certificate_pem=None)]
+    assert rows[0].checks == {t.id: check}
     assert rows[0].sync == SyncState(client_id=a.id, last_success=FIXED_NOW)  # type: ignore[arg-type]
     assert rows[1].credentials == [] and rows[1].checks == {} and rows[1].sync is None
 

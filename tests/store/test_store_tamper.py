@@ -119,7 +119,8 @@ def test_damaged_client_key_marks_only_that_client(store: Store, home: Path) -> 
     rows = s.board_rows()
     assert [r.client.name == "⚠ uszkodzone" for r in rows] == [False, True, False]
     assert DamagedValue("clients", b, "wrapped_key") in s.damaged
-    assert rows[1].credentials[0].secret == "⚠ uszkodzone"
+    assert rows[1].credentials[0].label == "⚠ uszkodzone"
+    assert s.credentials.for_client(b)[0].secret == "⚠ uszkodzone"
     # Writing for a client whose key cannot be opened is refused, not silently done under a new key.
     with pytest.raises(DamagedValueError) as refused:
         s.credentials.add(token_for(b, 7))

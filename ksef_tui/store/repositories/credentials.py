@@ -96,7 +96,11 @@ def _sealed(w: RowWriter, cred: Credential) -> list[bytes]:
     ]
 
 
-def load_credentials(vault: Vault, where: str, params: list[Any]) -> list[Credential]:
+def load_credentials(
+    vault: Vault, where: str, params: list[Any], *, with_secrets: bool = True
+) -> list[Credential]:
+    """`with_secrets=False` leaves the token or private key and the certificate sealed (secret "",
+    certificate_pem None): the board judges health without them, and they stay out of memory."""
     rows = vault.db.execute(f"SELECT {COLUMNS} FROM credentials {where} ORDER BY client_id, id", params)
     result = []
     for row in rows.fetchall():
@@ -106,8 +110,8 @@ def load_credentials(vault: Vault, where: str, params: list[Any]) -> list[Creden
             Credential(
                 client_id=client_id,
                 kind=r.enum("kind", CredentialKind, kind, CredentialKind.KSEF_TOKEN),
-                secret=r.text("secret", row[5]),
-                certificate_pem=r.optional_text("certificate_pem", row[6]),
+                secret=r.text("secret", row[5]) if with_secrets else "",
+                certificate_pem=r.optional_text("certificate_pem", row[6]) if with_secrets else None,
                 reference=r.optional_text("reference", row[7]),
                 serial=r.optional_text("serial", row[8]),
                 permissions=r.strings("permissions", row[9]),

@@ -83,7 +83,7 @@ class KsefSessionsRepository(Repository):
     def store_sessions_with_invoices(
         self, items: Iterable[tuple[SessionRecord, list[SessionInvoiceRecord] | None]]
     ) -> None:
-        """Bulk import (the demo seed, a refresh): sessions and, where given, their invoices, one transaction."""
+        """Bulk import (demo seed, refresh): sessions and, where given, their invoices; one transaction."""
         with self._sessions._writing() as vault:
             for record, invoices in items:
                 session_id = _upsert_session(vault, record)
@@ -255,8 +255,9 @@ def _upsert_session(vault: Vault, record: SessionRecord) -> int:
             )
     else:
         vault.db.execute(
-            "INSERT INTO ksef_sessions (kind, status_code, opened, updated, invoices_total, invoices_accepted,"
-            " invoices_rejected, fetched, data, id, client_id, reference_index, upo_pages, upo_saved)"
+            "INSERT INTO ksef_sessions (kind, status_code, opened, updated, invoices_total,"
+            " invoices_accepted, invoices_rejected, fetched, data, id, client_id, reference_index,"
+            " upo_pages, upo_saved)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
             [*values, session_id, record.client_id, index, record.upo_pages],
         )
