@@ -45,7 +45,7 @@ WIDE_COLUMNS = (
     Column("code", 12),
     Column("name", 22),
     Column("nip", 13),
-    Column("kind", 11),
+    Column("kind", 13),
     Column("expires", 11),
     Column("checked", 15),
 )
@@ -62,7 +62,7 @@ class ClientTable(ScrollView, can_focus=True):
     """Rows of BoardEntry; line 0 is the header, which stays put while the rows scroll."""
 
     DEFAULT_CSS = """
-    ClientTable { height: 1fr; }
+    ClientTable { height: 1fr; overflow-x: hidden; }
     """
     COMPONENT_CLASSES = {"client-table--header", "client-table--cursor"}
     BINDINGS = [
