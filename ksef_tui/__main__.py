@@ -11,6 +11,15 @@ import click
 
 from ksef_tui.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
 
+# Exit codes 0/1/2 mean green/yellow/red (status) or valid/warnings/invalid (inspect). When the command
+# itself cannot run (no store, wrong passphrase, bad arguments), it exits 3, so that cron and monitoring
+# never mistake "could not check" for a colour (monitoring plugins call it UNKNOWN).
+EXIT_ERROR = 3
+
+
+class CliError(click.ClickException):
+    exit_code = EXIT_ERROR
+
 
 @click.group(invoke_without_command=True)
 @click.option(
@@ -55,7 +64,7 @@ def _read_passphrase(passphrase_file: Path | None) -> str:
         return env
     if sys.stdin.isatty():
         return click.prompt(_("Passphrase"), hide_input=True)
-    raise click.UsageError(_("No passphrase: use --passphrase-file FILE (or run in a terminal)."))
+    raise CliError(_("No passphrase: use --passphrase-file FILE (or run in a terminal)."))
 
 
 @cli.command()
@@ -79,12 +88,12 @@ def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
         else:
             home = default_home()
             if not Store.exists(home):
-                raise click.ClickException(_("No store at {path}: run ksef-tui first.").format(path=home))
+                raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
             passphrase = _read_passphrase(passphrase_file)
         try:
             store = Store.open(home, passphrase)
         except StoreError as err:
-            raise click.ClickException(str(err)) from None
+            raise CliError(str(err)) from None
         try:
             rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
         finally:
@@ -128,19 +137,30 @@ def inspect(file: Path, fmt: str | None, max_bytes: int) -> None:
     sys.exit(exit_code(report))
 
 
-def _register_simulator() -> None:
+def _register_commands() -> None:
+    """Commands that live beside their own layer."""
+    from ksef_tui.cli_sessions import sessions_command, upo_command
     from ksef_tui.simulator.cli import simulator_command
 
     cli.add_command(simulator_command, name="simulator")
+    cli.add_command(sessions_command)
+    cli.add_command(upo_command)
 
 
-_register_simulator()
-from ksef_tui.cli_sessions import sessions_command, upo_command  # noqa: E402
-cli.add_command(sessions_command), cli.add_command(upo_command)
+_register_commands()
 
 
 def main() -> None:
-    cli(prog_name="ksef-tui")
+    try:
+        cli.main(prog_name="ksef-tui", standalone_mode=False)
+    except click.exceptions.Exit as done:  # --help, --version
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo(_("Interrupted."), err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as err:  # bad arguments included: never 1 or 2, which mean colours
+        err.show()
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":
