@@ -59,7 +59,12 @@ def demo() -> None:
 
 def _read_passphrase(passphrase_file: Path | None) -> str:
     if passphrase_file is not None:
-        return passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+        from ksef_tui.store import StoreError, read_passphrase_file
+
+        try:
+            return read_passphrase_file(passphrase_file)  # refuses a file others can read
+        except StoreError as err:
+            raise CliError(str(err)) from None
     if env := os.environ.get("KSEF_TUI_PASSPHRASE"):
         return env
     if sys.stdin.isatty():

@@ -159,3 +159,18 @@ def test_installed_command_uses_exit_3_for_usage_errors(tmp_path: Path) -> None:
     assert bad_format.returncode == 3, bad_format.stderr
     helped = subprocess.run([sys.executable, "-m", "ksef_tui", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "status" in helped.stdout
+
+
+def test_status_refuses_a_passphrase_file_others_can_read(
+    runner: CliRunner, tmp_path: Path, monkeypatch
+) -> None:
+    from ksef_tui.store import KdfLimits, Store
+
+    monkeypatch.setenv("KSEF_TUI_HOME", str(tmp_path / "home"))
+    Store.create(tmp_path / "home", "pass phrase 1", kdf=KdfLimits.FAST_FOR_TESTS).close()
+    pass_file = tmp_path / "pass"
+    pass_file.write_text("pass phrase 1", encoding="utf-8")
+    pass_file.chmod(0o644)
+    result = runner.invoke(cli, ["status", "--passphrase-file", str(pass_file)])
+    assert result.exit_code == 3
+    assert "chmod 600" in result.output
