@@ -209,7 +209,8 @@ INVOICE: dict[int, StatusText] = dict(
             N_("duplicate"),
             N_("An invoice with the same seller, type and number is already in KSeF."),
             N_(
-                "Nothing to send: the original is in KSeF (see its KSeF number). Use a new number if it is a different invoice."
+                "Nothing to send: the original is in KSeF (see its KSeF number). "
+                "Use a new number if it is a different invoice."
             ),
         ),
         _t(

@@ -106,9 +106,11 @@ class InvoiceScreen(Screen[None]):
             text.append(_("Cannot read this invoice"), style="bold")
             text.append("\n" + (report.source or ""))
             return text
-        text.append(sections.kind_words(inv.kind) + " " + (inv.number or "?"), style="bold")
-        text.append(f"  {sections.day(inv.issue_date)}  ")
+        # Most important first: at 80 columns the ellipsis then cuts the kind, never the amount.
+        text.append(inv.number or "?", style="bold")
+        text.append("  ")
         text.append(format_amount(inv.gross, inv.currency), style="bold")
+        text.append(f"  {sections.day(inv.issue_date)}  {sections.kind_words(inv.kind)}")
         text.append("\n")
         # Names only: the identifiers are on the Parties tab, and the line must fit 80 columns.
         text.append((inv.seller.name if inv.seller else None) or "?")

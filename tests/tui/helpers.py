@@ -46,3 +46,12 @@ def screen_text(app) -> str:  # type: ignore[no-untyped-def]
     """The visible screen as plain text, line by line (what a user reads)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+async def wait_for_text(pilot, text: str, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    """Poll the screen until `text` shows (work done in threads, like the palette's search)."""
+    for _ in range(int(timeout / 0.05)):
+        if text in screen_text(pilot.app):
+            return True
+        await pilot.pause(0.05)
+    return text in screen_text(pilot.app)

@@ -21,7 +21,7 @@ from ksef_tui.services import Services
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable
 from ksef_tui.widgets.invoice_xml import XmlView
 
-from .helpers import NOW, make_store, screen_text, services, settle
+from .helpers import NOW, make_store, screen_text, services, settle, wait_for_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples" / "fa3"
 KOR = SAMPLES / "ksef2-test-suite" / "KSEF_02_KOR.xml"
@@ -57,7 +57,7 @@ async def test_correction_invoice_every_tab(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, InvoiceScreen)
         head = screen_text(app)
-        assert "✔ Faktura korygująca FK/2025/12/0001" in head
+        assert "✔ FK/2025/12/0001  -500,00 PLN  2025-12-20  Faktura korygująca" in head
         assert "-500,00 PLN" in head
         assert "TECH-SOLUTIONS sp. z o.o. → ABC HANDEL sp. z o.o." in head
         assert "błędy: 0" in head and "ostrzeżenia: 0" in head
@@ -157,7 +157,7 @@ async def test_euro_invoice(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         head = screen_text(app)
-        assert "Faktura podstawowa FV2026/02/150" in head
+        assert "FV2026/02/150  16 678,80 EUR  2026-02-15  Faktura podstawowa" in head
         assert "16 678,80 EUR" in head
         summary = _pane(app, "summary")
         assert "EUR" in summary and "Warszawa" in summary and "CIP" in summary
@@ -277,7 +277,8 @@ async def test_palette_opens_invoice_by_ksef_number(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*ksef_number.lower())  # typed in lower case: normalised before the look-up
-        await pilot.pause(0.3)
+        # The palette searches every client's documents in a thread: wait for the hit, not a fixed time.
+        assert await wait_for_text(pilot, ksef_number)
         await settle(pilot)
         assert "FV/7/2026" not in screen_text(app)
         assert ksef_number in screen_text(app)
@@ -304,6 +305,4 @@ async def test_palette_says_when_the_invoice_is_not_stored(tmp_path: Path) -> No
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*missing)
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert "Brak faktury" in screen_text(app)
+        assert await wait_for_text(pilot, "Brak faktury")

@@ -15,7 +15,7 @@ from ksef_tui.screens.help import HelpScreen
 from ksef_tui.screens.unlock import UnlockScreen
 from ksef_tui.widgets.client_table import ClientTable
 
-from .helpers import PASSPHRASE, make_store, screen_text, services, settle
+from .helpers import PASSPHRASE, make_store, screen_text, services, settle, wait_for_text
 
 
 async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -201,7 +201,7 @@ async def test_palette_jumps_to_client_by_nip(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await settle(pilot)
         await _type(pilot, target.nips[0])
-        await pilot.pause(0.3)
+        assert await wait_for_text(pilot, target.name)
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
