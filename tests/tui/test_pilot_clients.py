@@ -235,3 +235,27 @@ async def test_lock_hides_the_board_and_unlock_returns(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert not store.is_locked
+
+
+async def test_idle_store_locks_itself_and_hides_open_dialogs(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store, idle_timeout=timedelta(minutes=15)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # a form with client data is open
+        await settle(pilot)
+        app._lock_if_idle()  # the 10-second timer's job; not idle yet
+        await settle(pilot)
+        assert not store.is_locked and isinstance(app.screen, ClientFormScreen)
+        store.idle_timeout = timedelta(0)  # as if 15 minutes passed without a key
+        app._lock_if_idle()
+        await settle(pilot)
+        assert store.is_locked
+        assert isinstance(app.screen, UnlockScreen)
+        assert not any(isinstance(s, ClientFormScreen) for s in app.screen_stack)
+        await _type(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen) and not store.is_locked
