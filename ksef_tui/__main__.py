@@ -142,6 +142,36 @@ def inspect(file: Path, fmt: str | None, max_bytes: int) -> None:
     sys.exit(exit_code(report))
 
 
+@cli.command()
+def passphrase() -> None:
+    """Change the office passphrase (asks for the current one, then the new one twice)."""
+    from ksef_tui.core.passphrase import MIN_LENGTH, strength
+    from ksef_tui.store import Store, StoreError, default_home
+
+    home = default_home()
+    if not Store.exists(home):
+        raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
+    current = click.prompt(_("Current passphrase"), hide_input=True)
+    try:
+        store = Store.open(home, current)
+    except StoreError as err:
+        raise CliError(str(err)) from None
+    try:
+        new = click.prompt(_("New passphrase"), hide_input=True)
+        if len(new) < MIN_LENGTH:
+            raise CliError(_("The passphrase must have at least {n} characters.").format(n=MIN_LENGTH))
+        click.echo(strength(new).words)
+        if click.prompt(_("Repeat the passphrase"), hide_input=True) != new:
+            raise CliError(_("The two passphrases differ. Type them again."))
+        store.change_passphrase(current, new)
+        store.audit.append(None, "passphrase.change", "ok")
+    except StoreError as err:
+        raise CliError(str(err)) from None
+    finally:
+        store.close()
+    click.echo(_("Passphrase changed. Every value stays readable with the new one."))
+
+
 def _register_commands() -> None:
     """Commands that live beside their own layer."""
     from ksef_tui.cli_sessions import sessions_command, upo_command

@@ -174,3 +174,25 @@ def test_status_refuses_a_passphrase_file_others_can_read(
     result = runner.invoke(cli, ["status", "--passphrase-file", str(pass_file)])
     assert result.exit_code == 3
     assert "chmod 600" in result.output
+
+
+def test_passphrase_change_keeps_everything_readable(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    from ksef_tui.core.models import Client, Credential, CredentialKind
+    from ksef_tui.store import KdfLimits, Store, WrongPassphrase
+
+    monkeypatch.setenv("KSEF_TUI_HOME", str(tmp_path / "home"))
+    store = Store.create(tmp_path / "home", "old pass phrase", kdf=KdfLimits.FAST_FOR_TESTS)
+    client = store.clients.add(Client("Firma", "FIRMA_218", ["1234563218"]))
+    store.credentials.add(Credential(client.id, CredentialKind.KSEF_TOKEN, secret="t" * 40))
+    store.close()
+    mismatch = runner.invoke(cli, ["passphrase"], input="old pass phrase\nnew pass phrase\nnew pass phrasX\n")
+    assert mismatch.exit_code == 3 and "różnią" in mismatch.output
+    wrong = runner.invoke(cli, ["passphrase"], input="not it\n")
+    assert wrong.exit_code == 3
+    done = runner.invoke(cli, ["passphrase"], input="old pass phrase\nnew pass phrase\nnew pass phrase\n")
+    assert done.exit_code == 0, done.output
+    with pytest.raises(WrongPassphrase):
+        Store.open(tmp_path / "home", "old pass phrase")
+    reopened = Store.open(tmp_path / "home", "new pass phrase")
+    assert reopened.credentials.for_client(client.id)[0].secret == "t" * 40
+    reopened.close()
