@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.commands import apply_bindings
@@ -18,6 +18,7 @@ from ksef_tui.core.models import Client
 from ksef_tui.core.session_status import invoice_text, is_duplicate, session_text
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
+from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
 
 
@@ -98,9 +99,8 @@ class SessionScreen(Screen[None]):
         self.query_one("#title", Static).update(title)
         text = session_text(r.kind, r.status_code)
         out = Text()
-        out.append(
-            f"{kind_label(r.kind)} · {_('opened')} {fmt_dt(r.opened, year=True)} · {_('updated')} {fmt_dt(r.updated)} · "
-        )
+        opened, updated = fmt_dt(r.opened, year=True), fmt_dt(r.updated)
+        out.append(f"{kind_label(r.kind)} · {_('opened')} {opened} · {_('updated')} {updated} · ")
         out.append(f"{r.status_code} {text.label}", style="bold")
         out.append(
             " · "
@@ -143,13 +143,12 @@ class SessionScreen(Screen[None]):
             out.append("  " + _("(its UPO is saved)"), style="green")
         detail.update(out)
 
-    @on(DataTable.RowHighlighted)
+    @on(LineTable.Highlighted, "#invoices")
     def _highlighted(self) -> None:
         self._show_detail()
 
     def on_resize(self) -> None:
-        if self.invoices:
-            self.query_one(SessionInvoiceTable).show(self.invoices, self.size.width)
+        self.query_one(SessionInvoiceTable).relayout(self.size.width)
 
     def _selected(self) -> SessionInvoiceRecord | None:
         inv = self.query_one(SessionInvoiceTable).selected()
@@ -186,7 +185,7 @@ class SessionScreen(Screen[None]):
         self._progress(_("Invoices fetched from KSeF."))
         self._load()
 
-    @on(DataTable.RowSelected)
+    @on(LineTable.Selected, "#invoices")
     def _row_selected(self) -> None:
         self.action_open_invoice()
 
@@ -308,7 +307,7 @@ class SessionScreen(Screen[None]):
         def waiting(left: int, attempt: int, attempts: int) -> None:
             self._progress(
                 _(
-                    "KSeF has not generated the UPO yet (21178). Next try in {left} s (attempt {attempt} of {attempts}); x stops."
+                    "KSeF has not generated the UPO yet (21178). Next try in {left} s (attempt {attempt} of {attempts}); x stops."  # noqa: E501
                 ).format(left=left, attempt=attempt, attempts=attempts)
             )
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.commands import apply_bindings
@@ -26,6 +26,7 @@ from ksef_tui.core.safe_paths import default_upo_folder
 from ksef_tui.core.session_status import StatusGroup, session_text
 from ksef_tui.i18n import N_, _
 from ksef_tui.services import Services
+from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.session_table import WARSAW, SessionTable, fmt_dt, kind_label
 
 PAGE = 60  # rows per page read from the store; more are appended as the cursor nears the end
@@ -250,22 +251,21 @@ class SessionsScreen(Screen[None]):
             out.append(_("none for this session"), style="dim")
         detail.update(out)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LineTable.Highlighted, "#sessions")
+    def _highlighted(self, event: LineTable.Highlighted) -> None:
         self._show_detail()
         table = self.query_one(SessionTable)
         if (
             not self._loading_more
             and len(table.records) < self.total
-            and event.cursor_row >= len(table.records) - 10
+            and event.row >= len(table.records) - 10
         ):
             self._loading_more = True
             self._load_more(self.current_filter(), len(table.records))
 
     def on_resize(self) -> None:
-        table = self.query_one(SessionTable)
-        if table.records:
-            table.show(list(table.records), self.size.width, with_client=self.client_id is None)
+        # Only the columns change with the width; the rows and the cursor stay.
+        self.query_one(SessionTable).relayout(self.size.width)
 
     # --- filters -----------------------------------------------------------------------------------
 
@@ -349,7 +349,7 @@ class SessionsScreen(Screen[None]):
                 SessionScreen(self.services, record, client), callback=lambda _r: self.reload()
             )
 
-    @on(DataTable.RowSelected)
+    @on(LineTable.Selected, "#sessions")
     def _row_selected(self) -> None:
         self.action_open_session()
 
@@ -442,7 +442,7 @@ class SessionsScreen(Screen[None]):
             failed = sum(e.failed for e in per_client.values())
             clients_done = sum(1 for e in per_client.values() if e.finished)
             line = _(
-                "UPO: {code} {done}/{total} · clients {cdone}/{ctotal} · fetched {fetched}, failed {failed} (x stops)"
+                "UPO: {code} {done}/{total} · clients {cdone}/{ctotal} · fetched {fetched}, failed {failed} (x stops)"  # noqa: E501
             ).format(
                 code=event.short_code,
                 done=event.done,

@@ -31,7 +31,8 @@ from textual.strip import Strip
 GAP = 2  # spaces between columns
 SCROLLBAR = 2  # cells kept free for the vertical scrollbar
 
-Cell = tuple[str, str | None]  # text, Rich style string (None: the widget's own style)
+Part = tuple[str, str | None]  # text, Rich style string (None: the widget's own style)
+Cell = Part | tuple[Part, ...]  # one styled text, or several side by side
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,24 @@ class LineTable(ScrollView, can_focus=True):
         gap = Segment(" " * GAP, base)
         segments = [Segment(" ", base)]
         for column, width in zip(self._columns, self._widths(), strict=True):
-            text, style = cells.get(column.key, ("", None))
-            segments.append(Segment(fit(text, width), base + Style.parse(style) if style else base))
+            segments += _cell_segments(cells.get(column.key, ("", None)), width, base)
             segments.append(gap)
         segments.pop()
         return segments
+
+
+def _style(base: Style, style: str | None) -> Style:
+    return base + Style.parse(style) if style else base
+
+
+def _cell_segments(cell: Cell, width: int, base: Style) -> list[Segment]:
+    if not cell or isinstance(cell[0], str):
+        text, style = cell if cell else ("", None)
+        return [Segment(fit(str(text), width), _style(base, style))]  # type: ignore[arg-type]
+    parts: tuple[Part, ...] = cell  # type: ignore[assignment]
+    length = sum(cell_len(text) for text, _style_ in parts)
+    if length > width:  # cut: one style for the whole cell, the first part's
+        return [Segment(fit("".join(t for t, _s in parts), width), _style(base, parts[0][1]))]
+    segments = [Segment(text, _style(base, style)) for text, style in parts]
+    segments.append(Segment(" " * (width - length), base))
+    return segments

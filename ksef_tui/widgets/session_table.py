@@ -1,17 +1,19 @@
-"""Tables of the Sessions and Session screens. They receive records and show them; no I/O."""
+"""Tables of the Sessions and Session screens (line tables: only the rows on screen are drawn).
+
+They receive records and show them; no I/O. Columns have fixed widths; on a narrow terminal the less
+important ones (last update, type, UPO) are left out rather than cut.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from rich.text import Text
-from textual.widgets import DataTable
 
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord, short_reference
 from ksef_tui.core.session_status import StatusGroup, invoice_text, session_text, status_group
 from ksef_tui.i18n import _
+from ksef_tui.widgets.line_table import Cell, Column, LineTable
 
 WARSAW = ZoneInfo("Europe/Warsaw")  # KSeF's dates are shown in Polish time, whatever the server's zone
 WIDE = 110
@@ -58,83 +60,90 @@ def kind_label(kind: str) -> str:
     return _("online") if kind == "Online" else _("batch")
 
 
-def session_status_cell(record: SessionRecord) -> Text:
+def session_status_cell(record: SessionRecord) -> Cell:
     group = status_group(record.status_code)
     text = session_text(record.kind, record.status_code)
-    return Text(f"{GROUP_GLYPH[group]} {text.label}", style=GROUP_STYLE[group])
+    return (f"{GROUP_GLYPH[group]} {text.label}", GROUP_STYLE[group])
 
 
-def counts_cell(record: SessionRecord) -> Text:
-    cell = Text(f"{record.invoices_total}/{record.invoices_accepted}/")
-    cell.append(str(record.invoices_rejected), style="bold red" if record.invoices_rejected else "")
-    return cell
+def counts_cell(record: SessionRecord) -> Cell:
+    rejected = str(record.invoices_rejected)
+    return (
+        (f"{record.invoices_total}/{record.invoices_accepted}/", None),
+        (rejected, "bold red" if record.invoices_rejected else None),
+    )
 
 
-def upo_cell(record: SessionRecord) -> Text:
+def upo_cell(record: SessionRecord) -> Cell:
     if record.upo_complete:
-        return Text(_("saved"), style="green")
+        return (_("saved"), "green")
     if record.expects_upo:
-        return Text(_("to fetch"), style="yellow")
-    return Text("—", style="dim")
+        return (_("to fetch"), "yellow")
+    return ("—", "dim")
 
 
-class SessionTable(DataTable[Text | str]):
+def session_columns(wide: bool, with_client: bool) -> list[Column]:
+    """Left out first when short of width: the last update, then the type, then the UPO state."""
+    columns = [Column("client", _("Client"), 12)] if with_client else []
+    columns += [
+        Column("opened", _("Opened"), 16 if wide else 11),
+        Column("updated", _("Updated"), 11 if wide else 5, drop=3),
+        Column("type", _("Type"), 9, drop=2),
+        Column("reference", _("Reference"), 36 if wide else 15),
+        Column("status", _("Status"), 24 if wide else 18),
+        Column("counts", _("Inv."), 8 if wide else 7),
+    ]
+    if wide:
+        columns.append(Column("upo", _("UPO"), 11, drop=1))
+    return columns
+
+
+class SessionTable(LineTable):
     """Sessions, newest first. Rows are appended page by page; the screen asks for more near the end."""
 
-    DEFAULT_CSS = """
-    SessionTable { height: 1fr; }
-    """
-
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.records: list[SessionRecord] = []
-        self._layout: tuple[bool, bool] | None = None
         self.client_codes: dict[int, str] = {}
+        self._wide = False
+        self._with_client = False
 
     def show(self, records: Sequence[SessionRecord], width: int, with_client: bool) -> None:
-        wide = width >= WIDE
-        if (wide, with_client) != self._layout:
-            self._columns(wide, with_client)
-        self.clear()
-        self.records = []
-        self.append(records)
+        """Replace the rows, keeping the cursor on the same session when it is still there."""
+        keep = self.selected()
+        self.records = list(records)
+        self._with_client = with_client
+        self.relayout(width)
+        index = 0
+        if keep is not None:
+            index = next((i for i, r in enumerate(self.records) if r.id == keep.id), 0)
+        self.move_cursor(index, force_message=True)
+
+    def relayout(self, width: int) -> None:
+        self._wide = width >= WIDE
+        self.set_columns(session_columns(self._wide, self._with_client), width)
 
     def append(self, records: Sequence[SessionRecord]) -> None:
-        assert self._layout is not None
-        wide, with_client = self._layout
         self.records += records
-        self.add_rows(self._row(r, wide, with_client) for r in records)
+        self._rows_changed()
 
-    def _columns(self, wide: bool, with_client: bool) -> None:
-        self.clear(columns=True)
-        self._layout = (wide, with_client)
-        if with_client:
-            self.add_column(_("Client"), width=12 if wide else 8, key="client")
-        self.add_column(_("Opened"), width=16 if wide else 11, key="opened")
-        self.add_column(_("Updated"), width=11 if wide else 5, key="updated")
-        self.add_column(_("Type"), width=6, key="type")
-        self.add_column(_("Reference"), width=36 if wide else 12, key="reference")
-        if wide:
-            self.add_column(_("Status"), width=26, key="status")
-            self.add_column(_("Invoices all/ok/rej."), width=11, key="counts")
-            self.add_column(_("UPO"), width=9, key="upo")
-        else:
-            self.add_column(_("Status"), width=16 if with_client else 20, key="status")
-            self.add_column(_("Inv."), width=7, key="counts")
+    @property
+    def row_count(self) -> int:
+        return len(self.records)
 
-    def _row(self, r: SessionRecord, wide: bool, with_client: bool) -> list[Text | str]:
-        cells: list[Text | str] = []
-        if with_client:
-            cells.append(Text(self.client_codes.get(r.client_id, "?")))
-        cells.append(fmt_dt(r.opened, year=wide))
-        cells.append(fmt_update(r.opened, r.updated) if not wide else fmt_dt(r.updated))
-        cells.append(kind_label(r.kind))
-        cells.append(Text(r.reference if wide else short_reference(r.reference, 12)))
-        cells.append(session_status_cell(r))
-        cells.append(counts_cell(r))
-        if wide:
-            cells.append(upo_cell(r))
-        return cells
+    def row_cells(self, index: int) -> Mapping[str, Cell]:
+        r = self.records[index]
+        wide = self._wide
+        return {
+            "client": (self.client_codes.get(r.client_id, "?"), None),
+            "opened": (fmt_dt(r.opened, year=wide), None),
+            "updated": (fmt_dt(r.updated) if wide else fmt_update(r.opened, r.updated), None),
+            "type": (kind_label(r.kind), None),
+            "reference": (r.reference if wide else short_reference(r.reference, 15), None),
+            "status": session_status_cell(r),
+            "counts": counts_cell(r),
+            "upo": upo_cell(r),
+        }
 
     def selected(self) -> SessionRecord | None:
         if not self.records or self.cursor_row < 0 or self.cursor_row >= len(self.records):
@@ -142,47 +151,60 @@ class SessionTable(DataTable[Text | str]):
         return self.records[self.cursor_row]
 
 
-class SessionInvoiceTable(DataTable[Text | str]):
-    DEFAULT_CSS = """
-    SessionInvoiceTable { height: 1fr; }
-    """
+def invoice_columns(wide: bool) -> list[Column]:
+    return [
+        Column("ordinal", _("No."), 3),
+        Column("number", _("Invoice number"), 18 if wide else 14),
+        Column("ksef", _("KSeF number"), 35 if wide else 14),
+        Column("status", _("Status"), 24 if wide else 17),
+        Column("acquired", _("Number given"), 16 if wide else 11),
+        Column("stored", _("Stored"), 11 if wide else 5),
+    ]
+
+
+class SessionInvoiceTable(LineTable):
+    """The invoices of one session, in the order they were sent."""
 
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.invoices: list[SessionInvoiceRecord] = []
-        self._wide: bool | None = None
+        self._wide = False
 
     def show(self, invoices: Sequence[SessionInvoiceRecord], width: int) -> None:
-        wide = width >= WIDE
+        """Replace the rows, keeping the cursor's position."""
         keep = self.cursor_row
-        if wide != self._wide:
-            self.clear(columns=True)
-            self._wide = wide
-            self.add_column(_("No."), width=3, key="ordinal")
-            self.add_column(_("Invoice number"), width=20 if wide else 14, key="number")
-            self.add_column(_("KSeF number"), width=35 if wide else 14, key="ksef")
-            self.add_column(_("Status"), width=24 if wide else 17, key="status")
-            self.add_column(_("Number given"), width=16 if wide else 11, key="acquired")
-            self.add_column(_("Stored"), width=16 if wide else 5, key="stored")
-        self.clear()
         self.invoices = list(invoices)
-        for inv in self.invoices:
-            text = invoice_text(inv.status_code)
-            style = "bold red" if inv.rejected else ("green" if inv.status_code == 200 else "cyan")
-            glyph = "✗" if inv.rejected else ("✓" if inv.status_code == 200 else "…")
-            ksef = inv.ksef_number or "—"
-            self.add_row(
-                str(inv.ordinal or ""),
-                Text(inv.invoice_number or "—"),
-                Text(ksef if wide or len(ksef) <= 14 else short_reference(ksef, 14)),
-                Text(f"{glyph} {text.label}", style=style),
-                fmt_dt(inv.acquired, year=wide),
-                fmt_dt(inv.stored, year=wide)
-                if wide
-                else (local(inv.stored).strftime("%H:%M") if inv.stored else "—"),  # type: ignore[union-attr]
-            )
-        if self.invoices and 0 <= keep < len(self.invoices):
-            self.move_cursor(row=keep)
+        self.relayout(width)
+        self.move_cursor(keep if 0 <= keep < len(self.invoices) else 0, force_message=True)
+
+    def relayout(self, width: int) -> None:
+        self._wide = width >= WIDE
+        self.set_columns(invoice_columns(self._wide), width)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.invoices)
+
+    def row_cells(self, index: int) -> Mapping[str, Cell]:
+        inv = self.invoices[index]
+        wide = self._wide
+        text = invoice_text(inv.status_code)
+        style = "bold red" if inv.rejected else ("green" if inv.status_code == 200 else "cyan")
+        glyph = "✗" if inv.rejected else ("✓" if inv.status_code == 200 else "…")
+        ksef = inv.ksef_number or "—"
+        if wide:
+            stored = fmt_update(inv.acquired, inv.stored) if inv.acquired else fmt_dt(inv.stored)
+        else:
+            at = local(inv.stored)
+            stored = at.strftime("%H:%M") if at is not None else "—"
+        return {
+            "ordinal": (str(inv.ordinal or ""), None),
+            "number": (inv.invoice_number or "—", None),
+            "ksef": (ksef if wide or len(ksef) <= 14 else short_reference(ksef, 14), None),
+            "status": (f"{glyph} {text.label}", style),
+            "acquired": (fmt_dt(inv.acquired, year=wide), None),
+            "stored": (stored, None),
+        }
 
     def selected(self) -> SessionInvoiceRecord | None:
         if not self.invoices or self.cursor_row < 0 or self.cursor_row >= len(self.invoices):
