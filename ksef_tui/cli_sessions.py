@@ -82,19 +82,33 @@ def _client_ids(store: Any, nip: str | None) -> list[int]:
     return [c.id for c in store.clients.list()]
 
 
-async def _refresh(store: Any, factory: Any, ids: list[int], since: datetime) -> list[str]:
+async def _refresh(store: Any, factory: Any, ids: list[int], since: datetime) -> dict[int, str]:
+    """Refresh each client's sessions (where the pacing allows); {client id: why it failed}."""
     from ksef_tui.sync.sessions import RefreshTooSoon, refresh_sessions
 
-    problems = []
+    problems: dict[int, str] = {}
     for client_id in ids:
         try:
             await refresh_sessions(store, factory, client_id, datetime.now, since=since)  # type: ignore[arg-type]
         except RefreshTooSoon:
             continue  # the store has what the last refresh brought
         except Exception as err:  # one client's trouble must not stop the others
-            code = store.clients.get(client_id).short_code
-            problems.append(f"{code}: {err}")
+            problems[client_id] = str(err)
     return problems
+
+
+def failed_clients(refresh_problems: dict[int, str], client_errors: dict[int, list[str]]) -> dict[int, str]:
+    """One reason per client that failed: its UPO download's, else its refresh's (a login that failed in
+    the refresh fails in the UPO download too, with the same words)."""
+    reasons: dict[int, str] = {}
+    for client_id, errors in client_errors.items():
+        if len(errors) == 1:
+            reasons[client_id] = errors[0]
+        else:
+            reasons[client_id] = _("{n} UPO failed, first: {error}").format(n=len(errors), error=errors[0])
+    for client_id, problem in refresh_problems.items():
+        reasons.setdefault(client_id, problem)
+    return reasons
 
 
 def _now() -> datetime:
@@ -119,9 +133,10 @@ def sessions_command(
     with _opened(use_demo, passphrase_file) as (store, factory):
         ids = _client_ids(store, nip)
         problems: list[str] = []
-        if refresh and factory is not None:
-            problems = asyncio.run(_refresh(store, factory, ids, start))
         clients = {c.id: c for c in store.clients.list()}
+        if refresh and factory is not None:
+            failed = asyncio.run(_refresh(store, factory, ids, start))
+            problems = [f"{clients[cid].short_code}: {why}" for cid, why in failed.items()]
         rows = []
         for client_id in ids:
             flt = SessionFilter(client_id=client_id, since=start)
@@ -183,7 +198,9 @@ def upo_command(
 ) -> None:
     """Download every missing UPO of closed sessions into OUT (<short code>/<YYYY-MM>/<reference>.xml).
 
-    Exit code 0 when none failed, 1 otherwise."""
+    Exit code 0 when every client was refreshed (or not yet due) and every missing UPO arrived; 1 when
+    any client failed (it could not log in, its refresh failed, or one of its UPOs did not arrive), with
+    one line per failed client saying why."""
     from ksef_tui.sync.upo import download_missing_upos
 
     start = _since(since, _now(), 30)
@@ -200,11 +217,15 @@ def upo_command(
             return problems, result
 
         problems, result = asyncio.run(run())
+        codes = {c.id: c.short_code for c in store.clients.list()}
+    reasons = failed_clients(problems, result.client_errors)
     click.echo(
         _("UPO: fetched {fetched}, skipped {skipped}, failed {failed}.").format(
             fetched=result.fetched, skipped=result.skipped, failed=result.failed
         )
     )
-    for line in [*problems, *result.errors][:20]:
-        click.echo(line, err=True)
-    sys.exit(0 if result.failed == 0 else 1)
+    if reasons:
+        click.echo(_("Clients that failed: {n} of {total}.").format(n=len(reasons), total=len(ids)))
+    for client_id, why in sorted(reasons.items(), key=lambda item: codes.get(item[0], "")):
+        click.echo(f"{codes.get(client_id, client_id)}: {why}")
+    sys.exit(1 if reasons or result.failed else 0)

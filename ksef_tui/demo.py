@@ -134,7 +134,7 @@ def prepare_demo(now: datetime, *, kdf: Any = None, home: Path | None = None) ->
         seed_store(store, roster, world, now)
         from ksef_tui.sync.demo_sessions import seed_sessions
 
-        seed_sessions(store, world)  # the Sessions screen is not empty on first open
+        seed_sessions(store, world, now)  # the Sessions screen is not empty on first open
     finally:
         store.close()
     return Demo(home, roster, world, now)

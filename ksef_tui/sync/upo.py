@@ -72,7 +72,7 @@ async def with_upo_retry(
                     raise UpoNotReady(_("KSeF has not generated the UPO yet; try again later.")) from None
                 raise
         delay = schedule[attempt - 1]
-        left = int(round(delay))
+        left = round(delay)
         while left > 0:
             if on_wait is not None:
                 on_wait(left, attempt + 1, attempts)
@@ -284,6 +284,9 @@ class BulkResult:
     failed: int = 0
     clients: int = 0
     errors: list[str] = field(default_factory=list)
+    # Per client that failed: why, in order ("<reference>: <error>" for one session, the bare error
+    # when logging in failed and so every missing UPO of the client failed).
+    client_errors: dict[int, list[str]] = field(default_factory=dict)
 
 
 async def download_missing_upos(
@@ -364,12 +367,10 @@ async def download_missing_upos(
                         )
                     except asyncio.CancelledError:
                         raise
-                    except UpoUnavailable as err:
-                        failed += 1
-                        result.errors.append(f"{client.short_code} {record.reference}: {err}")
                     except Exception as err:  # one session's trouble must not stop the rest
                         failed += 1
                         result.errors.append(f"{client.short_code} {record.reference}: {err}")
+                        result.client_errors.setdefault(client_id, []).append(f"{record.reference}: {err}")
                     else:
                         if saved.fetched:
                             fetched += 1
@@ -382,6 +383,7 @@ async def download_missing_upos(
         except Exception as err:  # login failed: every missing UPO of this client fails
             failed += total - done
             result.errors.append(f"{client.short_code}: {err}")
+            result.client_errors.setdefault(client_id, []).insert(0, str(err))
         finally:
             result.fetched += fetched
             result.failed += failed

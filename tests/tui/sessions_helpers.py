@@ -23,7 +23,7 @@ def make_session_store(home: Path) -> tuple[Any, Any]:
     roster = make_roster(NOW, 2026)
     world = build_world(NOW, roster)
     seed_store(store, roster, world, NOW)
-    seed_sessions(store, world)
+    seed_sessions(store, world, NOW)
     return store, world
 
 
