@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -20,10 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "ksef_tui"
 SRC = PKG / "locale" / "src"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+# A fixed header date: without it babel stamps the current minute into the .mo, so the compiled
+# catalogue would differ from a fresh build a minute later (and tests/test_i18n.py would fail).
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def merged_catalog(lang: str) -> Catalog:
-    merged = Catalog(locale=lang, domain="ksef_tui")
+    merged = Catalog(locale=lang, domain="ksef_tui", creation_date=CREATED)
     for po in sorted((SRC / lang).glob("*.po")):
         with po.open("rb") as fh:
             cat = read_po(fh, locale=lang)
