@@ -9,16 +9,8 @@ from pathlib import Path
 
 import click
 
+from ksef_tui.cli_common import EXIT_ERROR, CliError, read_passphrase
 from ksef_tui.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
-
-# Exit codes 0/1/2 mean green/yellow/red (status) or valid/warnings/invalid (inspect). When the command
-# itself cannot run (no store, wrong passphrase, bad arguments), it exits 3, so that cron and monitoring
-# never mistake "could not check" for a colour (monitoring plugins call it UNKNOWN).
-EXIT_ERROR = 3
-
-
-class CliError(click.ClickException):
-    exit_code = EXIT_ERROR
 
 
 @click.group(invoke_without_command=True)
@@ -57,21 +49,6 @@ def demo() -> None:
         setup.cleanup()
 
 
-def _read_passphrase(passphrase_file: Path | None) -> str:
-    if passphrase_file is not None:
-        from ksef_tui.store import StoreError, read_passphrase_file
-
-        try:
-            return read_passphrase_file(passphrase_file)  # refuses a file others can read
-        except StoreError as err:
-            raise CliError(str(err)) from None
-    if env := os.environ.get("KSEF_TUI_PASSPHRASE"):
-        return env
-    if sys.stdin.isatty():
-        return click.prompt(_("Passphrase"), hide_input=True)
-    raise CliError(_("No passphrase: use --passphrase-file FILE (or run in a terminal)."))
-
-
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--demo", "use_demo", is_flag=True, help="Report on a fresh demo store.")
@@ -94,7 +71,7 @@ def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
             home = default_home()
             if not Store.exists(home):
                 raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
-            passphrase = _read_passphrase(passphrase_file)
+            passphrase = read_passphrase(passphrase_file)
         try:
             store = Store.open(home, passphrase)
         except StoreError as err:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from ksef_tui.cli_common import CliError, read_passphrase
 from ksef_tui.i18n import _
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -48,12 +49,10 @@ def _opened(use_demo: bool, passphrase_file: Path | None) -> Iterator[tuple[Any,
             home, passphrase = setup.home, DEMO_PASSPHRASE
             factory = setup.ksef_factory()
         else:
-            from ksef_tui.__main__ import _read_passphrase
-
             home = default_home()
             if not Store.exists(home):
-                raise click.ClickException(_("No store at {path}: run ksef-tui first.").format(path=home))
-            passphrase = _read_passphrase(passphrase_file)
+                raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
+            passphrase = read_passphrase(passphrase_file)
             try:
                 from ksef_tui.sync.connections import KsefConnections
 
@@ -63,7 +62,7 @@ def _opened(use_demo: bool, passphrase_file: Path | None) -> Iterator[tuple[Any,
         try:
             store = Store.open(home, passphrase)
         except StoreError as err:
-            raise click.ClickException(str(err)) from None
+            raise CliError(str(err)) from None
         try:
             yield store, factory
         finally:
@@ -77,7 +76,7 @@ def _client_ids(store: Any, nip: str | None) -> list[int]:
     if nip:
         client = store.clients.find_by_nip(nip)
         if client is None:
-            raise click.ClickException(_("No client with NIP {nip}.").format(nip=nip))
+            raise CliError(_("No client with NIP {nip}.").format(nip=nip))
         return [client.id]
     return [c.id for c in store.clients.list()]
 
@@ -206,7 +205,7 @@ def upo_command(
     start = _since(since, _now(), 30)
     with _opened(use_demo, passphrase_file) as (store, factory):
         if factory is None:
-            raise click.ClickException(_("KSeF is not configured for this store."))
+            raise CliError(_("KSeF is not configured for this store."))
         ids = _client_ids(store, nip)
 
         async def run() -> Any:
