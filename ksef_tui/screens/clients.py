@@ -208,7 +208,7 @@ class ClientsScreen(Screen[None]):
             return
         self._check_worker = self._run_checks(client_ids)
 
-    @work(exclusive=True, group="live-check")
+    @work(exclusive=True, group="live-check", exit_on_error=False)
     async def _run_checks(self, client_ids: list[int]) -> None:
         from ksef_tui.sync.live_checks import run_live_checks
 

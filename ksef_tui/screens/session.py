@@ -174,7 +174,7 @@ class SessionScreen(Screen[None]):
             return
         self._fetch_invoices()
 
-    @work(exclusive=True, group="session-fetch")
+    @work(exclusive=True, group="session-fetch", exit_on_error=False)
     async def _fetch_invoices(self) -> None:
         from ksef_tui.sync.sessions import fetch_session_invoices
 
@@ -198,7 +198,7 @@ class SessionScreen(Screen[None]):
             return
         self._open_invoice(inv)
 
-    @work(exclusive=True, group="session-invoice")
+    @work(exclusive=True, group="session-invoice", exit_on_error=False)
     async def _open_invoice(self, inv: SessionInvoiceRecord) -> None:
         store = self.services.store
         assert store is not None and inv.ksef_number
@@ -242,7 +242,7 @@ class SessionScreen(Screen[None]):
             return
         self._jump(inv.client_id, inv.original_session, inv.original_ksef_number)
 
-    @work(exclusive=True, group="session-jump")
+    @work(exclusive=True, group="session-jump", exit_on_error=False)
     async def _jump(self, client_id: int, reference: str, ksef_number: str | None) -> None:
         from ksef_tui.sync.sessions import find_or_fetch_session
 
@@ -292,7 +292,7 @@ class SessionScreen(Screen[None]):
             return
         self._upo_worker = self._download_upo(inv)
 
-    @work(exclusive=True, group="session-upo")
+    @work(exclusive=True, group="session-upo", exit_on_error=False)
     async def _download_upo(self, inv: SessionInvoiceRecord | None) -> None:
         from ksef_tui.screens.sessions import upo_folder
         from ksef_tui.sync import upo as upo_sync
@@ -353,7 +353,7 @@ class SessionScreen(Screen[None]):
     def action_view_upo(self) -> None:
         self._view_upo()
 
-    @work(exclusive=True, group="session-view")
+    @work(exclusive=True, group="session-view", exit_on_error=False)
     async def _view_upo(self) -> None:
         from ksef_tui.core.upo import UpoError, parse_upo
         from ksef_tui.screens.upo_viewer import UpoViewerScreen

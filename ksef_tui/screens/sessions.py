@@ -367,7 +367,7 @@ class SessionsScreen(Screen[None]):
         ids = [self.client_id] if self.client_id is not None else sorted(self.clients)
         self._refresh(ids, self.current_filter().since)
 
-    @work(exclusive=True, group="sessions-refresh")
+    @work(exclusive=True, group="sessions-refresh", exit_on_error=False)
     async def _refresh(self, client_ids: list[int], since: datetime | None) -> None:
         from ksef_tui.sync.sessions import DEFAULT_PERIOD, RefreshTooSoon, refresh_sessions
 
@@ -424,7 +424,7 @@ class SessionsScreen(Screen[None]):
         ids = [self.client_id] if self.client_id is not None else sorted(self.clients)
         self._bulk = self._download_all(ids, flt.since, flt.until)
 
-    @work(exclusive=True, group="sessions-upo")
+    @work(exclusive=True, group="sessions-upo", exit_on_error=False)
     async def _download_all(
         self, client_ids: list[int], since: datetime | None, until: datetime | None
     ) -> None:

@@ -167,3 +167,28 @@ async def test_copy_reference_and_all_clients_view(tmp_path: Path) -> None:
         assert table.records and len({r.client_id for r in table.records}) > 1
         await pilot.press("c")
         assert app.clipboard == table.records[0].reference
+
+
+async def test_ksef_refusal_during_upo_download_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    """Found by hand in the demo: an expired certificate made the UPO download raise out of the worker."""
+    from ksef_tui.core.demo_roster import make_roster
+
+    store, world = make_session_store(tmp_path / "home")
+    expired = next(e for e in make_roster(NOW, 2026) if e.profile == "expired")
+    client = store.clients.find_by_nip(expired.nip)
+    records = store.ksef_sessions.page(SessionFilter(client_id=client.id), 0, 100)
+    closed = [r for r in records if r.status_code == 200]
+    assert closed, "the demo keeps the history of a once-valid credential"
+    app = KsefApp(services(tmp_path / "home", store, ksef_factory=simulator_factory(world)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(SessionScreen(app.services, closed[0]))
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, SessionScreen)
+        shown = screen_text(app).replace("\n", " ")
+        assert "460" in shown or "certyfikat" in shown.lower()
+        await pilot.press("r")  # fetching the invoices fails the same way, and says so too
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, SessionScreen)
