@@ -176,6 +176,13 @@ REGISTRY: tuple[Command, ...] = (
     Command("session", "escape,q", "back", N_("Back"), N_("Back to the sessions")),
     Command("upo", "c", "copy_reference", N_("Copy"), N_("Copy the KSeF number to the clipboard")),
     Command("upo", "escape,q", "back", N_("Back"), N_("Close the UPO")),
+    Command("clients", "enter", "open_client", N_("Open"), N_("Open the selected client"), footer=False),
+    Command("client", "c", "check", N_("Check"), N_("Check this client live in KSeF")),
+    Command("client", "e", "edit", N_("Edit"), N_("Edit this client")),
+    Command("client", "t", "import_token", N_("Token"), N_("Import a KSeF token for this client")),
+    Command("client", "s", "sessions", N_("Sessions"), N_("Show this client's KSeF sessions")),
+    Command("client", "l", "api_log", N_("API log"), N_("Recent KSeF calls of this client")),
+    Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients")),
 )
 
 

@@ -91,6 +91,17 @@ class ClientsScreen(Screen[None]):
     def _highlighted(self, event: ClientTable.Highlighted) -> None:
         self.query_one(ClientDetail).show(event.entry)
 
+    @on(ClientTable.Selected)
+    def _clicked_again(self) -> None:
+        self.action_open_client()
+
+    def action_open_client(self) -> None:
+        from ksef_tui.screens.client_detail import ClientDetailScreen
+
+        if (entry := self._selected()) and entry.client.id is not None:
+            screen = ClientDetailScreen(self.services, entry.client.id)
+            self.app.push_screen(screen, callback=self._after_change)
+
     def select_client(self, client_id: int) -> None:
         field = self.query_one("#filter", Input)
         if field.display and field.value:

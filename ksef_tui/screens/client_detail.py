@@ -1,0 +1,392 @@
+"""The Client screen: one client's credentials and their health, live checks, syncs and audit trail.
+
+Read from the store in a thread; every text from the store reaches the screen as rich Text (never
+markup), and no secret does: a credential shows only `Credential.masked()` (token reference or
+certificate serial).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.core.health import Health, Level, client_health, credential_health
+from ksef_tui.core.humanize_pl import WARSAW, in_words, until_words
+from ksef_tui.core.models import (
+    CREDENTIAL_KIND_LABELS,
+    CheckOutcome,
+    Client,
+    Credential,
+    CredentialKind,
+    CredentialStatus,
+    LiveCheck,
+    SyncState,
+)
+from ksef_tui.core.nip import format_nip
+from ksef_tui.i18n import N_, _
+from ksef_tui.services import Services
+from ksef_tui.widgets.client_table import LEVEL_STYLE
+
+CHECKS_PER_CREDENTIAL = 5
+AUDIT_LIMIT = 50
+
+STATUS_WORDS = {
+    CredentialStatus.PENDING: N_("being activated"),
+    CredentialStatus.ACTIVE: N_("active"),
+    CredentialStatus.REVOKING: N_("being revoked"),
+    CredentialStatus.REVOKED: N_("revoked"),
+    CredentialStatus.FAILED: N_("activation failed"),
+    CredentialStatus.EXPIRED: N_("expired"),
+}
+OUTCOME_WORDS = {
+    CheckOutcome.OK: N_("login OK"),
+    CheckOutcome.AUTH_FAILED: N_("login refused"),
+    CheckOutcome.REVOKED: N_("revoked"),
+    CheckOutcome.ERROR: N_("KSeF unreachable"),
+}
+OUTCOME_STYLE = {
+    CheckOutcome.OK: LEVEL_STYLE[Level.GREEN],
+    CheckOutcome.AUTH_FAILED: LEVEL_STYLE[Level.RED],
+    CheckOutcome.REVOKED: LEVEL_STYLE[Level.RED],
+    CheckOutcome.ERROR: LEVEL_STYLE[Level.YELLOW],
+}
+# The audit trail's action ids (grep audit.append) in words; an unknown id is shown as it is.
+ACTION_WORDS = {
+    "store_created": N_("store created"),
+    "passphrase.change": N_("passphrase changed"),
+    "client.add": N_("client added"),
+    "client.edit": N_("client edited"),
+    "client.remove": N_("client removed"),
+    "credential.import_token": N_("token imported"),
+    "credential.import_certificate": N_("certificate imported"),
+    "credential.live_check": N_("live check"),
+    "sessions.login": N_("logged in to read sessions"),
+    "upo.download": N_("UPO downloaded"),
+}
+RESULT_WORDS = {"ok": N_("ok"), **{o.value: w for o, w in OUTCOME_WORDS.items() if o is not CheckOutcome.OK}}
+
+
+def action_words(action: str) -> str:
+    return _(ACTION_WORDS[action]) if action in ACTION_WORDS else action
+
+
+def result_words(result: str) -> str:
+    return _(RESULT_WORDS[result]) if result in RESULT_WORDS else result
+
+
+def _date(at: datetime) -> str:
+    return at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
+
+
+def _when(at: datetime | None, now: datetime) -> str:
+    """ "2 godziny temu (2026-11-21 08:30)", or "nigdy"."""
+    if at is None:
+        return _("never")
+    return f"{in_words(at - now)} ({_date(at)})"
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """What the screen shows of one client, read from the store in one go."""
+
+    client: Client
+    credentials: list[Credential]
+    latest: dict[int, LiveCheck]  # credential id -> latest check
+    history: dict[int, list[LiveCheck]]  # credential id -> newest first
+    sync: SyncState | None
+    refreshed: datetime | None
+    next_refresh: datetime | None
+    audit: list[Any]
+
+
+def read_view(store: Any, client_id: int) -> ClientView:
+    client = store.clients.get(client_id)
+    creds = store.credentials.for_client(client_id)
+    history = {c.id or 0: store.checks.history(c.id or 0, limit=CHECKS_PER_CREDENTIAL) for c in creds}
+    refreshed, next_refresh = store.ksef_sessions.refresh_times(client_id)
+    return ClientView(
+        client,
+        creds,
+        store.checks.latest(client_id),
+        history,
+        store.sync_state.get(client_id),
+        refreshed,
+        next_refresh,
+        store.audit.list(client_id=client_id, limit=AUDIT_LIMIT),
+    )
+
+
+class ClientDetailScreen(Screen[int | None]):
+    """Dismissed with the client id when something changed here (the board reloads), else None."""
+
+    SCOPE = "client"
+    DEFAULT_CSS = """
+    ClientDetailScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
+    ClientDetailScreen #header { height: auto; padding: 0 1; }
+    ClientDetailScreen #body { height: 1fr; }
+    ClientDetailScreen .section { height: auto; padding: 0 1; margin-top: 1; }
+    ClientDetailScreen #progress { height: 1; padding: 0 1; background: $accent-darken-2; }
+    """
+
+    def __init__(self, services: Services, client_id: int) -> None:
+        super().__init__()
+        self.services = services
+        self.client_id = client_id
+        self.view: ClientView | None = None
+        self.changed = False
+        self._check_worker: Worker[None] | None = None
+        apply_bindings(self, self.SCOPE)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        yield Static("", id="header")
+        with VerticalScroll(id="body"):
+            yield Static("", id="credentials", classes="section")
+            yield Static("", id="checks", classes="section")
+            yield Static("", id="sync", classes="section")
+            yield Static("", id="audit", classes="section")
+        yield Static("", id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress", Static).display = False
+        self.query_one("#body", VerticalScroll).focus()
+        self.reload()
+
+    # --- data ----------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="client-load")
+    def _load(self) -> None:
+        store = self.services.store
+        assert store is not None
+        view = read_view(store, self.client_id)
+        self.app.call_from_thread(self._show, view)
+
+    def _show(self, view: ClientView) -> None:
+        self.view = view
+        now = self.services.clock()
+        settings = self.services.health
+        health = client_health(view.client, view.credentials, view.latest, view.sync, now, settings)
+        title = Text()
+        title.append(_("Client"), style="bold")
+        title.append(f" · {view.client.short_code} · {view.client.name}")
+        self.query_one("#title", Static).update(title)
+        self.query_one("#header", Static).update(self._header(view, health))
+        self.query_one("#credentials", Static).update(self._credentials(view, now))
+        self.query_one("#checks", Static).update(self._checks(view, now))
+        self.query_one("#sync", Static).update(self._sync(view, now))
+        self.query_one("#audit", Static).update(self._audit(view, now))
+
+    # --- sections ------------------------------------------------------------------------------
+
+    def _header(self, view: ClientView, health: Health) -> Text:
+        client = view.client
+        text = Text()
+        text.append(f"{health.glyph} ", style=LEVEL_STYLE[health.level])
+        text.append(client.name, style="bold")
+        text.append(f"  {client.short_code}")
+        text.append("\nNIP " + " · ".join(format_nip(n) for n in client.nips))
+        text.append(" · " + _("KSeF environment") + f": {client.environment.value}")
+        text.append("\n")
+        text.append(health.reason, style=LEVEL_STYLE[health.level] if health.level is not Level.GREEN else "")
+        if client.notes:
+            text.append("\n")
+            text.append(client.notes, style="italic")
+        return text
+
+    def _credentials(self, view: ClientView, now: datetime) -> RenderableType:
+        title = Text(_("Credentials ({n})").format(n=len(view.credentials)), style="bold underline")
+        if not view.credentials:
+            return Group(title, Text(_("No KSeF credential: import a token or a certificate.")))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=1, no_wrap=True)
+        grid.add_column(ratio=1)
+        for cred in view.credentials:
+            check = view.latest.get(cred.id or -1)
+            health = credential_health(cred, check, now, self.services.health)
+            alarm = LEVEL_STYLE[health.level] if health.level is not Level.GREEN else ""
+            head = Text()
+            head.append(_(CREDENTIAL_KIND_LABELS[cred.kind]), style="bold")
+            head.append("  ")
+            if cred.kind is CredentialKind.KSEF_TOKEN:
+                head.append(cred.masked())
+            else:
+                head.append(_("serial {serial}").format(serial=cred.masked()))
+            head.append(f"  · {_(STATUS_WORDS.get(cred.status, cred.status.value))}")
+            if cred.label:
+                head.append("  ")
+                head.append(cred.label, style="dim")
+            valid_from = cred.valid_from.astimezone(WARSAW).date().isoformat() if cred.valid_from else "—"
+            if health.expires is not None:
+                until = health.expires.astimezone(WARSAW).date().isoformat()
+                expiry = until_words(health.expires, now)
+            else:
+                until, expiry = "—", "—"
+            validity = Text(
+                _("Valid from {start} until {end} ({expiry})").format(
+                    start=valid_from, end=until, expiry=expiry
+                )
+            )
+            perms = Text(_("Permissions") + ": ")
+            if cred.permissions:
+                perms.append(", ".join(sorted(cred.permissions)))
+                seen = next(
+                    (c for c in view.history.get(cred.id or 0, []) if c.outcome is CheckOutcome.OK), None
+                )
+                if seen is not None:
+                    perms.append(
+                        " " + _("(seen {when})").format(when=in_words(seen.checked_at - now)), style="dim"
+                    )
+            else:
+                perms.append(_("not read yet (press c)"), style="dim")
+            grid.add_row(Text(health.glyph, style=LEVEL_STYLE[health.level]), head)
+            grid.add_row("", validity)
+            grid.add_row("", perms)
+            grid.add_row("", Text(health.reason, style=alarm))
+        return Group(title, grid)
+
+    def _checks(self, view: ClientView, now: datetime) -> RenderableType:
+        title = Text(_("Live checks"), style="bold underline")
+        checks = [(cred, c) for cred in view.credentials for c in view.history.get(cred.id or 0, [])]
+        checks.sort(key=lambda pair: pair[1].checked_at, reverse=True)
+        if not checks:
+            return Group(title, Text(_("Never checked live in KSeF: press c to check.")))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
+        for cred, check in checks:
+            when = Text(_date(check.checked_at))
+            when.append(f" {in_words(check.checked_at - now)}", style="dim")
+            outcome = Text(_(OUTCOME_WORDS[check.outcome]), style=OUTCOME_STYLE[check.outcome])
+            more = Text(_(CREDENTIAL_KIND_LABELS[cred.kind]), style="dim")
+            if check.ksef_code:
+                more.append(" · " + _("KSeF code {code}").format(code=check.ksef_code))
+            if check.message:
+                more.append(" · ")
+                more.append(check.message)
+            grid.add_row(when, outcome, more)
+        return Group(title, grid)
+
+    def _sync(self, view: ClientView, now: datetime) -> RenderableType:
+        sync = view.sync
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(_("Last attempt"), _when(sync.last_attempt if sync else None, now))
+        grid.add_row(_("Last success"), _when(sync.last_success if sync else None, now))
+        if sync is not None and sync.last_error:
+            grid.add_row(_("Last error"), Text(sync.last_error, style=LEVEL_STYLE[Level.YELLOW]))
+        grid.add_row(_("Sessions refreshed"), _when(view.refreshed, now))
+        if view.next_refresh is not None and view.next_refresh > now:
+            grid.add_row(_("Next refresh allowed"), _date(view.next_refresh))
+        return Group(Text(_("Synchronisation"), style="bold underline"), grid)
+
+    def _audit(self, view: ClientView, now: datetime) -> RenderableType:
+        title = Text(_("Audit trail"), style="bold underline")
+        if not view.audit:
+            return Group(title, Text(_("Nothing recorded yet.")))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True, max_width=12, overflow="ellipsis")
+        grid.add_column(ratio=1)
+        for entry in view.audit:
+            what = Text(action_words(entry.action), style="bold")
+            what.append(f" · {result_words(entry.result)}")
+            if entry.detail:
+                what.append(" · ")
+                what.append(entry.detail, style="dim")
+            grid.add_row(_date(entry.at), Text(entry.operator or "—", style="dim"), what)
+        return Group(title, grid)
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self._check_worker is not None and self._check_worker.is_running:
+            self._check_worker.cancel()
+        self.dismiss(self.client_id if self.changed else None)
+
+    def _after(self, result: object) -> None:
+        if result:
+            self.changed = True
+            self.reload()
+
+    def action_edit(self) -> None:
+        from ksef_tui.screens.client_form import ClientFormScreen
+
+        if self.view is not None:
+            self.app.push_screen(ClientFormScreen(self.services, self.view.client), callback=self._after)
+
+    def action_import_token(self) -> None:
+        from ksef_tui.screens.token_import import TokenImportScreen
+
+        if self.view is not None:
+            self.app.push_screen(TokenImportScreen(self.services, self.view.client), callback=self._after)
+
+    def action_sessions(self) -> None:
+        from ksef_tui.screens.sessions import SessionsScreen
+
+        self.app.push_screen(SessionsScreen(self.services, self.client_id), callback=lambda _r: self.reload())
+
+    def action_api_log(self) -> None:
+        from ksef_tui.screens.api_log import ApiLogScreen
+
+        if self.view is not None:
+            api_log = getattr(self.services.ksef_factory, "api_log", None)
+            self.app.push_screen(ApiLogScreen(api_log, self.view.client))
+
+    # --- live check ----------------------------------------------------------------------------
+
+    def action_check(self) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        if self._check_worker is not None and self._check_worker.is_running:
+            return
+        self._check_worker = self._run_check()
+
+    @work(exclusive=True, group="client-check", exit_on_error=False)
+    async def _run_check(self) -> None:
+        from ksef_tui.sync.live_checks import run_live_checks
+
+        self._progress(_("Checking this client in KSeF…"))
+        store = self.services.store
+        assert store is not None
+        summary = await run_live_checks(
+            store, self.services.ksef_factory, [self.client_id], self.services.clock
+        )
+        self.changed = True
+        self._progress(summary)
+        self.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._check_worker:
+            return
+        if event.state is WorkerState.ERROR:
+            self._progress(_("Live check stopped: {error}").format(error=str(event.worker.error)))
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.set_timer(8, self._hide_progress)
+
+    def _progress(self, message: str) -> None:
+        bar = self.query_one("#progress", Static)
+        bar.display = True
+        bar.update(Text(message))
+
+    def _hide_progress(self) -> None:
+        if self._check_worker is None or not self._check_worker.is_running:
+            self.query_one("#progress", Static).display = False
