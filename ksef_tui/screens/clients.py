@@ -161,6 +161,14 @@ class ClientsScreen(Screen[None]):
         if entry := self._selected():
             self.app.push_screen(TokenImportScreen(self.services, entry.client), callback=self._after_change)
 
+    def action_import_certificate(self) -> None:
+        from ksef_tui.screens.certificate_import import CertificateImportScreen
+
+        if entry := self._selected():
+            self.app.push_screen(
+                CertificateImportScreen(self.services, entry.client), callback=self._after_change
+            )
+
     def action_remove_client(self) -> None:
         from ksef_tui.screens.remove_client import RemoveClientScreen
 

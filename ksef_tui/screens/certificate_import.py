@@ -1,0 +1,249 @@
+"""Import a client's KSeF certificate (or the office's, used in the client's context), sealed at once.
+
+Files are read as their paths are typed, to show what they hold; on save they are read again in a worker
+and the private key is sealed (as unencrypted PKCS#8: docs/SECURITY.md "Secrets outside the store").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from ksef_tui.commands import apply_bindings
+from ksef_tui.core.certificates import (
+    CertificateError,
+    CertificateInfo,
+    Preview,
+    Problem,
+    is_pkcs12,
+    load,
+    nip_mismatch,
+    preview,
+)
+from ksef_tui.core.humanize_pl import WARSAW
+from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
+from ksef_tui.i18n import _
+from ksef_tui.services import Services
+
+PREVIEW_DELAY = 0.3  # seconds after the last keystroke in a path before the files are read
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.astimezone(WARSAW):%Y-%m-%d}"
+
+
+def info_text(info: CertificateInfo) -> Text:
+    """Three lines: who, which certificate, how long. Built as Text, so file contents are never markup."""
+    who = info.subject_cn or "—"
+    if info.nip:
+        who += f" · NIP {info.nip}"
+    elif info.pesel:
+        who += f" · PESEL {info.pesel}"
+    text = Text()
+    text.append(_("Subject: {who}").format(who=who))
+    text.append("\n")
+    text.append(
+        _("Serial: {serial} · issued by {issuer}").format(serial=info.serial, issuer=info.issuer_cn or "—")
+    )
+    text.append("\n")
+    text.append(_("Valid: {start} – {end}").format(start=_day(info.valid_from), end=_day(info.valid_until)))
+    return text
+
+
+class CertificateImportScreen(ModalScreen[bool]):
+    SCOPE = "form"
+    DEFAULT_CSS = """
+    CertificateImportScreen .dialog { width: 76; }
+    CertificateImportScreen #cert-info { height: 3; }
+    CertificateImportScreen #warning { color: $warning; }
+    """
+
+    def __init__(self, services: Services, client: Client) -> None:
+        super().__init__()
+        self.services = services
+        self.client = client
+        self._generation = 0
+        self._timer: Timer | None = None
+        self._saving = False
+        apply_bindings(self, self.SCOPE)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(
+                escape(_("KSeF certificate for {name}").format(name=self.client.name)), classes="dialog-title"
+            )
+            yield Label(_("Whose certificate"))
+            yield Select(
+                [
+                    (_("The client's own KSeF certificate"), CredentialKind.KSEF_CERTIFICATE),
+                    (
+                        _("The office certificate, used in this client's context"),
+                        CredentialKind.OFFICE_CERTIFICATE,
+                    ),
+                ],
+                value=CredentialKind.KSEF_CERTIFICATE,
+                allow_blank=False,
+                compact=True,
+                id="kind",
+            )
+            yield Label(_("Certificate file (.crt, .cer, .pem) or PKCS#12 (.p12, .pfx)"))
+            yield Input(id="cert", compact=True, placeholder="~/certyfikaty/klient.crt")
+            yield Label(_("Private key file (.pem; not needed for PKCS#12)"))
+            yield Input(id="key", compact=True, placeholder="~/certyfikaty/klient.key")
+            yield Label(_("Password of the key or the PKCS#12 file (only to open it)"))
+            yield Input(id="password", password=True, compact=True)
+            yield Static("", id="cert-info", classes="hint")
+            yield Static("", id="warning")
+            yield Static("", id="message", classes="error")
+            yield Static(_("Enter or F2 saves · Esc cancels"), classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#cert", Input).focus()
+
+    # --- reading the files as paths are typed --------------------------------------------------
+
+    @on(Input.Changed, "#cert")
+    @on(Input.Changed, "#key")
+    def _paths_changed(self) -> None:
+        self.query_one("#key", Input).disabled = is_pkcs12(self.query_one("#cert", Input).value)
+        self._schedule_preview()
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self) -> None:
+        self._schedule_preview()
+
+    def _schedule_preview(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._generation += 1
+        self._timer = self.set_timer(PREVIEW_DELAY, self._start_preview)
+
+    def _start_preview(self) -> None:
+        if self._saving or not self.query_one("#cert", Input).value.strip():
+            self._show(None, "", "")
+            return
+        self._preview(
+            self._generation,
+            self.query_one("#cert", Input).value,
+            self.query_one("#key", Input).value,
+            self.query_one("#password", Input).value or None,
+        )
+
+    @work(thread=True, exclusive=True, group="certificate-preview")
+    def _preview(self, generation: int, cert: str, key: str, password: str | None) -> None:
+        shown = preview(cert, key, password, self.services.clock())
+        self.app.call_from_thread(self._previewed, generation, shown)
+
+    def _previewed(self, generation: int, shown: Preview) -> None:
+        if generation != self._generation or self._saving:
+            return  # the paths changed since: a newer preview is on its way
+        message = shown.problem.message if shown.problem else ""
+        self._show(shown.info, self._warning(shown.info), message)
+
+    def _warning(self, info: CertificateInfo | None) -> str:
+        kind = self.query_one("#kind", Select).value
+        if (
+            info is not None
+            and kind is CredentialKind.KSEF_CERTIFICATE
+            and nip_mismatch(info, self.client.nips)
+        ):
+            return _("The certificate is for NIP {nip}, which is not this client's. Check the file.").format(
+                nip=info.nip
+            )
+        return ""
+
+    def _show(self, info: CertificateInfo | None, warning: str, message: str) -> None:
+        self.query_one("#cert-info", Static).update(info_text(info) if info else "")
+        self.query_one("#warning", Static).update(Text(warning))
+        self._say(message)
+
+    # --- saving --------------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        cert = self.query_one("#cert", Input).value
+        if not cert.strip():
+            self._say(_("Give the certificate file."))
+            return
+        key = self.query_one("#key", Input).value
+        field = self.query_one("#password", Input)
+        password = field.value or None
+        # The password leaves the widget now: it is needed only to open the files.
+        field.value = ""
+        kind = self.query_one("#kind", Select).value
+        assert isinstance(kind, CredentialKind)
+        self._saving = True
+        self._say(_("Reading the certificate…"))
+        self._save(cert, key, password, kind)
+
+    @work(thread=True, exclusive=True, group="certificate-save")
+    def _save(self, cert: str, key: str, password: str | None, kind: CredentialKind) -> None:
+        from ksef_tui.store import StoreError
+
+        now = self.services.clock()
+        try:
+            loaded = load(cert, key, password, now)
+        except CertificateError as err:
+            self.app.call_from_thread(self._failed, err)
+            return
+        credential = Credential(
+            client_id=self.client.id or 0,
+            kind=kind,
+            secret=loaded.private_key_pem,
+            certificate_pem=loaded.certificate_pem,
+            serial=loaded.info.serial,
+            created=now,
+            valid_from=loaded.info.valid_from,
+            valid_until=loaded.info.valid_until,
+            status=CredentialStatus.ACTIVE,
+            label=loaded.info.subject_cn,
+        )
+        store = self.services.store
+        assert store is not None
+        try:
+            store.credentials.add(credential)
+            store.audit.append(
+                credential.client_id, "credential.import_certificate", "ok", loaded.info.serial
+            )
+        except StoreError as err:
+            self.app.call_from_thread(self._failed, CertificateError(Problem.NO_FILE, str(err)))
+            return
+        self.app.call_from_thread(self._saved)
+
+    def _failed(self, err: CertificateError) -> None:
+        self._saving = False
+        self._say(err.message)
+        if err.problem in (Problem.WRONG_PASSWORD, Problem.NEEDS_PASSWORD):
+            self.query_one("#password", Input).focus()
+
+    def _saved(self) -> None:
+        self._clear()
+        self.dismiss(True)
+
+    def _say(self, message: str) -> None:
+        self.query_one("#message", Static).update(Text(message))
+
+    def _clear(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._saving = True  # no preview may run on the emptied fields
+        for name in ("#cert", "#key", "#password"):
+            self.query_one(name, Input).value = ""
+
+    def action_cancel(self) -> None:
+        self._clear()
+        self.dismiss(False)
