@@ -30,6 +30,7 @@ from ksef_tui.core.certificates import (
 )
 from ksef_tui.core.humanize_pl import WARSAW
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
+from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
 
@@ -44,7 +45,7 @@ def info_text(info: CertificateInfo) -> Text:
     """Three lines: who, which certificate, how long. Built as Text, so file contents are never markup."""
     who = info.subject_cn or "—"
     if info.nip:
-        who += f" · NIP {info.nip}"
+        who += f" · NIP {format_nip(info.nip)}"
     elif info.pesel:
         who += f" · PESEL {info.pesel}"
     text = Text()
@@ -156,8 +157,8 @@ class CertificateImportScreen(ModalScreen[bool]):
             and kind is CredentialKind.KSEF_CERTIFICATE
             and nip_mismatch(info, self.client.nips)
         ):
-            return _("The certificate is for NIP {nip}, which is not this client's. Check the file.").format(
-                nip=info.nip
+            return _("The certificate is for NIP {nip}, not this client's. Check the file.").format(
+                nip=format_nip(info.nip or "")
             )
         return ""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from textual.binding import Binding
+
 from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.health import Level
 from ksef_tui.i18n import _
@@ -37,8 +39,19 @@ def board_columns(wide: bool) -> tuple[Column, ...]:
     return (glyph, code, name, nip, kind, expires, checked, reason)
 
 
-class ClientTable(LineTable):
+class ClientTable(LineTable, inherit_bindings=False):
     """Rows of BoardEntry; line 0 is the header, which stays put while the rows scroll."""
+
+    # The board's letters are commands (`k` imports a certificate), so this table moves by arrows
+    # only: LineTable's vim keys j/k would swallow them.
+    BINDINGS = [
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "edge(0)", show=False),
+        Binding("end", "edge(1)", show=False),
+    ]
 
     class Highlighted(LineTable.Highlighted):
         def __init__(self, table: LineTable, row: int, entry: BoardEntry | None) -> None:
