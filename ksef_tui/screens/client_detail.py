@@ -227,7 +227,11 @@ class ClientDetailScreen(Screen[int | None]):
                 head.append(cred.masked())
             else:
                 head.append(_("serial {serial}").format(serial=cred.masked()))
-            head.append(f"  · {_(STATUS_WORDS.get(cred.status, cred.status.value))}")
+            # KSeF's status says nothing about time: a certificate past its validity reads "expired".
+            status = cred.status
+            if status is CredentialStatus.ACTIVE and health.expires is not None and health.expires <= now:
+                status = CredentialStatus.EXPIRED
+            head.append(f"  · {_(STATUS_WORDS.get(status, status.value))}")
             if cred.label:
                 head.append("  ")
                 head.append(cred.label, style="dim")

@@ -162,3 +162,16 @@ async def test_c_checks_this_client_live_and_reloads(tmp_path: Path) -> None:
         await settle(pilot)
         assert app.screen.query_one(ClientTable).selected_entry().client.id == client.id
     assert len(store.audit.list(client_id=client.id)) > before
+
+
+async def test_expired_certificate_reads_expired_not_active(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    entry = next(e for e in make_roster(NOW, 2026) if e.profile == "expired")
+    client = store.clients.find_by_nip(entry.nip)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(ClientDetailScreen(app.services, client.id))
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "wygasłe" in shown and "· aktywne" not in shown
