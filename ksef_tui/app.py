@@ -75,12 +75,11 @@ class KsefApp(App[int]):
         store.idle_timeout = self.services.idle_timeout
         from ksef_tui.screens.clients import ClientsScreen
 
-        if isinstance(self.screen_stack[0] if len(self.screen_stack) > 1 else None, ClientsScreen):
-            return
-        if not any(isinstance(s, ClientsScreen) for s in self.screen_stack):
+        # After a lock the board is still under the unlock screen: refresh it rather than open another.
+        board = next((s for s in self.screen_stack if isinstance(s, ClientsScreen)), None)
+        if board is None:
             self.show_board()
         else:
-            board = next(s for s in self.screen_stack if isinstance(s, ClientsScreen))
             board.reload()
 
     def show_board(self) -> None:

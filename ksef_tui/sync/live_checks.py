@@ -47,13 +47,14 @@ async def check_with_retries(
 ) -> LiveCheck:
     from ksef_tui.ksef.live_check import check_credential
 
-    for attempt in range(attempts):
-        check = await check_credential(ksef, nip, cred, clock())
-        if check.outcome is not CheckOutcome.ERROR or attempt == attempts - 1:
-            return check
+    check = await check_credential(ksef, nip, cred, clock())
+    for attempt in range(attempts - 1):
+        if check.outcome is not CheckOutcome.ERROR:
+            break
         delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt)
         await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # cancellable, like every wait
-    raise AssertionError("unreachable")
+        check = await check_credential(ksef, nip, cred, clock())
+    return check
 
 
 async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
