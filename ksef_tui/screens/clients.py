@@ -28,6 +28,8 @@ class ClientsScreen(Screen[None]):
         self.entries: list[BoardEntry] = []
         self.shown: list[BoardEntry] = []
         self._check_worker: Worker[None] | None = None
+        # A client to put the cursor on when the next load arrives (just added or edited).
+        self._select_after_load: int | None = None
         apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
@@ -62,6 +64,9 @@ class ClientsScreen(Screen[None]):
     def _loaded(self, entries: list[BoardEntry]) -> None:
         self.entries = entries
         self._apply_filter()
+        if self._select_after_load is not None:
+            self.query_one(ClientTable).select_client(self._select_after_load)
+            self._select_after_load = None
 
     def _apply_filter(self) -> None:
         field = self.query_one("#filter", Input)
@@ -177,12 +182,10 @@ class ClientsScreen(Screen[None]):
 
     def _after_change(self, changed: int | bool | None) -> None:
         if changed:
-            self.reload()
+            # The board reloads in a thread: select the client when that load arrives, not before.
             if isinstance(changed, int) and not isinstance(changed, bool):
-                self.call_after_refresh(self._select_when_loaded, changed)
-
-    def _select_when_loaded(self, client_id: int) -> None:
-        self.query_one(ClientTable).select_client(client_id)
+                self._select_after_load = changed
+            self.reload()
 
     # --- sessions ------------------------------------------------------------------------------
 

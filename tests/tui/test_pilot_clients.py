@@ -259,3 +259,16 @@ async def test_idle_store_locks_itself_and_hides_open_dialogs(tmp_path: Path) ->
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen) and not store.is_locked
+
+
+async def test_new_client_is_selected_once_the_board_reloads(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Zzzz Nowa", "tab", *"5265877635", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert app.screen.query_one(ClientTable).selected_entry().client.name == "Zzzz Nowa"
