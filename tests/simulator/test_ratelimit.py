@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from ksef_tui.simulator.app import create_app
 from ksef_tui.simulator.ratelimit import RateLimitConfig, RateLimiter
 from tests.simulator import kit
@@ -58,8 +56,12 @@ def test_disabled() -> None:
 
 
 async def test_429_over_http_then_recovery(world, conformance):  # type: ignore[no-untyped-def]
-    # Scale 100: the second is 10 ms, the minute 0.6 s (sessionList: 5/s, 10/min, 60/h).
-    app = create_app(world, rate_limits=RateLimitConfig(scale=100), clock=lambda: NOW)
+    # Scale 100: the second is 10 ms, the minute 0.6 s (sessionList: 5/s, 10/min, 60/h). The limiter's
+    # clock is ours: time stands still during the burst and moves only when the test says, so a slow
+    # machine cannot let the window slide by between two requests.
+    now = [1000.0]
+    limits = RateLimitConfig(scale=100, monotonic=lambda: now[0])
+    app = create_app(world, rate_limits=limits, clock=lambda: NOW)
     async with kit.client(app, conformance) as http:
         nip, token = office_token(world, "token_and_cert")
         tokens = await kit.login_token(http, nip, token)
@@ -67,6 +69,7 @@ async def test_429_over_http_then_recovery(world, conformance):  # type: ignore[
         params = {"sessionType": "Online"}
         codes = []
         for _ in range(11):
+            now[0] += 0.011  # past the scaled second, well inside the scaled minute
             r = await http.get("/sessions", params=params, headers=h)
             codes.append(r.status_code)
             if r.status_code == 429:
@@ -78,5 +81,5 @@ async def test_429_over_http_then_recovery(world, conformance):  # type: ignore[
         assert p.status_code == 429 and p.json()["title"] == "Too Many Requests"
         # Another group of the same context is unaffected.
         assert (await http.get("/rate-limits", headers=h)).status_code == 200
-        await asyncio.sleep(0.65)  # a scaled minute
+        now[0] += 0.65  # a scaled minute
         assert (await http.get("/sessions", params=params, headers=h)).status_code == 200
