@@ -10,7 +10,7 @@ from textual.widgets import Input
 from ksef_tui.app import KsefApp
 from tests.certgen import write_pair
 
-from .helpers import NOW, make_store, services, settle
+from .helpers import NOW, make_store, services, settle, wait_for_text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
@@ -31,7 +31,8 @@ def test_certificate_dialog_after_reading(
         await settle(pilot)
         pilot.app.screen.query_one("#cert", Input).value = "cert.pem"
         pilot.app.screen.query_one("#key", Input).value = "key.pem"
-        await pilot.pause(0.5)
+        # The dialog reads the files a moment after typing stops, in a worker: wait for what it shows.
+        assert await wait_for_text(pilot, "Numer seryjny")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
