@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ksef_tui.core.models import CheckOutcome, CredentialKind, CredentialStatus, Permission
-from ksef_tui.core.nip import checksum_digit
+from ksef_tui.core.nip import random_nip
 
 ALL_PERMS = frozenset(
     {Permission.INVOICE_READ, Permission.INVOICE_WRITE, Permission.INTROSPECTION, Permission.CREDENTIALS_READ}
@@ -113,21 +113,6 @@ _CITY = ["Kraków", "Poznań", "Gdańsk", "Łódź", "Lublin", "Rzeszów", "Toru
 _FORM = ["Sp. z o.o.", "s.c.", "S.A.", "Sp. j.", "Sp. k.", ""]
 
 
-def _nip(rng: random.Random, used: set[str]) -> str:
-    while True:
-        office = rng.randint(101, 999)
-        if office % 100 == 0:
-            continue
-        head = f"{office}{rng.randint(0, 999999):06d}"
-        digit = checksum_digit(head)
-        if digit is None:
-            continue
-        nip = head + str(digit)
-        if nip not in used:
-            used.add(nip)
-            return nip
-
-
 def _token(rng: random.Random, nip: str, created: datetime) -> tuple[str, str]:
     hex10a = "".join(rng.choice("0123456789ABCDEF") for _ in range(10))
     hex10b = "".join(rng.choice("0123456789ABCDEF") for _ in range(10))
@@ -191,7 +176,7 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
         from ksef_tui.core.models import suggest_short_code
 
         name = company()
-        ids = tuple(_nip(rng, used_nips) for _ in range(nips))
+        ids = tuple(random_nip(rng, used_nips) for _ in range(nips))
         code = suggest_short_code(name, ids[0])
         while code in used_codes:
             code = code[:-3] + f"{rng.randint(0, 999):03d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 from ksef_tui.i18n import _
@@ -58,3 +59,20 @@ def format_nip(nip: str) -> str:
     if len(nip) != 10:
         return nip
     return f"{nip[:3]}-{nip[3:6]}-{nip[6:8]}-{nip[8:]}"
+
+
+def random_nip(rng: random.Random, used: set[str]) -> str:
+    """A valid NIP not in `used` (and added to it), drawn from `rng`: for the demo cast and the
+    simulator's world. It fits the API's pattern too: no tax-office code ends in 00."""
+    while True:
+        office = rng.randint(101, 999)
+        if office % 100 == 0:
+            continue
+        head = f"{office}{rng.randint(0, 999999):06d}"
+        digit = checksum_digit(head)
+        if digit is None:
+            continue
+        nip = head + str(digit)
+        if nip not in used:
+            used.add(nip)
+            return nip

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ksef_tui.core.demo_roster import RosterEntry, make_roster
 from ksef_tui.core.models import CredentialKind, CredentialStatus, Permission
-from ksef_tui.core.nip import checksum_digit
+from ksef_tui.core.nip import random_nip
 from ksef_tui.simulator.keys import SimKeys, fingerprint
 from ksef_tui.simulator.model import (
     Grant,
@@ -154,20 +154,6 @@ class World:
         return None
 
 
-def _nip(rng: random.Random, used: set[str]) -> str:
-    while True:
-        head = f"{rng.randint(101, 999)}{rng.randint(0, 999999):06d}"
-        if head[1:3] == "00":
-            continue
-        digit = checksum_digit(head)
-        if digit is None:
-            continue
-        nip = head + str(digit)
-        if nip not in used:
-            used.add(nip)
-            return nip
-
-
 def _pem_cert(cert) -> str:  # type: ignore[no-untyped-def]
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
@@ -186,7 +172,7 @@ class _Builder:
         self.now = now
         self.rng = random.Random(f"world:{seed}")
         used = {n for e in roster for n in e.nips}
-        office_nip = _nip(self.rng, used)
+        office_nip = random_nip(self.rng, used)
         self.world = World(
             seed=seed,
             now=now,
@@ -199,7 +185,7 @@ class _Builder:
         self.world.office = Taxpayer(office_nip, self.world.office_name, profile="office")
         self.world.externals = [
             (
-                _nip(self.rng, used),
+                random_nip(self.rng, used),
                 f"{self.rng.choice(_EXTERNAL_FIRST)} {self.rng.choice(_EXTERNAL_SECOND)} Sp. z o.o.",
             )
             for _ in range(24)
