@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ksef_tui.cli_common import EXIT_ERROR, CliError, read_passphrase
+from ksef_tui.cli_common import EXIT_ERROR, CliError, opened_store
 from ksef_tui.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
 
 
@@ -57,35 +57,13 @@ def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
     """Every client's credential health in urgency order. Exit 0 green, 1 yellow, 2 red."""
     from ksef_tui.core.board import build_board
     from ksef_tui.status_report import as_json, as_table, exit_code
-    from ksef_tui.store import Store, StoreError, default_home
 
     now = datetime.now(UTC)
-    setup = None
-    try:
-        if use_demo:
-            from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
-
-            setup = prepare_demo(now)
-            home, passphrase = setup.home, DEMO_PASSPHRASE
-        else:
-            home = default_home()
-            if not Store.exists(home):
-                raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
-            passphrase = read_passphrase(passphrase_file)
-        try:
-            store = Store.open(home, passphrase)
-        except StoreError as err:
-            raise CliError(str(err)) from None
-        try:
-            rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-        finally:
-            store.close()
-        entries = build_board(rows, now)
-        click.echo(as_json(entries) if fmt == "json" else as_table(entries))
-        sys.exit(exit_code(entries))
-    finally:
-        if setup is not None:
-            setup.cleanup()
+    with opened_store(use_demo, passphrase_file) as (store, _ksef):
+        rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
+    entries = build_board(rows, now)
+    click.echo(as_json(entries) if fmt == "json" else as_table(entries))
+    sys.exit(exit_code(entries))
 
 
 @cli.command()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,3 +37,45 @@ def read_passphrase(passphrase_file: Path | None) -> str:
     if sys.stdin.isatty():
         return click.prompt(_("Passphrase"), hide_input=True)
     raise CliError(_("No passphrase: use --passphrase-file FILE (or run in a terminal)."))
+
+
+@contextmanager
+def opened_store(
+    use_demo: bool, passphrase_file: Path | None, *, with_ksef: bool = False
+) -> Iterator[tuple[Any, Any]]:
+    """(store, KSeF factory or None) for a fresh demo or the user's own store; both closed afterwards.
+
+    The factory is made only when asked for: the demo's one starts the simulator.
+    """
+    from ksef_tui.store import Store, StoreError, default_home
+
+    setup = None
+    factory = None
+    try:
+        if use_demo:
+            from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
+
+            setup = prepare_demo(datetime.now(UTC))
+            home, passphrase = setup.home, DEMO_PASSPHRASE
+            if with_ksef:
+                factory = setup.ksef_factory()
+        else:
+            home = default_home()
+            if not Store.exists(home):
+                raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
+            passphrase = read_passphrase(passphrase_file)
+            if with_ksef:
+                from ksef_tui.sync.connections import KsefConnections
+
+                factory = KsefConnections()
+        try:
+            store = Store.open(home, passphrase)
+        except StoreError as err:
+            raise CliError(str(err)) from None
+        try:
+            yield store, factory
+        finally:
+            store.close()
+    finally:
+        if setup is not None:
+            setup.cleanup()

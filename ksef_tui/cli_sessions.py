@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ksef_tui.cli_common import CliError, read_passphrase
+from ksef_tui.cli_common import CliError, opened_store
 from ksef_tui.i18n import _
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -32,44 +30,6 @@ def _since(value: str | None, now: datetime, default_days: int) -> datetime:
             datetime.combine(day.date(), time.min, WARSAW) if len(value) <= 10 else day.replace(tzinfo=WARSAW)
         )
     return day
-
-
-@contextmanager
-def _opened(use_demo: bool, passphrase_file: Path | None) -> Iterator[tuple[Any, Any]]:
-    """(store, ksef factory or None) for the demo or the user's own store; closed afterwards."""
-    from ksef_tui.store import Store, StoreError, default_home
-
-    setup = None
-    factory = None
-    try:
-        if use_demo:
-            from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
-
-            setup = prepare_demo(datetime.now(UTC))
-            home, passphrase = setup.home, DEMO_PASSPHRASE
-            factory = setup.ksef_factory()
-        else:
-            home = default_home()
-            if not Store.exists(home):
-                raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
-            passphrase = read_passphrase(passphrase_file)
-            try:
-                from ksef_tui.sync.connections import KsefConnections
-
-                factory = KsefConnections()
-            except ImportError:  # pragma: no cover
-                factory = None
-        try:
-            store = Store.open(home, passphrase)
-        except StoreError as err:
-            raise CliError(str(err)) from None
-        try:
-            yield store, factory
-        finally:
-            store.close()
-    finally:
-        if setup is not None:
-            setup.cleanup()
 
 
 def _client_ids(store: Any, nip: str | None) -> list[int]:
@@ -129,7 +89,7 @@ def sessions_command(
     from ksef_tui.core.session_status import session_text
 
     start = _since(since, _now(), 7)
-    with _opened(use_demo, passphrase_file) as (store, factory):
+    with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         ids = _client_ids(store, nip)
         problems: list[str] = []
         clients = {c.id: c for c in store.clients.list()}
@@ -203,7 +163,7 @@ def upo_command(
     from ksef_tui.sync.upo import download_missing_upos
 
     start = _since(since, _now(), 30)
-    with _opened(use_demo, passphrase_file) as (store, factory):
+    with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         if factory is None:
             raise CliError(_("KSeF is not configured for this store."))
         ids = _client_ids(store, nip)
