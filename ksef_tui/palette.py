@@ -13,6 +13,8 @@ from ksef_tui.i18n import _
 
 
 class ClientsProvider(Provider):
+    _cached: list[tuple[int, str, str]] = []
+
     def _clients(self) -> list[tuple[int, str, str]]:
         store = getattr(self.app, "services", None) and self.app.services.store  # type: ignore[attr-defined]
         if store is None or store.is_locked:
@@ -22,10 +24,15 @@ class ClientsProvider(Provider):
             for c in store.clients.list()
         ]
 
+    async def startup(self) -> None:
+        # Once per opening of the palette, not per keystroke: listing decrypts every client's name.
+        # SQLite work stays off the event loop (DESIGN.md "Layers").
+        self._cached = await asyncio.to_thread(self._clients)
+
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         plain = query.replace("-", "").replace(" ", "")
-        for client_id, name, detail in await self._load():
+        for client_id, name, detail in self._cached:
             text = f"{name} {detail}"
             score = matcher.match(text)
             if plain.isdigit() and plain in detail.replace("-", ""):
@@ -39,13 +46,9 @@ class ClientsProvider(Provider):
                 )
 
     async def discover(self) -> Hits:
-        for client_id, name, detail in (await self._load())[:20]:
+        for client_id, name, detail in self._cached[:20]:
             yield DiscoveryHit(
                 escape(f"{name} {detail}"),
                 partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]
                 help=_("Go to client"),
             )
-
-    async def _load(self) -> list[tuple[int, str, str]]:
-        # SQLite work stays off the event loop (DESIGN.md "Layers").
-        return await asyncio.to_thread(self._clients)
