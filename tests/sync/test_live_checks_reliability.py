@@ -52,8 +52,14 @@ def test_hundred_clients_under_faults_match_the_fault_free_run(tmp_path: Path) -
 
     store, demo = _setup(tmp_path, "faulty")
     faults = Faults(
-        seed=7, error_rate=0.2, drop_rate=0.05, burst_429_rate=0.02, burst_429_length=3, burst_retry_after=1,
-        latency_spike_ms=1000, latency_spike_rate=0.01,
+        seed=7,
+        error_rate=0.2,
+        drop_rate=0.05,
+        burst_429_rate=0.02,
+        burst_429_length=3,
+        burst_retry_after=1,
+        latency_spike_ms=1000,
+        latency_spike_rate=0.01,
     )
     summary = asyncio.run(_check_all(store, demo, faults))
     assert "100" in summary
@@ -78,6 +84,10 @@ def test_token_revoked_mid_run_turns_red_with_reason(tmp_path: Path) -> None:
     assert check.outcome is CheckOutcome.REVOKED
     from ksef_tui.core.health import Level, credential_health
 
-    health = credential_health(store.credentials.get(token.id), check, NOW, __import__(
-        "ksef_tui.core.health", fromlist=["HealthSettings"]).HealthSettings())
+    health = credential_health(
+        store.credentials.get(token.id),
+        check,
+        NOW,
+        __import__("ksef_tui.core.health", fromlist=["HealthSettings"]).HealthSettings(),
+    )
     assert health.level is Level.RED and "Unieważniony" in health.reason
