@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ksef_tui.core.clock import Timing
 from ksef_tui.core.demo_roster import RosterEntry, make_roster
 from ksef_tui.core.models import (
     CheckOutcome,
@@ -39,18 +40,27 @@ class Demo:
     def cleanup(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def ksef_factory(self, **app_kwargs: Any) -> Any:
-        """Connections to the in-process simulator (one ASGI app; every environment maps to it)."""
+    def ksef_factory(self, timing: Timing | None = None, **app_kwargs: Any) -> Any:
+        """Connections to the in-process simulator (one ASGI app; every environment maps to it).
+
+        `timing`: run the clients — and the simulator's latency faults and rate-limit windows — on this
+        timeline (a `VirtualTime` in tests: seconds of retries and pacing pass at once)."""
         import httpx
 
         from ksef_tui.ksef.client import KsefClient
         from ksef_tui.simulator.app import create_app
+        from ksef_tui.simulator.ratelimit import RateLimitConfig
         from ksef_tui.sync.connections import KsefConnections
 
+        if timing is not None:
+            app_kwargs.setdefault("sleep", timing.sleep)
+            app_kwargs.setdefault("rate_limits", RateLimitConfig(monotonic=timing.monotonic))
         app = create_app(self.world, **app_kwargs)
 
         def make(_environment: Any, api_log: Any) -> KsefClient:
-            return KsefClient(SIMULATOR_URL, transport=httpx.ASGITransport(app=app), api_log=api_log)
+            return KsefClient(
+                SIMULATOR_URL, transport=httpx.ASGITransport(app=app), api_log=api_log, timing=timing
+            )
 
         return KsefConnections(make)
 

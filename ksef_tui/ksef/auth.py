@@ -36,6 +36,7 @@ from ksef_tui.ksef.models import (
     TokenInfo,
     from_json,
 )
+from ksef_tui.ksef.retry import retry_operation
 
 log = get_logger(__name__)
 
@@ -181,9 +182,13 @@ class AuthManager:
         return token.valid_until is None or token.valid_until - self.refresh_margin > now
 
     async def login(self) -> AuthTokens:
+        """A full authentication, repeated from a fresh challenge while KSeF fails transiently
+        (retry.py: a half-done authentication simply expires, so starting over is always safe)."""
         if self.reauthenticate is None:
             raise NotAuthenticated()
-        self.status, self.tokens = await self.reauthenticate()
+        self.status, self.tokens = await retry_operation(
+            self.reauthenticate, self.core.retry, self.core.timing, what="login"
+        )
         self.full_authentications += 1
         return self.tokens
 

@@ -8,14 +8,12 @@ its own windows.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from ksef_tui.core.clock import Clock, system_clock
+from ksef_tui.core.clock import Timing
 from ksef_tui.core.models import Environment
 from ksef_tui.ksef.apilog import ApiLog
 from ksef_tui.ksef.auth import AuthManager, PollPolicy, complete_auth, init_token_auth
@@ -26,7 +24,7 @@ from ksef_tui.ksef.invoices import InvoicesApi
 from ksef_tui.ksef.keys import PublicKeyCache
 from ksef_tui.ksef.models import AuthStatus, AuthTokens
 from ksef_tui.ksef.permissions import PermissionsApi
-from ksef_tui.ksef.ratelimit import Limit, Monotonic, RateScheduler, Sleep
+from ksef_tui.ksef.ratelimit import Limit, RateScheduler
 from ksef_tui.ksef.retry import RetryPolicy
 from ksef_tui.ksef.sessions import SessionsApi
 from ksef_tui.ksef.tokens import TokensApi
@@ -39,9 +37,7 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
-        clock: Clock = system_clock,
-        sleep: Sleep = asyncio.sleep,
-        monotonic: Monotonic = time.monotonic,
+        timing: Timing | None = None,
         scheduler: RateScheduler | None = None,
         rate_limit_scale: float = 1.0,
         rate_limits_enabled: bool = True,
@@ -57,8 +53,10 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
     ) -> None:
         """`environment`: Environment.TEST/DEMO/PROD, "test"/"demo"/"prod", or any base URL such as
         "http://127.0.0.1:8765/v2". `transport`: e.g. httpx.ASGITransport(app=simulator) in-process.
-        `sleep`/`monotonic`/`clock`: injectable for fast tests; every wait goes through `sleep`."""
+        `timing`: the wall clock, monotonic clock, sleep and random stream (a fake one for fast tests);
+        every wait, pace and jitter goes through it."""
         self.environment = resolve_environment(environment)
+        timing = timing or Timing()
         self.core = _core or HttpCore(
             self.environment.base_url,
             transport=transport,
@@ -68,14 +66,11 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
                 rate_limits,
                 scale=rate_limit_scale,
                 enabled=rate_limits_enabled,
-                monotonic=monotonic,
-                sleep=sleep,
+                timing=timing,
             ),
             retry=retry,
             api_log=api_log,
-            clock=clock,
-            sleep=sleep,
-            monotonic=monotonic,
+            timing=timing,
             timeout=timeout,
             problem_details=problem_details,
         )

@@ -352,8 +352,11 @@ def parse_retry_after(value: str | None, now_epoch: float | None = None) -> floa
     return max(0.0, when.timestamp() - now)
 
 
-def error_from_response(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> KsefHttpError:
-    """Build the typed exception for an error response (status >= 400)."""
+def error_from_response(
+    status: int, body: bytes, headers: Mapping[str, str] | None = None, *, now_epoch: float | None = None
+) -> KsefHttpError:
+    """Build the typed exception for an error response (status >= 400). `now_epoch`: the injected wall
+    clock, for a Retry-After given as an HTTP date."""
     headers = headers or {}
     payload: Any = None
     try:
@@ -371,7 +374,7 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str] | N
     }
     if status == 429:
         return RateLimited(
-            explanation, retry_after=parse_retry_after(_header(headers, "retry-after")), **common
+            explanation, retry_after=parse_retry_after(_header(headers, "retry-after"), now_epoch), **common
         )
     if status == 403:
         cls = MissingPermissions if info["reason_code"] == "missing-permissions" else Forbidden

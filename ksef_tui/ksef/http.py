@@ -7,16 +7,15 @@ a concrete URL.
 
 from __future__ import annotations
 
-import asyncio
 import json as jsonlib
-import time
+import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ksef_tui.core.clock import Clock, system_clock
+from ksef_tui.core.clock import Clock, Monotonic, Sleep, Timing
 from ksef_tui.ksef.apilog import ApiLog, ApiLogEntry, get_logger, redact, redact_text, register_secret
 from ksef_tui.ksef.errors import (
     KsefHttpError,
@@ -25,8 +24,8 @@ from ksef_tui.ksef.errors import (
     error_from_response,
     parse_error_payload,
 )
-from ksef_tui.ksef.ratelimit import UNLIMITED, Monotonic, RateScheduler, Sleep, group_for
-from ksef_tui.ksef.retry import RetryPolicy, is_idempotent
+from ksef_tui.ksef.ratelimit import OFFICE_WIDE, UNLIMITED, RateScheduler, group_for
+from ksef_tui.ksef.retry import RetryPolicy, charge, is_idempotent, may_wait, new_budget
 
 log = get_logger(__name__)
 
@@ -43,19 +42,15 @@ class HttpCore:
         scheduler: RateScheduler | None = None,
         retry: RetryPolicy | None = None,
         api_log: ApiLog | None = None,
-        clock: Clock = system_clock,
-        sleep: Sleep = asyncio.sleep,
-        monotonic: Monotonic = time.monotonic,
+        timing: Timing | None = None,
         timeout: float = 30.0,
         problem_details: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.scheduler = scheduler or RateScheduler(sleep=sleep, monotonic=monotonic)
+        self.timing = timing or Timing()
+        self.scheduler = scheduler or RateScheduler(timing=self.timing)
         self.retry = retry or RetryPolicy()
         self.api_log = api_log if api_log is not None else ApiLog()
-        self.clock = clock
-        self.sleep = sleep
-        self.monotonic = monotonic
         self.problem_details = problem_details
         self._owns_client = http_client is None
         self.http = http_client or httpx.AsyncClient(
@@ -64,6 +59,23 @@ class HttpCore:
             headers={"Accept": "application/json", "User-Agent": "ksef-tui"},
             follow_redirects=False,
         )
+
+    # The parts of `timing` the endpoint modules use directly.
+    @property
+    def clock(self) -> Clock:
+        return self.timing.clock
+
+    @property
+    def sleep(self) -> Sleep:
+        return self.timing.sleep
+
+    @property
+    def monotonic(self) -> Monotonic:
+        return self.timing.monotonic
+
+    @property
+    def rng(self) -> random.Random:
+        return self.timing.rng
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -116,13 +128,19 @@ class HttpCore:
             if json is not None
             else (f"<{len(content)} bytes {content_type or ''}>".strip() if content is not None else None)
         )
-        ctx = context or "-"
+        # KSeF counts per (context, client IP) (API-NOTES §16). Until a login has produced an access
+        # token there is no established context to count under: the authentication steps and the public
+        # keys (the `auth` group, 60/s) count against the office's IP alone, so every client's logins
+        # share one window; so does anything else sent without a bearer token.
+        pace_key = OFFICE_WIDE if group == "auth" or not bearer else (context or "-")
+        policy = self.retry
         failures = 0  # 5xx / network attempts
         limited = 0  # 429 attempts
+        budget = new_budget(policy.max_wait)  # this request's waits, charged to enclosing operations too
         attempt = 0
         while True:
             attempt += 1
-            await self.scheduler.acquire(ctx, group)
+            await self.scheduler.acquire(pace_key, group)
             started = self.monotonic()
             try:
                 response = await self.http.request(method, url, params=params, content=body, headers=hdrs)
@@ -134,9 +152,12 @@ class HttpCore:
                     method, url, route, None, started, context, (), reason, attempt, logged_request, None
                 )
                 failures += 1
-                if safe and failures < self.retry.max_attempts:
-                    await self.sleep(self.retry.backoff(failures))
-                    continue
+                if safe and failures < policy.max_attempts:
+                    delay = policy.backoff(failures, self.rng)
+                    if may_wait(delay, budget):
+                        charge(delay, budget)
+                        await self.sleep(delay)
+                        continue
                 raise KsefNetworkError(details=[reason]) from None
             if response.status_code < 400:
                 self._log(
@@ -153,7 +174,9 @@ class HttpCore:
                     _loggable_json(response),
                 )
                 return response
-            err = error_from_response(response.status_code, response.content, response.headers)
+            err = error_from_response(
+                response.status_code, response.content, response.headers, now_epoch=self.clock().timestamp()
+            )
             payload = _json_or_none(response.content)
             self._log(
                 method,
@@ -170,19 +193,23 @@ class HttpCore:
             )
             if isinstance(err, RateLimited):
                 limited += 1
-                delay = self.retry.rate_limited_delay(limited, err.retry_after)
-                self.scheduler.block(ctx, group, delay)
-                too_long = err.retry_after is not None and err.retry_after > self.retry.max_retry_after
-                if limited < self.retry.max_rate_limited_attempts and not too_long:
+                delay = policy.rate_limited_delay(limited, err.retry_after, self.rng)
+                self.scheduler.block(pace_key, group, delay)
+                too_long = err.retry_after is not None and err.retry_after > policy.max_retry_after
+                if limited < policy.max_rate_limited_attempts and not too_long and may_wait(delay, budget):
                     log.info("429 on %s %s; waiting %.1f s", method, route, delay)
+                    charge(delay, budget)
                     await self.sleep(delay)
                     continue
                 raise err
             if response.status_code >= 500 and safe:
                 failures += 1
-                if failures < self.retry.max_attempts:
-                    await self.sleep(self.retry.backoff(failures))
-                    continue
+                if failures < policy.max_attempts:
+                    delay = policy.backoff(failures, self.rng)
+                    if may_wait(delay, budget):
+                        charge(delay, budget)
+                        await self.sleep(delay)
+                        continue
             raise err
 
     async def get_json(self, route: str, **kw: Any) -> Any:

@@ -16,9 +16,11 @@ from ksef_tui.i18n import _
 from ksef_tui.ksef.apilog import get_logger, redact_text
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import (
+    AuthCancelled,
     AuthenticationError,
     AuthRevokedByUser,
     AuthTimeout,
+    AuthUnknownError,
     Forbidden,
     KsefError,
     KsefHttpError,
@@ -47,7 +49,9 @@ async def check_credential(client: KsefClient, nip: str, credential: Credential,
         await _authenticate(ctx, nip, credential)
     except AuthRevokedByUser as err:
         return _fail(check, CheckOutcome.REVOKED, err)
-    except AuthTimeout as err:
+    except (AuthTimeout, AuthCancelled, AuthUnknownError) as err:
+        # KSeF's own trouble (status 100 for too long, 550 "cancelled, try again", 500), repeated by
+        # the login's retries and still failing: nothing is known about the credential.
         return _fail(check, CheckOutcome.ERROR, err)
     except AuthenticationError as err:
         return _fail(check, CheckOutcome.AUTH_FAILED, err)

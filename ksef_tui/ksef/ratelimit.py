@@ -1,4 +1,4 @@
-"""Client-side rate limiting: one scheduler, one sliding window set per (context, endpoint group).
+"""Client-side rate limiting: one scheduler, one sliding window set per (pacing key, endpoint group).
 
 KSeF counts requests per (context, client IP) in three sliding windows at once — per second, per
 minute, per hour — and the first one breached gives 429 with a growing block (API-NOTES §16). Breaches
@@ -8,20 +8,21 @@ bouncing off them.
 - `scale` compresses time for tests and benchmarks: with scale=100 the windows are 10 ms / 0.6 s / 36 s,
   so the allowed rate is 100× the production one.
 - `enabled=False` turns pacing off (a Retry-After block is still honoured: that is KSeF telling us).
-- Every wait is an awaited `sleep` (asyncio.sleep by default), so cancelling the task cancels the wait.
+- Every wait is an awaited `timing.sleep` (asyncio.sleep by default), so cancelling the task cancels the
+  wait; `timing.monotonic` is the clock (a fake one in tests).
+- Requests without a bearer token are paced under one office-wide key (`OFFICE_WIDE`): KSeF has no
+  context to count them under, only the office's IP.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-Sleep = Callable[[float], Awaitable[Any]]
-Monotonic = Callable[[], float]
+from ksef_tui.core.clock import Timing
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ ROUTE_GROUPS: dict[tuple[str, str], str] = {
 
 # Pre-signed storage URLs (UPO, export parts, batch parts) are not rate-limited.
 UNLIMITED = "unlimited"
+# The pacing key of requests that carry no bearer token: KSeF counts them per client IP alone (one
+# office = one IP), so they share one window across every client context.
+OFFICE_WIDE = "office"
 
 
 def group_for(method: str, route: str) -> str:
@@ -114,8 +118,7 @@ class RateScheduler:
         enabled: bool = True,
         margin: float = 0.03,
         guard: float = 0.005,
-        monotonic: Monotonic = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
+        timing: Timing | None = None,
     ) -> None:
         """`margin` (a fraction) and `guard` (seconds of real time, not scaled): each window is treated as
         that much longer than KSeF's. KSeF counts *arrival* times, and jitter between our grant and the
@@ -127,8 +130,9 @@ class RateScheduler:
         self.enabled = enabled
         self.margin = margin
         self.guard = guard
-        self.monotonic = monotonic
-        self.sleep = sleep
+        timing = timing or Timing()
+        self.monotonic = timing.monotonic
+        self.sleep = timing.sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.waited_seconds = 0.0  # total time spent pacing (for the benchmark and the inspector)
 

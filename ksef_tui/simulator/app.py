@@ -6,10 +6,9 @@ Simulator-only endpoints live under `/_sim`: fault control and the pre-signed st
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import httpx
@@ -18,9 +17,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ksef_tui.core.clock import system_clock
+from ksef_tui.core.clock import system_clock, system_sleep
 from ksef_tui.simulator import (  # noqa: F401  (importing the area modules registers their routes)
     auth,
     batch,
@@ -34,7 +33,13 @@ from ksef_tui.simulator import (  # noqa: F401  (importing the area modules regi
 from ksef_tui.simulator.errors import too_many_requests_response
 from ksef_tui.simulator.faults import Faults
 from ksef_tui.simulator.ratelimit import RateLimitConfig
-from ksef_tui.simulator.routing import ENDPOINTS, make_handler
+from ksef_tui.simulator.routing import (
+    ENDPOINTS,
+    bearer_context,
+    body_context,
+    endpoint_template,
+    make_handler,
+)
 from ksef_tui.simulator.state import SimState
 from ksef_tui.simulator.storage import ROUTES as STORAGE_ROUTES
 from ksef_tui.simulator.world import World
@@ -47,7 +52,8 @@ class DroppedConnection(httpx.RemoteProtocolError):
 
 
 class FaultMiddleware:
-    """Latency, 5xx, 429 bursts and dropped connections for /v2 requests (faults.py)."""
+    """Latency, 5xx, 429 bursts and dropped connections for /v2 requests (faults.py), decided per
+    request identity: (method, path template, context, occurrence)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,38 +67,41 @@ class FaultMiddleware:
         sim: SimState = starlette_app.state.sim
         state = sim.fault_state
         faults = state.sync(starlette_app.state.faults)
-        if not faults.applies_to(path):
+        if not state.active or not faults.applies_to(path):
             await self.app(scope, receive, send)
             return
-        rng = state.rng
-        delay = faults.latency_ms
-        if faults.latency_spike_rate > 0 and rng.random() < faults.latency_spike_rate:
-            delay += faults.latency_spike_ms
-        if delay > 0:
-            await asyncio.sleep(delay / 1000)
+        method = scope.get("method", "GET").upper()
+        api_path = path[len(API_PREFIX) :] or "/"
+        route = endpoint_template(method, api_path) or api_path
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        authorization = headers.get("authorization", "")
+        token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+        context = bearer_context(sim, token)
+        if context is None and method == "POST":
+            body, receive = await _buffered(receive)
+            context = body_context(body)
+        decision = state.decide(method, route, context or "-")
+        if decision.latency_ms > 0:
+            await sim.sleep(decision.latency_ms / 1000)
         problem = headers.get("x-error-format", "").lower() == "problem-details"
-        if state.burst_left > 0 or (faults.burst_429_rate > 0 and rng.random() < faults.burst_429_rate):
-            state.burst_left = (
-                state.burst_left - 1 if state.burst_left > 0 else max(0, faults.burst_429_length - 1)
-            )
+        if decision.too_many_requests:
             retry = max(1, faults.burst_retry_after)
             detail = f"Przekroczono limit żądań. Spróbuj ponownie po {retry} sekundach."
             await too_many_requests_response(path, problem, retry, detail)(scope, receive, send)
             return
-        if faults.error_rate > 0 and rng.random() < faults.error_rate:
-            status = rng.choice((500, 502, 503))
-            body = {
+        if decision.error_status is not None:
+            status = decision.error_status
+            body_json = {
                 "title": "Service Unavailable" if status == 503 else "Internal Server Error",
                 "status": status,
                 "detail": "Symulowana awaria serwera.",
                 "instance": path,
             }
-            await Response(json.dumps(body), status_code=status, media_type="application/problem+json")(
+            await Response(json.dumps(body_json), status_code=status, media_type="application/problem+json")(
                 scope, receive, send
             )
             return
-        if faults.drop_rate > 0 and rng.random() < faults.drop_rate:
+        if decision.drop:
             await send(
                 {
                     "type": "http.response.start",
@@ -103,6 +112,29 @@ class FaultMiddleware:
             await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
             raise DroppedConnection("simulated dropped connection")
         await self.app(scope, receive, send)
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body, and a `receive` that hands it to the app again."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
 
 
 async def get_faults(request: Request) -> Response:
@@ -138,8 +170,10 @@ def create_app(
     rate_limits: RateLimitConfig | None = None,
     faults: Faults | None = None,
     clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """A KSeF API 2.0 simulator serving `world` under /v2."""
+    """A KSeF API 2.0 simulator serving `world` under /v2. `clock` and `sleep` (the injected latency
+    faults wait through it) let tests run the simulator on a fake timeline."""
     rate_limits = rate_limits if rate_limits is not None else RateLimitConfig()
     faults = faults if faults is not None else Faults()
     app = Starlette(
@@ -154,7 +188,7 @@ def create_app(
     )
     app.state.world = world
     app.state.faults = faults
-    app.state.sim = SimState(world, rate_limits, faults, clock or system_clock)
+    app.state.sim = SimState(world, rate_limits, faults, clock or system_clock, sleep or system_sleep)
     # The MF RSA keys take about a second to derive; start now so the first client rarely waits.
     threading.Thread(target=lambda: world.keys.mf_keys, name="ksef-sim-keys", daemon=True).start()
     return app

@@ -2,13 +2,20 @@
 
 Set them at construction (`create_app(..., faults=Faults(...))`), at runtime by assigning
 `app.state.faults`, or over HTTP with `POST /_sim/faults` (JSON with any of the fields below).
-Random draws come from `random.Random(seed)` in request order, so a test run replays exactly.
+
+Every decision is made per *request identity*, not per arrival order (issue 8): the identity is
+(method, the spec's path template, the context the request is made in, how many requests of that same
+kind in that same context came before it), and each fault is drawn from a hash of the seed and that
+identity. Concurrent clients interleave differently on every run, but each context's own sequence of
+requests does not, so a seed replays: the 3rd GET /auth/{ref} of NIP X fails on every run or on none.
+Requests that name no context (POST /auth/challenge, public keys) are counted under "-", so for them the
+order among concurrent logins still decides which client meets the fault; what faults happen does not.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import random
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -57,18 +64,60 @@ class Faults:
         return out
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the fault layer does to one request."""
+
+    latency_ms: float = 0.0
+    too_many_requests: bool = False
+    error_status: int | None = None  # 500/502/503
+    drop: bool = False
+
+
+ERROR_STATUSES = (500, 502, 503)
+
+
 class FaultState:
-    """The live faults plus their random stream and counters; reset when the faults object changes."""
+    """The live faults plus their per-identity counters; reset when the faults object changes."""
 
     def __init__(self, faults: Faults) -> None:
         self.reset(faults)
 
     def reset(self, faults: Faults) -> None:
         self.faults = faults
-        self.rng = random.Random(faults.seed)
-        self.burst_left = 0
         self.counters: dict[tuple[str, str], int] = {}
         self.auths: dict[str, int] = {}
+
+    def _draw(self, identity: str, occurrence: int, what: str) -> float:
+        """A number in [0, 1) fixed by the seed, the identity, its occurrence and what is decided."""
+        text = f"{self.faults.seed}|{identity}|{occurrence}|{what}"
+        digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") / 2**64
+
+    def decide(self, method: str, route: str, context: str) -> Decision:
+        """The faults for the next request of this (method, route template, context)."""
+        f = self.faults
+        identity = f"{method}|{route}|{context}"
+        k = self.count("request", identity)
+        latency = f.latency_ms
+        if f.latency_spike_rate > 0 and self._draw(identity, k, "spike") < f.latency_spike_rate:
+            latency += f.latency_spike_ms
+        # A burst that started at one of the last `burst_429_length` occurrences still refuses this one.
+        if f.burst_429_rate > 0:
+            first = max(0, k - max(1, f.burst_429_length) + 1)
+            if any(self._draw(identity, j, "burst") < f.burst_429_rate for j in range(first, k + 1)):
+                return Decision(latency, too_many_requests=True)
+        if f.error_rate > 0 and self._draw(identity, k, "error") < f.error_rate:
+            status = ERROR_STATUSES[int(self._draw(identity, k, "status") * len(ERROR_STATUSES))]
+            return Decision(latency, error_status=status)
+        if f.drop_rate > 0 and self._draw(identity, k, "drop") < f.drop_rate:
+            return Decision(latency, drop=True)
+        return Decision(latency)
+
+    @property
+    def active(self) -> bool:
+        f = self.faults
+        return bool(f.latency_ms or f.latency_spike_rate or f.burst_429_rate or f.error_rate or f.drop_rate)
 
     def sync(self, current: Faults) -> Faults:
         if current is not self.faults:

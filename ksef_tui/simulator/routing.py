@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -161,16 +162,55 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "127.0.0.1"
 
 
-def _rate_context(sim: SimState, token: str | None, request: Request) -> str:
-    """Limits apply per (context, IP); without a valid token, per IP alone."""
-    ip = _client_ip(request)
+def bearer_context(sim: SimState, token: str | None) -> str | None:
+    """The context a valid bearer token was issued for; None without one."""
     if token:
         try:
             payload = bearer.decode(sim.secret, token, sim.now())
-            return f"{payload.get('context-identifier-value', '')}|{ip}"
+            return str(payload.get("context-identifier-value", ""))
         except bearer.BadToken:
             pass
-    return f"|{ip}"
+    return None
+
+
+def _rate_context(sim: SimState, token: str | None, request: Request, group: str) -> str:
+    """Limits apply per (context, IP). The authentication endpoints and public keys (`public`) come
+    before any context is established, so they count per IP alone; so does a request without a valid
+    access token."""
+    ip = _client_ip(request)
+    context = None if group == "public" else bearer_context(sim, token)
+    return f"{context}|{ip}" if context is not None else f"|{ip}"
+
+
+_JSON_CONTEXT = re.compile(rb'"contextIdentifier"\s*:\s*\{[^}]*"value"\s*:\s*"([^"]{1,64})"')
+_XML_CONTEXT = re.compile(rb"<(?:\w+:)?ContextIdentifier>\s*<(?:\w+:)?\w+>\s*([^<\s]{1,64})\s*<")
+
+
+def body_context(body: bytes) -> str | None:
+    """The context an unauthenticated POST names in its body (token or XAdES authentication)."""
+    found = _JSON_CONTEXT.search(body) or _XML_CONTEXT.search(body)
+    return found.group(1).decode("ascii", "replace") if found else None
+
+
+def endpoint_template(method: str, path: str) -> str | None:
+    """The spec's path template of a concrete API path (`/auth/AU-1` -> `/auth/{referenceNumber}`)."""
+    for m, pattern, template in _templates():
+        if m == method and pattern.fullmatch(path):
+            return template
+    return None
+
+
+_TEMPLATES: list[tuple[str, re.Pattern[str], str]] = []
+
+
+def _templates() -> list[tuple[str, re.Pattern[str], str]]:
+    if len(_TEMPLATES) != len(ENDPOINTS):
+        ordered = sorted(ENDPOINTS, key=lambda e: e.path.count("{"))  # literal paths first
+        _TEMPLATES[:] = [
+            (e.method, re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(e.path))), e.path)
+            for e in ordered
+        ]
+    return _TEMPLATES
 
 
 def _authenticate(sim: SimState, kind: str, token: str | None) -> tuple[AuthOp | None, dict]:
@@ -195,7 +235,7 @@ def make_handler(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]
         sim: SimState = request.app.state.sim
         try:
             token = _bearer(request)
-            breach = sim.limiter.hit(_rate_context(sim, token, request), endpoint.group)
+            breach = sim.limiter.hit(_rate_context(sim, token, request, endpoint.group), endpoint.group)
             if breach is not None:
                 raise TooManyRequests(breach.retry_after, breach.detail)
             op, payload = _authenticate(sim, endpoint.auth, token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,9 +73,11 @@ class SimState:
         rate_limits: RateLimitConfig,
         faults: Faults,
         clock: Callable[[], datetime],
+        sleep: Callable[[float], Awaitable[None]],
     ) -> None:
         self.world = world
         self.clock = clock
+        self.sleep = sleep
         self.secret = secrets.token_bytes(32)
         self.limiter = RateLimiter(rate_limits)
         self.fault_state = FaultState(faults)

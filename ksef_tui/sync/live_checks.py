@@ -7,7 +7,6 @@ Store calls go to a thread so SQLite never blocks the loop.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
@@ -15,6 +14,10 @@ from typing import Any, Protocol
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialStatus, LiveCheck
 from ksef_tui.i18n import _, ngettext
+from ksef_tui.ksef.client import KsefClient
+from ksef_tui.ksef.errors import KsefError
+from ksef_tui.ksef.live_check import check_credential
+from ksef_tui.ksef.retry import retry_operation
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -34,27 +37,41 @@ class CheckStore(Protocol):
     def audit(self) -> Any: ...
 
 
-# A check that could not reach KSeF (5xx on a non-idempotent auth step, dropped connection, 429 beyond
-# the client's own retries) is repeated as a whole: a fresh challenge starts a fresh authentication, so
-# repeating it is always safe, unlike repeating a single POST of a half-done one.
-CHECK_ATTEMPTS = 12  # at 25% transient failure per non-retriable POST, ~5e-5 chance all fail
-RETRY_BASE_SECONDS = 0.5
-RETRY_CAP_SECONDS = 8.0
+class _Inconclusive(KsefError):
+    """A live check that could not reach KSeF: worth repeating as a whole."""
+
+    def __init__(self, check: LiveCheck) -> None:
+        self.check = check
+        super().__init__(check.message or None)
 
 
-async def check_with_retries(
-    ksef: Any, nip: str, cred: Credential, clock: Clock, attempts: int = CHECK_ATTEMPTS
-) -> LiveCheck:
-    from ksef_tui.ksef.live_check import check_credential
+async def check_with_retries(ksef: KsefClient, nip: str, cred: Credential, clock: Clock) -> LiveCheck:
+    """A live check, repeated as a whole while it cannot reach KSeF (5xx on a non-idempotent auth step,
+    dropped connections, 429 beyond the client's own retries): a fresh challenge starts a fresh
+    authentication, so repeating it is always safe, unlike repeating a single POST of a half-done one.
 
-    check = await check_credential(ksef, nip, cred, clock())
-    for attempt in range(attempts - 1):
-        if check.outcome is not CheckOutcome.ERROR:
-            break
-        delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt)
-        await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # cancellable, like every wait
+    The retry policy and the timing (sleep, random) are the KSeF client's own, so the check is bounded
+    like every other KSeF operation (ksef/retry.py). A check still inconclusive then says "KSeF
+    unavailable, try later" and is recorded as ERROR, which never changes the client's colour."""
+
+    async def attempt() -> LiveCheck:
         check = await check_credential(ksef, nip, cred, clock())
-    return check
+        if check.outcome is CheckOutcome.ERROR:
+            raise _Inconclusive(check)
+        return check
+
+    try:
+        return await retry_operation(
+            attempt,
+            ksef.core.retry,
+            ksef.core.timing,
+            transient=lambda err: isinstance(err, _Inconclusive),
+            what=f"live check {nip}",
+        )
+    except _Inconclusive as err:
+        check = err.check
+        check.message = _("KSeF unavailable, try later ({reason}).").format(reason=check.message or "?")
+        return check
 
 
 async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:

@@ -28,13 +28,10 @@ def fake(ksef_key: rsa.RSAPrivateKey, ftime: FakeTime) -> FakeKsef:
 
 
 def make_client(transport, ftime: FakeTime, **kw) -> KsefClient:  # type: ignore[no-untyped-def]
-    import random
-
-    kw.setdefault("retry", RetryPolicy(rng=random.Random(1)))
+    kw.setdefault("retry", RetryPolicy())
     kw.setdefault("poll", PollPolicy(first_delay=0.5, timeout=30))
-    return KsefClient(
-        BASE, transport=transport, clock=ftime.clock, sleep=ftime.sleep, monotonic=ftime.monotonic, **kw
-    )
+    ftime.seed = 1
+    return KsefClient(BASE, transport=transport, timing=ftime.timing(), **kw)
 
 
 @pytest.fixture

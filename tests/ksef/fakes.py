@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from ksef_tui.core.clock import VirtualTime
 from ksef_tui.ksef.crypto import OAEP, aes_cbc_decrypt, aes_cbc_encrypt, sha256_b64
 from tests.ksef.openapi_schema import example_file_stem, route_for, success_status
 
@@ -39,26 +40,16 @@ TOKEN_REF = "20251010-EC-2B0C8AB000-4A3D8E9C3B-8D"
 KSEF_TOKEN = f"{TOKEN_REF}|nip-{NIP}|919f5a0f1c3b4e6a8d2c7b9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c"
 
 
-class FakeTime:
-    """A clock, monotonic time and sleep that never wait: sleeping advances time."""
+class FakeTime(VirtualTime):
+    """The product's virtual clock (sleeping advances time), with the short name these tests use."""
 
-    def __init__(self, start: dt.datetime | None = None) -> None:
-        self.start = start or dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.t = 0.0
-        self.sleeps: list[float] = []
+    @property
+    def t(self) -> float:
+        return self.elapsed
 
-    def monotonic(self) -> float:
-        return self.t
-
-    def clock(self) -> dt.datetime:
-        return self.start + dt.timedelta(seconds=self.t)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
+    @t.setter
+    def t(self, value: float) -> None:
+        self.elapsed = value
 
 
 def example(name: str) -> Any:

@@ -18,7 +18,7 @@ from tests.ksef.fakes import FakeKsef, FakeTime, json_response
 def sched(ftime: FakeTime, **kw) -> RateScheduler:  # type: ignore[no-untyped-def]
     kw.setdefault("margin", 0.0)
     kw.setdefault("guard", 0.0)
-    return RateScheduler(monotonic=ftime.monotonic, sleep=ftime.sleep, **kw)
+    return RateScheduler(timing=ftime.timing(), **kw)
 
 
 async def _grant_times(s: RateScheduler, ftime: FakeTime, n: int, group: str, ctx: str = "1") -> list[float]:
@@ -104,8 +104,9 @@ def test_idempotency_rules() -> None:
 
 
 def test_backoff_is_capped_and_jittered() -> None:
-    policy = RetryPolicy(base_delay=0.5, max_delay=4.0, rng=random.Random(3))
-    delays = [policy.backoff(n) for n in range(1, 10)]
+    policy = RetryPolicy(base_delay=0.5, max_delay=4.0)
+    rng = random.Random(3)
+    delays = [policy.backoff(n, rng) for n in range(1, 10)]
     assert all(0 < d <= 4.0 for d in delays)
     assert delays[0] <= 0.5 and max(delays) > 2.0
     assert len(set(delays)) == len(delays)  # jitter
@@ -138,7 +139,12 @@ async def test_429_never_retries_sooner_than_told(authed, fake: FakeKsef, ftime:
     assert info.value.retry_after == 42
     gaps = [s for s in ftime.sleeps if s > 0]
     assert gaps and all(g >= 42 for g in gaps)
-    assert fake.counts["GET /sessions/{referenceNumber}"] == RetryPolicy().max_rate_limited_attempts
+    # Bounded by attempts and by the waiting budget, whichever comes first: 180 s fits four 42 s waits.
+    policy = RetryPolicy()
+    expected = min(policy.max_rate_limited_attempts, 1 + int(policy.max_wait // 42))
+    assert expected == 5
+    assert fake.counts["GET /sessions/{referenceNumber}"] == expected
+    assert sum(gaps) <= policy.max_wait
 
 
 async def test_long_retry_after_is_raised_not_waited(authed, fake: FakeKsef, ftime: FakeTime) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
-from ksef_tui.simulator.faults import Faults
+from ksef_tui.core.clock import VirtualTime
+from ksef_tui.simulator.faults import Faults, FaultState
 from tests.simulator import kit
 from tests.simulator.conftest import by_profile, office_token
 
@@ -19,14 +18,15 @@ async def _login(http, world, profile="token_and_cert"):  # type: ignore[no-unty
 
 
 async def test_latency_and_spikes(app, http):  # type: ignore[no-untyped-def]
+    """Latency waits through the simulator's injected sleep (here a virtual clock: no real waiting)."""
+    clock = VirtualTime()
+    app.state.sim.sleep = clock.sleep
     app.state.faults = Faults(latency_ms=40)
-    start = time.perf_counter()
     await http.get("/security/public-key-certificates")
-    assert time.perf_counter() - start >= 0.04
-    app.state.faults = Faults(latency_spike_ms=60, latency_spike_rate=1.0)
-    start = time.perf_counter()
+    assert clock.sleeps == [0.04]
+    app.state.faults = Faults(latency_ms=5, latency_spike_ms=60, latency_spike_rate=1.0)
     await http.get("/security/public-key-certificates")
-    assert time.perf_counter() - start >= 0.06
+    assert clock.sleeps == [0.04, 0.065]
 
 
 async def test_server_errors(app, http):  # type: ignore[no-untyped-def]
@@ -43,18 +43,55 @@ async def test_dropped_connection(app, http):  # type: ignore[no-untyped-def]
         await http.post("/auth/challenge")
 
 
+def _seed_where(rate: float, pattern: list[bool]) -> int:
+    """A seed whose bursts start (or not) at the first occurrences of POST /auth/challenge as given."""
+    for seed in range(10_000):
+        state = FaultState(Faults(seed=seed, burst_429_rate=rate))
+        starts = [state._draw("POST|/auth/challenge|-", j, "burst") < rate for j in range(len(pattern))]
+        if starts == pattern:
+            return seed
+    raise AssertionError("no such seed")
+
+
 async def test_burst_of_429_then_recovery(app, http):  # type: ignore[no-untyped-def]
+    rate = 0.3
+    seed = _seed_where(rate, [True, False, False])
     app.state.faults = Faults(
-        burst_429_rate=1.0, burst_429_length=2, burst_retry_after=3, paths=("/auth/challenge",)
+        seed=seed, burst_429_rate=rate, burst_429_length=2, burst_retry_after=3, paths=("/auth/challenge",)
     )
     r1 = await http.post("/auth/challenge")
     assert r1.status_code == 429 and r1.headers["Retry-After"] == "3"
-    app.state.faults.burst_429_rate = 0.0
     assert (await http.post("/auth/challenge")).status_code == 429  # still inside the burst
     assert (await http.post("/auth/challenge")).status_code == 200
     # `paths` limits where faults apply.
     app.state.faults = Faults(error_rate=1.0, paths=("/tokens",))
     assert (await http.post("/auth/challenge")).status_code == 200
+
+
+def test_faults_follow_request_identity_not_arrival_order() -> None:
+    """Each context's n-th request of a kind meets the same fault whatever the other contexts do."""
+    faults = Faults(seed=11, error_rate=0.3, drop_rate=0.1, burst_429_rate=0.1, latency_spike_rate=0.2)
+    kinds = [("GET", "/auth/{referenceNumber}"), ("POST", "/auth/token/redeem"), ("GET", "/sessions")]
+
+    def decisions(order: list[str]) -> dict[str, list[object]]:
+        state = FaultState(faults)
+        out: dict[str, list[object]] = {}
+        for context in order:
+            for method, route in kinds:
+                out.setdefault(context, []).append(state.decide(method, route, context))
+        return out
+
+    contexts = [f"{n:010d}" for n in range(30)]
+    forward, backward = decisions(contexts * 3), decisions(list(reversed(contexts)) * 3)
+    assert forward == backward
+    everything = [d for ds in forward.values() for d in ds]
+    assert any(d.error_status for d in everything) and any(d.drop for d in everything)
+    assert any(d.too_many_requests for d in everything) and any(not d.error_status for d in everything)
+    # Another seed is another day.
+    other = FaultState(Faults(seed=12, error_rate=0.3))
+    assert [other.decide("GET", "/sessions", c) for c in contexts] != [
+        FaultState(Faults(seed=11, error_rate=0.3)).decide("GET", "/sessions", c) for c in contexts
+    ]
 
 
 async def test_random_faults_replay_from_the_seed(app, http):  # type: ignore[no-untyped-def]

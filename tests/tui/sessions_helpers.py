@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from ksef_tui.core.clock import fixed_clock
+from ksef_tui.core.clock import Timing, fixed_clock
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.demo import build_world, seed_store
 from ksef_tui.sync.demo_sessions import seed_sessions
@@ -41,7 +41,7 @@ def simulator_factory(world: Any, **app_kwargs: Any) -> Any:
     @asynccontextmanager
     async def connect(_client: Any) -> AsyncIterator[KsefClient]:
         async with KsefClient(
-            "http://ksef-simulator/v2", transport=httpx.ASGITransport(app=app), clock=fixed_clock(NOW)
+            "http://ksef-simulator/v2", transport=httpx.ASGITransport(app=app), timing=Timing(clock=fixed_clock(NOW))
         ) as ksef:
             yield ksef
 

@@ -10,11 +10,15 @@ from ksef_tui.store.database import next_id
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, to_iso
 
-# The newest check of each credential: one pass over the (credential_id, checked_at, id) index.
+# The verdict on each credential: its newest *conclusive* check, else (never reached KSeF) its newest one.
+# A check that could not reach KSeF says nothing about the credential, so it never hides an earlier
+# verdict: a revoked token checked during an outage stays red, a good one stays green (issue 8 item 3).
 _LATEST = """
     SELECT id, client_id, credential_id, checked_at, outcome, permissions, token_status, ksef_code, message
     FROM (
-        SELECT *, row_number() OVER (PARTITION BY credential_id ORDER BY checked_at DESC, id DESC) AS rn
+        SELECT *, row_number() OVER (
+            PARTITION BY credential_id ORDER BY outcome = 'error', checked_at DESC, id DESC
+        ) AS rn
         FROM live_checks WHERE credential_id IS NOT NULL {extra}
     ) WHERE rn = 1
 """
@@ -44,12 +48,13 @@ class ChecksRepository(Repository):
             return dataclasses.replace(check, id=check_id)
 
     def latest(self, client_id: int) -> dict[int, LiveCheck]:
-        """Credential id -> its newest check. Checks recorded without a credential are not included."""
+        """Credential id -> its verdict: the newest conclusive check, else the newest (see _LATEST).
+        Checks recorded without a credential are not included; `history` has every check."""
         with self._sessions._reading() as vault:
             return latest_checks(vault, client_id).get(client_id, {})
 
     def latest_all(self) -> dict[int, dict[int, LiveCheck]]:
-        """Client id -> credential id -> newest check."""
+        """Client id -> credential id -> verdict (as `latest`)."""
         with self._sessions._reading() as vault:
             return latest_checks(vault, None)
 
