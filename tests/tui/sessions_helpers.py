@@ -41,7 +41,9 @@ def simulator_factory(world: Any, **app_kwargs: Any) -> Any:
     @asynccontextmanager
     async def connect(_client: Any) -> AsyncIterator[KsefClient]:
         async with KsefClient(
-            "http://ksef-simulator/v2", transport=httpx.ASGITransport(app=app), timing=Timing(clock=fixed_clock(NOW))
+            "http://ksef-simulator/v2",
+            transport=httpx.ASGITransport(app=app),
+            timing=Timing(clock=fixed_clock(NOW)),
         ) as ksef:
             yield ksef
 
