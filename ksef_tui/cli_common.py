@@ -65,9 +65,9 @@ def opened_store(
                 raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
             passphrase = read_passphrase(passphrase_file)
             if with_ksef:
-                from ksef_tui.sync.connections import KsefConnections
+                from ksef_tui.sync.connections import configured_connections
 
-                factory = KsefConnections()
+                factory = configured_connections()
         try:
             store = Store.open(home, passphrase)
         except StoreError as err:

@@ -48,7 +48,9 @@ async def _refresh(store: Any, factory: Any, ids: list[int], since: datetime) ->
     problems: dict[int, str] = {}
     for client_id in ids:
         try:
-            await refresh_sessions(store, factory, client_id, datetime.now, since=since)  # type: ignore[arg-type]
+            # The clock must be timezone-aware UTC like everything in the store: a naive local clock here
+            # stored refresh times an hour off under TZ=Europe/Warsaw and broke every later run.
+            await refresh_sessions(store, factory, client_id, _now, since=since)
         except RefreshTooSoon:
             continue  # the store has what the last refresh brought
         except Exception as err:  # one client's trouble must not stop the others
@@ -84,7 +86,10 @@ def _now() -> datetime:
 def sessions_command(
     use_demo: bool, nip: str | None, since: str | None, fmt: str, refresh: bool, passphrase_file: Path | None
 ) -> None:
-    """Print KSeF sessions from the store (online and batch, newest first)."""
+    """Print KSeF sessions from the store (online and batch, newest first).
+
+    Exit code 0; 1 when --refresh could not refresh some client (one line per such client on stderr,
+    the sessions the store has are printed all the same)."""
     from ksef_tui.core.ksef_sessions import SessionFilter
     from ksef_tui.core.session_status import session_text
 
@@ -138,6 +143,8 @@ def sessions_command(
         click.echo(_("{n} sessions.").format(n=len(rows)))
     for problem in problems:
         click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
 
 
 @click.command("upo")

@@ -7,6 +7,7 @@ per context, and each client's context is its own) and the API log. `check_crede
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,9 +18,22 @@ from ksef_tui.ksef.client import KsefClient
 
 MakeClient = Callable[[Environment, ApiLog], KsefClient]
 
+# Points every environment at one base URL (`ksef-tui simulator`, a proxy): how an office rehearses
+# with its own store. Read once, where the connections are made.
+KSEF_URL_VARIABLE = "KSEF_TUI_KSEF_URL"
+
 
 def official_client(environment: Environment, api_log: ApiLog) -> KsefClient:
     return KsefClient(environment.value, api_log=api_log)
+
+
+def configured_connections(api_log: ApiLog | None = None) -> KsefConnections:
+    """The connections a real store uses: the official base URL of each client's environment, or the
+    one base URL in $KSEF_TUI_KSEF_URL for every environment."""
+    override = os.environ.get(KSEF_URL_VARIABLE, "").strip()
+    if override:
+        return KsefConnections(lambda _env, log: KsefClient(override, api_log=log), api_log)
+    return KsefConnections(official_client, api_log)
 
 
 class KsefConnections:
