@@ -23,6 +23,7 @@ from ksef_tui.core.clock import Clock
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
 from ksef_tui.i18n import _
+from ksef_tui.ksef.retry import retry_operation
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 
@@ -169,7 +170,13 @@ async def refresh_sessions(
         raise RefreshTooSoon(allowed)
     since = since or (now - DEFAULT_PERIOD)
     async with client_context(store, factory, client_id) as (_client, ksef):
-        return await refresh_with(store, ksef, client_id, clock, since=since, invoice_lists=invoice_lists)
+        # Only reads and upserts: repeated whole while KSeF fails transiently (ksef/retry.py).
+        return await retry_operation(
+            lambda: refresh_with(store, ksef, client_id, clock, since=since, invoice_lists=invoice_lists),
+            ksef.core.retry,
+            ksef.core.timing,
+            what="session refresh",
+        )
 
 
 async def refresh_with(
@@ -231,7 +238,12 @@ async def fetch_session_invoices(
 ) -> list[SessionInvoiceRecord]:
     """Fetch one session's invoices from KSeF (when they are not in the store, or on request)."""
     async with client_context(store, factory, record.client_id) as (_client, ksef):
-        return await fetch_invoices_with(store, ksef, record)
+        return await retry_operation(
+            lambda: fetch_invoices_with(store, ksef, record),
+            ksef.core.retry,
+            ksef.core.timing,
+            what="session invoices",
+        )
 
 
 async def find_or_fetch_session(

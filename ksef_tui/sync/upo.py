@@ -28,6 +28,7 @@ from ksef_tui.core.safe_paths import upo_path
 from ksef_tui.core.session_status import session_text
 from ksef_tui.core.upo import UpoError, parse_upo, verify_hash
 from ksef_tui.i18n import _
+from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.sync.sessions import KsefFactory, client_context
 
 T = TypeVar("T")
@@ -56,11 +57,14 @@ async def with_upo_retry(
     call: Callable[[], Awaitable[T]],
     *,
     schedule: tuple[float, ...] = RETRY_SCHEDULE,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
     on_wait: OnWait | None = None,
 ) -> T:
-    """Run `call`; while KSeF answers 21178 wait the next delay of `schedule` (counting down) and retry."""
+    """Run `call`; while KSeF answers 21178 wait the next delay of `schedule` (counting down) and retry.
+    `sleep`: the KSeF client's (its injected timing), so tests run the countdown on a virtual clock."""
     from ksef_tui.ksef.errors import KsefError
+
+    sleep = sleep or asyncio.sleep
 
     attempts = len(schedule) + 1
     for attempt in range(1, attempts + 1):
@@ -82,6 +86,15 @@ async def with_upo_retry(
         if on_wait is not None:
             on_wait(0, attempt + 1, attempts)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _client_sleep(ksef: Any) -> Sleep:
+    """The KSeF client's own (injected) sleep, looked up only when a wait actually happens."""
+
+    async def sleep(seconds: float) -> None:
+        await ksef.core.sleep(seconds)
+
+    return sleep
 
 
 def write_copy(path: Path, content: bytes) -> Path:
@@ -128,10 +141,11 @@ async def download_session_upo(
     folder: Path | None,
     *,
     schedule: tuple[float, ...] = RETRY_SCHEDULE,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
     on_wait: OnWait | None = None,
 ) -> SavedUpo:
     """Every page of the session's UPO: sealed in the store and copied under `folder` (if given)."""
+    sleep = sleep or _client_sleep(ksef)
     reason = explain_no_upo(record)
     if reason:
         raise UpoUnavailable(reason)
@@ -214,10 +228,11 @@ async def download_invoice_upo(
     folder: Path | None,
     *,
     schedule: tuple[float, ...] = RETRY_SCHEDULE,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
     on_wait: OnWait | None = None,
 ) -> tuple[bytes, Path | None]:
     """One invoice's own UPO (by its KSeF number): sealed, and copied under `folder` (if given)."""
+    sleep = sleep or _client_sleep(ksef)
     if not invoice.ksef_number:
         raise UpoUnavailable(_("This invoice was not accepted by KSeF, so it has no UPO."))
     content = await asyncio.to_thread(
@@ -300,7 +315,7 @@ async def download_missing_upos(
     until: datetime | None = None,
     progress: Callable[[UpoProgress], None] | None = None,
     schedule: tuple[float, ...] = RETRY_SCHEDULE,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
     copy_existing: bool = False,
     concurrency: int = 4,
 ) -> BulkResult:
@@ -355,15 +370,21 @@ async def download_missing_upos(
                         )
 
                     try:
-                        saved = await download_session_upo(
-                            store,
-                            ksef,
-                            record,
-                            client.short_code,
-                            folder,
-                            schedule=schedule,
-                            sleep=sleep,
-                            on_wait=waiting,
+                        # Reads and idempotent writes: repeated whole while KSeF fails transiently.
+                        saved = await retry_operation(
+                            lambda record=record, waiting=waiting: download_session_upo(
+                                store,
+                                ksef,
+                                record,
+                                client.short_code,
+                                folder,
+                                schedule=schedule,
+                                sleep=sleep,
+                                on_wait=waiting,
+                            ),
+                            ksef.core.retry,
+                            ksef.core.timing,
+                            what="UPO download",
                         )
                     except asyncio.CancelledError:
                         raise
