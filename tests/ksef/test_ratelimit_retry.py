@@ -8,6 +8,7 @@ import random
 import httpx
 import pytest
 
+from ksef_tui.core.clock import Timing
 from ksef_tui.ksef import errors
 from ksef_tui.ksef.ratelimit import DEFAULT_LIMITS, Limit, RateScheduler, group_for
 from ksef_tui.ksef.retry import RetryPolicy, is_idempotent
@@ -218,18 +219,44 @@ async def test_network_failure_not_retried_for_unsafe_post(fake: FakeKsef, ftime
 # --- cancellation (Textual workers cancel the task) ------------------------------------------------
 
 
-async def test_scheduler_wait_is_cancellable() -> None:
-    s = RateScheduler({"g": Limit(1, None, None)}, scale=0.001)  # 1 request per 1000 s, real asyncio.sleep
-    await s.acquire("c", "g")
-    task = asyncio.create_task(s.acquire("c", "g"))
-    await asyncio.sleep(0.01)
-    assert not task.done()
+class Blocked:
+    """A sleep that never ends by itself (only cancellation ends it), recording what it was asked."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.Event().wait()
+
+    def timing(self) -> Timing:
+        return Timing(sleep=self.sleep)
+
+    async def until_waiting(self) -> None:
+        for _ in range(10_000):  # event-loop turns, not time: the task reaches its wait or the test fails
+            if self.waits:
+                return
+            await asyncio.sleep(0)
+        raise AssertionError("the task never started waiting")
+
+
+async def _cancelled(task: asyncio.Task[object]) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, 1.0)
+        await task
+
+
+async def test_scheduler_wait_is_cancellable() -> None:
+    blocked = Blocked()
+    s = RateScheduler({"g": Limit(1, None, None)}, timing=blocked.timing())
+    await s.acquire("c", "g")
+    task = asyncio.create_task(s.acquire("c", "g"))
+    await blocked.until_waiting()
+    assert not task.done() and blocked.waits[0] > 0.9  # waiting for the 1 s window
+    await _cancelled(task)
     # The lock was released: with limits off the same bucket is usable at once.
     s.enabled = False
-    await asyncio.wait_for(s.acquire("c", "g"), 1.0)
+    await s.acquire("c", "g")
 
 
 async def test_retry_after_wait_is_cancellable(fake: FakeKsef) -> None:
@@ -239,13 +266,12 @@ async def test_retry_after_wait_is_cancellable(fake: FakeKsef) -> None:
     fake.overrides[("GET", "/rate-limits")] = lambda r: json_response(
         429, {"status": {"code": 429, "description": "x", "details": []}}, {"Retry-After": "120"}
     )
-    client = preauth(KsefClient(BASE, transport=fake.transport()), fake)  # real asyncio.sleep
+    blocked = Blocked()
+    client = preauth(KsefClient(BASE, transport=fake.transport(), timing=blocked.timing()), fake)
     task = asyncio.create_task(client.get_rate_limits())
-    await asyncio.sleep(0.05)
-    assert not task.done() and fake.counts["GET /rate-limits"] == 1
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, 1.0)
+    await blocked.until_waiting()
+    assert blocked.waits == [120.0] and fake.counts["GET /rate-limits"] == 1
+    await _cancelled(task)
     await client.aclose()
 
 
@@ -255,11 +281,12 @@ async def test_auth_polling_is_cancellable(fake: FakeKsef) -> None:
     from tests.ksef.fakes import BASE, KSEF_TOKEN, NIP
 
     fake.auth_polls_in_progress = 10_000
-    client = KsefClient(BASE, transport=fake.transport(), poll=PollPolicy(first_delay=30))
+    blocked = Blocked()
+    client = KsefClient(
+        BASE, transport=fake.transport(), poll=PollPolicy(first_delay=30), timing=blocked.timing()
+    )
     task = asyncio.create_task(client.authenticate_with_token(NIP, KSEF_TOKEN))
-    await asyncio.sleep(0.2)
-    assert not task.done()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, 1.0)
+    await blocked.until_waiting()
+    assert blocked.waits == [30]
+    await _cancelled(task)
     await client.aclose()
