@@ -24,7 +24,7 @@ from ksef_tui.ksef.errors import (
     error_from_response,
     parse_error_payload,
 )
-from ksef_tui.ksef.ratelimit import OFFICE_WIDE, UNLIMITED, RateScheduler, group_for
+from ksef_tui.ksef.ratelimit import NO_CONTEXT_ROUTES, OFFICE_WIDE, UNLIMITED, RateScheduler, group_for
 from ksef_tui.ksef.retry import RetryPolicy, charge, is_idempotent, may_wait, new_budget
 
 log = get_logger(__name__)
@@ -128,11 +128,11 @@ class HttpCore:
             if json is not None
             else (f"<{len(content)} bytes {content_type or ''}>".strip() if content is not None else None)
         )
-        # KSeF counts per (context, client IP) (API-NOTES §16). Until a login has produced an access
-        # token there is no established context to count under: the authentication steps and the public
-        # keys (the `auth` group, 60/s) count against the office's IP alone, so every client's logins
-        # share one window; so does anything else sent without a bearer token.
-        pace_key = OFFICE_WIDE if group == "auth" or not bearer else (context or "-")
+        # KSeF counts per (context, client IP) (API-NOTES §16): a request counts under the context it
+        # names (its bearer token's, or the contextIdentifier of a token/XAdES authentication), and under
+        # the office's IP alone when it names none — the challenge and the public keys, whose window every
+        # client's login shares.
+        pace_key = OFFICE_WIDE if route in NO_CONTEXT_ROUTES or not context else context
         policy = self.retry
         failures = 0  # 5xx / network attempts
         limited = 0  # 429 attempts

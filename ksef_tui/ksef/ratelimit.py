@@ -10,8 +10,8 @@ bouncing off them.
 - `enabled=False` turns pacing off (a Retry-After block is still honoured: that is KSeF telling us).
 - Every wait is an awaited `timing.sleep` (asyncio.sleep by default), so cancelling the task cancels the
   wait; `timing.monotonic` is the clock (a fake one in tests).
-- Requests without a bearer token are paced under one office-wide key (`OFFICE_WIDE`): KSeF has no
-  context to count them under, only the office's IP.
+- Requests that name no context (the challenge, the public keys: `NO_CONTEXT_ROUTES`) are paced under
+  one office-wide key (`OFFICE_WIDE`): KSeF has no context to count them under, only the office's IP.
 """
 
 from __future__ import annotations
@@ -89,9 +89,10 @@ ROUTE_GROUPS: dict[tuple[str, str], str] = {
 
 # Pre-signed storage URLs (UPO, export parts, batch parts) are not rate-limited.
 UNLIMITED = "unlimited"
-# The pacing key of requests that carry no bearer token: KSeF counts them per client IP alone (one
-# office = one IP), so they share one window across every client context.
+# The pacing key of requests that name no context: KSeF counts them per client IP alone (one office =
+# one IP), so they share one window across every client context.
 OFFICE_WIDE = "office"
+NO_CONTEXT_ROUTES = frozenset({"/auth/challenge", "/security/public-key-certificates"})
 
 
 def group_for(method: str, route: str) -> str:

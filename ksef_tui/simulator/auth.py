@@ -110,6 +110,8 @@ def _init_response(ctx: Ctx, op: AuthOp) -> Response:
         {
             "token-type": bearer.OPERATION,
             "operation-reference-number": op.reference,
+            # The context being authenticated into: KSeF counts the operation's requests under it.
+            "context-identifier-value": op.context_value,
             "exp": int(until.timestamp()),
             "iat": int(now.timestamp()),
             "iss": "ksef-api-ti",
@@ -403,6 +405,7 @@ async def post_redeem(ctx: Ctx) -> Response:
         {
             "token-type": bearer.REFRESH,
             "operation-reference-number": op.reference,
+            "context-identifier-value": op.context_value,
             "exp": int(op.refresh_valid_until.timestamp()),
             "iat": int(now.timestamp()),
             "iss": "ksef-api-ti",

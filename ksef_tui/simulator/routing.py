@@ -173,12 +173,14 @@ def bearer_context(sim: SimState, token: str | None) -> str | None:
     return None
 
 
-def _rate_context(sim: SimState, token: str | None, request: Request, group: str) -> str:
-    """Limits apply per (context, IP). The authentication endpoints and public keys (`public`) come
-    before any context is established, so they count per IP alone; so does a request without a valid
-    access token."""
+async def _rate_context(sim: SimState, token: str | None, request: Request) -> str:
+    """Limits apply per (context, IP) (API-NOTES §16). A request counts under the context it names — the
+    one its bearer token was issued for, or the `contextIdentifier` an authentication submits — and per
+    IP alone when it names none (the challenge, the public keys)."""
     ip = _client_ip(request)
-    context = None if group == "public" else bearer_context(sim, token)
+    context = bearer_context(sim, token)
+    if context is None and request.method == "POST":
+        context = body_context(await request.body())
     return f"{context}|{ip}" if context is not None else f"|{ip}"
 
 
@@ -235,7 +237,7 @@ def make_handler(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]
         sim: SimState = request.app.state.sim
         try:
             token = _bearer(request)
-            breach = sim.limiter.hit(_rate_context(sim, token, request, endpoint.group), endpoint.group)
+            breach = sim.limiter.hit(await _rate_context(sim, token, request), endpoint.group)
             if breach is not None:
                 raise TooManyRequests(breach.retry_after, breach.detail)
             op, payload = _authenticate(sim, endpoint.auth, token)
