@@ -73,14 +73,14 @@ class ExternalAccessRefused(UnsafeXml):
         self.url = url
 
 
-class _RefuseEverything(etree.Resolver):  # type: ignore[misc]
+class _RefuseEverything(etree.Resolver):
     """Every request to load something external is an error, never a fallback to libxml2's loader."""
 
     def resolve(self, system_url: str | None, public_id: str | None, context: object) -> Any:
         raise ExternalAccessRefused(system_url or public_id)
 
 
-class _PackagedSchemasOnly(etree.Resolver):  # type: ignore[misc]
+class _PackagedSchemasOnly(etree.Resolver):
     """XSD loading: a file under SCHEMA_ROOT may be opened; anything else is refused."""
 
     def resolve(self, system_url: str | None, public_id: str | None, context: object) -> Any:
