@@ -10,6 +10,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from ksef_tui.commands import apply_bindings
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
 
@@ -59,6 +60,24 @@ class KsefApp(App[int]):
 
             self.push_screen(FirstRunScreen(self.services), callback=self._unlocked)
         self.set_interval(10, self._lock_if_idle)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (screens' too) without control or bidi characters: messages carry KSeF's words."""
+        super().notify(
+            safe_display(message, newlines=True),
+            title=safe_display(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     # --- locking -------------------------------------------------------------------------------
 

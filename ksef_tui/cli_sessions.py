@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ksef_tui.cli_common import CliError, opened_store
+from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.i18n import _
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -132,17 +132,19 @@ def sessions_command(
                     )
         rows.sort(key=lambda row: row["opened"], reverse=True)
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_dumps(rows, indent=2))
     else:
         for row in rows:
             click.echo(
-                f"{row['opened'][:16]}  {row['client']:<12} {row['type']:<6} {row['reference']}  "
-                f"{row['status_code']} {row['status_text']:<24} "
-                f"{row['invoices_total']}/{row['invoices_accepted']}/{row['invoices_rejected']}"
+                safe_display(
+                    f"{row['opened'][:16]}  {row['client']:<12} {row['type']:<6} {row['reference']}  "
+                    f"{row['status_code']} {row['status_text']:<24} "
+                    f"{row['invoices_total']}/{row['invoices_accepted']}/{row['invoices_rejected']}"
+                )
             )
         click.echo(_("{n} sessions.").format(n=len(rows)))
     for problem in problems:
-        click.echo(problem, err=True)
+        click.echo(safe_display(problem), err=True)
     if problems:
         sys.exit(1)
 
@@ -193,5 +195,5 @@ def upo_command(
     if reasons:
         click.echo(_("Clients that failed: {n} of {total}.").format(n=len(reasons), total=len(ids)))
     for client_id, why in sorted(reasons.items(), key=lambda item: codes.get(item[0], "")):
-        click.echo(f"{codes.get(client_id, client_id)}: {why}")
+        click.echo(safe_display(f"{codes.get(client_id, client_id)}: {why}"))
     sys.exit(1 if reasons or result.failed else 0)

@@ -8,6 +8,7 @@ from functools import partial
 from rich.markup import escape
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import _
 
@@ -19,8 +20,9 @@ class ClientsProvider(Provider):
         store = getattr(self.app, "services", None) and self.app.services.store  # type: ignore[attr-defined]
         if store is None or store.is_locked:
             return []
+        # Names are shown as given, less control and bidi characters.
         return [
-            (c.id or 0, c.name, f"{c.short_code} · {' '.join(format_nip(n) for n in c.nips)}")
+            (c.id or 0, safe_display(c.name), f"{c.short_code} · {' '.join(format_nip(n) for n in c.nips)}")
             for c in store.clients.list()
         ]
 

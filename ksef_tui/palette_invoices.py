@@ -12,6 +12,7 @@ from functools import partial
 from rich.markup import escape
 from textual.command import Hit, Hits, Provider
 
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.ksef_number import InvalidKsefNumber, normalize_ksef_number
 from ksef_tui.i18n import _
 
@@ -29,7 +30,7 @@ class InvoicesProvider(Provider):
                 continue
             xml = store.documents.get(client.id, "invoice", ksef_number)
             if xml is not None:
-                found.append((client.name, xml))
+                found.append((safe_display(client.name), xml))  # no control or bidi characters
         return found
 
     async def search(self, query: str) -> Hits:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from ksef_tui.core.board import BoardEntry
+from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
 from ksef_tui.i18n import _
 
@@ -34,19 +34,22 @@ def as_json(entries: Sequence[BoardEntry]) -> str:
         }
         for e in entries
     ]
-    return json.dumps(rows, ensure_ascii=False, indent=2)
+    return json_dumps(rows, indent=2)  # control and bidi characters as \uXXXX, never raw
 
 
 def as_table(entries: Sequence[BoardEntry]) -> str:
     header = [" ", _("Code"), _("Client"), _("NIP"), _("Expires"), _("Reason")]
     rows = [
         [
-            e.health.glyph,
-            e.client.short_code,
-            e.client.name,
-            e.nip_formatted,
-            e.health.expires.date().isoformat() if e.health.expires else "—",
-            e.health.reason,
+            safe_display(cell)  # names and reasons come from outside: no control or bidi characters
+            for cell in (
+                e.health.glyph,
+                e.client.short_code,
+                e.client.name,
+                e.nip_formatted,
+                e.health.expires.date().isoformat() if e.health.expires else "—",
+                e.health.reason,
+            )
         ]
         for e in entries
     ]

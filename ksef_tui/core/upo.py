@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
+from ksef_tui.core.xml_safety import UnsafeXml, parse_untrusted
 from ksef_tui.i18n import _
 
 NAMESPACE = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
@@ -124,9 +125,10 @@ def parse_upo(content: bytes) -> UpoReceipt:
     """Read a UPO; raises UpoError when it is not XML or not a Potwierdzenie."""
     if len(content) > MAX_BYTES:
         raise UpoError(_("The UPO is too large to read."))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
     try:
-        root = etree.fromstring(content, parser)
+        root = parse_untrusted(content, remove_comments=True)
+    except UnsafeXml as exc:
+        raise UpoError(exc.message) from None
     except etree.XMLSyntaxError as exc:
         raise UpoError(_("The UPO is not well-formed XML: {error}").format(error=str(exc)[:200])) from None
     if _local(root.tag) != "Potwierdzenie":

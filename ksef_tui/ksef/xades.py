@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
+from ksef_tui.core import xml_safety
 from ksef_tui.ksef.auth import _init_response
 from ksef_tui.ksef.http import HttpCore
 from ksef_tui.ksef.models import AuthInitResponse
@@ -53,7 +54,7 @@ def build_auth_token_request(
 
 
 def load_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+    return xml_safety.load_schema(SCHEMA_PATH)
 
 
 def sign_xades(document: etree._Element, certificate_pem: str | bytes, private_key_pem: str | bytes) -> bytes:

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 from ksef_tui.commands import apply_bindings
 from ksef_tui.core.models import Client
 from ksef_tui.i18n import _
+from ksef_tui.widgets.safe_text import plain, safe_text
 
 
 def status_style(status: int | None) -> str:
@@ -71,7 +72,7 @@ class ApiLogScreen(Screen[None]):
             table.add_row(
                 e.timestamp.astimezone().strftime("%H:%M:%S"),
                 e.method,
-                Text(e.path, overflow="ellipsis", no_wrap=True),
+                plain(e.path, overflow="ellipsis", no_wrap=True),
                 Text(str(e.status) if e.status is not None else "—", style=status_style(e.status)),
                 f"{e.duration_ms:.0f}",
                 ", ".join(str(c) for c in e.ksef_codes),
@@ -80,7 +81,7 @@ class ApiLogScreen(Screen[None]):
         title.append(_("KSeF calls"), style="bold")
         title.append(f" · {self.client.short_code} · {self.client.name} · ")
         title.append(_("{n} recent").format(n=len(self.entries)))
-        self.query_one("#title", Static).update(title)
+        self.query_one("#title", Static).update(safe_text(title))
         self._show(0)
 
     @on(DataTable.RowHighlighted)
@@ -103,7 +104,7 @@ class ApiLogScreen(Screen[None]):
                 rendered = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
                 text.append(f"\n{label}: ", style="dim")
                 text.append(rendered[:600])
-        panel.update(text)
+        panel.update(safe_text(text))  # KSeF's bodies and errors: no control or bidi characters
 
     def action_back(self) -> None:
         self.dismiss(None)

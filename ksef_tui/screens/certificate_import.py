@@ -33,6 +33,7 @@ from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialS
 from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
+from ksef_tui.widgets.safe_text import plain, safe_text
 
 PREVIEW_DELAY = 0.3  # seconds after the last keystroke in a path before the files are read
 
@@ -163,8 +164,8 @@ class CertificateImportScreen(ModalScreen[bool]):
         return ""
 
     def _show(self, info: CertificateInfo | None, warning: str, message: str) -> None:
-        self.query_one("#cert-info", Static).update(info_text(info) if info else "")
-        self.query_one("#warning", Static).update(Text(warning))
+        self.query_one("#cert-info", Static).update(safe_text(info_text(info)) if info else "")
+        self.query_one("#warning", Static).update(plain(warning))
         self._say(message)
 
     # --- saving --------------------------------------------------------------------------------
@@ -236,7 +237,7 @@ class CertificateImportScreen(ModalScreen[bool]):
         self.dismiss(True)
 
     def _say(self, message: str) -> None:
-        self.query_one("#message", Static).update(Text(message))
+        self.query_one("#message", Static).update(plain(message))
 
     def _clear(self) -> None:
         if self._timer is not None:

@@ -38,6 +38,7 @@ from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import N_, _
 from ksef_tui.services import Services
 from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.safe_text import plain, safe_renderable
 
 CHECKS_PER_CREDENTIAL = 5
 AUDIT_LIMIT = 50
@@ -185,12 +186,13 @@ class ClientDetailScreen(Screen[int | None]):
         title = Text()
         title.append(_("Client"), style="bold")
         title.append(f" · {view.client.short_code} · {view.client.name}")
-        self.query_one("#title", Static).update(title)
-        self.query_one("#header", Static).update(self._header(view, health))
-        self.query_one("#credentials", Static).update(self._credentials(view, now))
-        self.query_one("#checks", Static).update(self._checks(view, now))
-        self.query_one("#sync", Static).update(self._sync(view, now))
-        self.query_one("#audit", Static).update(self._audit(view, now))
+        # Names, notes, labels and KSeF's messages: cleaned of control and bidi characters.
+        self.query_one("#title", Static).update(safe_renderable(title))
+        self.query_one("#header", Static).update(safe_renderable(self._header(view, health)))
+        self.query_one("#credentials", Static).update(safe_renderable(self._credentials(view, now)))
+        self.query_one("#checks", Static).update(safe_renderable(self._checks(view, now)))
+        self.query_one("#sync", Static).update(safe_renderable(self._sync(view, now)))
+        self.query_one("#audit", Static).update(safe_renderable(self._audit(view, now)))
 
     # --- sections ------------------------------------------------------------------------------
 
@@ -389,7 +391,7 @@ class ClientDetailScreen(Screen[int | None]):
     def _progress(self, message: str) -> None:
         bar = self.query_one("#progress", Static)
         bar.display = True
-        bar.update(Text(message))
+        bar.update(plain(message))
 
     def _hide_progress(self) -> None:
         if self._check_worker is None or not self._check_worker.is_running:

@@ -16,6 +16,7 @@ from ksef_tui.i18n import _
 from ksef_tui.services import Services
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
+from ksef_tui.widgets.safe_text import plain, safe_text
 
 
 class ClientsScreen(Screen[None]):
@@ -86,7 +87,7 @@ class ClientsScreen(Screen[None]):
             title.append(f"{GLYPHS[level]} {counts[level]}  ", style=LEVEL_STYLE[level])
         if query:
             title.append(_("filter: {query} → {n}").format(query=query, n=len(self.shown)), style="italic")
-        self.query_one("#title", Static).update(title)
+        self.query_one("#title", Static).update(safe_text(title))
 
     def on_resize(self) -> None:
         if self.entries:
@@ -262,7 +263,7 @@ class ClientsScreen(Screen[None]):
     def _progress(self, message: str) -> None:
         bar = self.query_one("#progress", Static)
         bar.display = True
-        bar.update(Text(message))
+        bar.update(plain(message))
 
     def _hide_progress(self) -> None:
         if self._check_worker is None or not self._check_worker.is_running:

@@ -26,6 +26,7 @@ from ksef_tui.i18n import N_, _
 from ksef_tui.widgets import invoice_sections as sections
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable, line_details
 from ksef_tui.widgets.invoice_xml import XmlView, decode_xml
+from ksef_tui.widgets.safe_text import safe_renderable
 
 # (id, msgid) in key order: `1` is the first tab, `7` the last.
 TABS: tuple[tuple[str, str], ...] = (
@@ -54,12 +55,12 @@ class InvoiceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inv-head"):
-            yield Static(self._header(), id="inv-title")
+            yield Static(safe_renderable(self._header()), id="inv-title")
             yield Static(self._verdict(), id="inv-verdict")
         inv = self.report.invoice
         if inv is None:
             with VerticalScroll(id="inv-unreadable"):
-                yield Static(self._unreadable())
+                yield Static(safe_renderable(self._unreadable()))
             yield Footer()
             return
         with TabbedContent(id="inv-tabs"):
@@ -72,7 +73,8 @@ class InvoiceScreen(Screen[None]):
                         yield XmlView(id="inv-xml")
                     else:
                         with VerticalScroll(classes="inv-pane"):
-                            yield Static(self._tab_body(tab_id), id=f"inv-{tab_id}")
+                            # Every value from the invoice is cleaned of control/bidi characters here.
+                            yield Static(safe_renderable(self._tab_body(tab_id)), id=f"inv-{tab_id}")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from ksef_tui.commands import apply_bindings
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.models import Client
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
@@ -26,7 +27,8 @@ class RemoveClientScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(escape(_("Remove {name}?").format(name=self.client.name)), classes="dialog-title")
+            name = safe_display(self.client.name)
+            yield Static(escape(_("Remove {name}?").format(name=name)), classes="dialog-title")
             yield Static(
                 escape(
                     _(

@@ -19,6 +19,7 @@ from ksef_tui.core.session_status import invoice_text, is_duplicate, session_tex
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
 from ksef_tui.widgets.line_table import LineTable
+from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
 
 
@@ -96,7 +97,7 @@ class SessionScreen(Screen[None]):
         title.append(f" {r.reference}")
         if self.client is not None:
             title.append(f" · {self.client.short_code}")
-        self.query_one("#title", Static).update(title)
+        self.query_one("#title", Static).update(safe_text(title))
         text = session_text(r.kind, r.status_code)
         out = Text()
         opened, updated = fmt_dt(r.opened, year=True), fmt_dt(r.updated)
@@ -109,7 +110,7 @@ class SessionScreen(Screen[None]):
             )
         )
         out.append("\n" + text.meaning + " " + text.action)
-        self.query_one("#summary", Static).update(out)
+        self.query_one("#summary", Static).update(safe_text(out))
 
     def _show_detail(self) -> None:
         inv = self.query_one(SessionInvoiceTable).selected()
@@ -141,7 +142,7 @@ class SessionScreen(Screen[None]):
         out.append(f"\n{text.meaning} {text.action}", style="dim" if inv.rejected else "")
         if inv.upo_saved:
             out.append("  " + _("(its UPO is saved)"), style="green")
-        detail.update(out)
+        detail.update(safe_text(out))  # KSeF's words and invoice numbers: no control or bidi characters
 
     @on(LineTable.Highlighted, "#invoices")
     def _highlighted(self) -> None:
@@ -385,4 +386,4 @@ class SessionScreen(Screen[None]):
     def _progress(self, message: str) -> None:
         bar = self.query_one("#progress", Static)
         bar.display = True
-        bar.update(Text(message))
+        bar.update(plain(message))

@@ -27,6 +27,7 @@ from ksef_tui.core.session_status import StatusGroup, session_text
 from ksef_tui.i18n import N_, _
 from ksef_tui.services import Services
 from ksef_tui.widgets.line_table import LineTable
+from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import WARSAW, SessionTable, fmt_dt, kind_label
 
 PAGE = 60  # rows per page read from the store; more are appended as the cursor nears the end
@@ -193,7 +194,7 @@ class SessionsScreen(Screen[None]):
         else:
             title.append(" — " + _("all clients"))
         title.append("  " + _("{n} sessions").format(n=self.total), style="italic")
-        self.query_one("#title", Static).update(title)
+        self.query_one("#title", Static).update(safe_text(title))
         group = GROUPS[self.group_index]
         kind = KINDS[self.kind_index]
         line = Text()
@@ -249,7 +250,7 @@ class SessionsScreen(Screen[None]):
             out.append(_("not downloaded yet (u)"), style="yellow")
         else:
             out.append(_("none for this session"), style="dim")
-        detail.update(out)
+        detail.update(safe_text(out))  # KSeF's words: no control or bidi characters
 
     @on(LineTable.Highlighted, "#sessions")
     def _highlighted(self, event: LineTable.Highlighted) -> None:
@@ -488,7 +489,7 @@ class SessionsScreen(Screen[None]):
     def _progress(self, message: str) -> None:
         bar = self.query_one("#progress", Static)
         bar.display = True
-        bar.update(Text(message))
+        bar.update(plain(message))
 
     def with_filter(self, **changes: Any) -> SessionFilter:
         return replace(self.current_filter(), **changes)

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from ksef_tui.commands import apply_bindings
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.models import (
     Client,
     Credential,
@@ -61,7 +62,7 @@ class TokenImportScreen(ModalScreen[bool]):
                 if ref
                 else _("Token: {masked}").format(masked=mask_secret(value))
             )
-        self.query_one("#token-info", Static).update(escape(info))
+        self.query_one("#token-info", Static).update(escape(safe_display(info)))
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -113,7 +114,7 @@ class TokenImportScreen(ModalScreen[bool]):
         self.app.call_from_thread(self.dismiss, True)
 
     def _say(self, message: str) -> None:
-        self.query_one("#message", Static).update(escape(message))
+        self.query_one("#message", Static).update(escape(safe_display(message)))
 
     def action_cancel(self) -> None:
         self.query_one("#token", Input).value = ""

@@ -10,6 +10,7 @@ from cryptography import x509
 from lxml import etree
 from starlette.responses import Response
 
+from ksef_tui.core.xml_safety import UnsafeXml, new_parser, parse_untrusted
 from ksef_tui.simulator import bearer, statuses
 from ksef_tui.simulator.errors import ApiError, Gone, validation
 from ksef_tui.simulator.keys import TOKEN_USAGE, fingerprint, rsa_oaep_decrypt, sha256_b64
@@ -204,7 +205,7 @@ def _xml_context(root: etree._Element, ns: str) -> tuple[str, str, str]:
 def _validate_auth_xsd(root: etree._Element, ns: str) -> None:
     from ksef_tui.simulator.xsd import auth_schema
 
-    copy = etree.fromstring(etree.tostring(root))
+    copy = parse_untrusted(etree.tostring(root))
     for sig in copy.findall(f"{{{DS_NS}}}Signature"):
         copy.remove(sig)
     schema = auth_schema(ns)
@@ -221,6 +222,7 @@ def _verify_signature(body: bytes, root: etree._Element, cert: x509.Certificate)
     try:
         XAdESVerifier().verify(
             body,
+            parser=new_parser(),  # signxml's own default parser would follow external references
             x509_cert=cert,
             # Validity is judged against the simulator's clock below (460, not a signature error).
             expect_config=XAdESSignatureConfiguration(
@@ -238,12 +240,11 @@ async def post_xades(ctx: Ctx) -> Response:
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(21217) from exc
-    try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
-        root = etree.fromstring(body, parser)
+        root = parse_untrusted(body)
+    except UnsafeXml as exc:
+        if exc.code == "not-utf8":
+            raise ApiError(21217) from exc
+        raise ApiError(21001, exc.message) from exc
     except etree.XMLSyntaxError as exc:
         raise ApiError(21001, str(exc)) from exc
     qname = etree.QName(root)

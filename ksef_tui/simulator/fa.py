@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from ksef_tui.core.xml_safety import parse_untrusted
 from ksef_tui.simulator.model import Invoice
 
 FA3_NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
@@ -30,7 +31,7 @@ def generate_body(inv: Invoice) -> bytes:
 
 def read_amounts(body: bytes) -> tuple[Decimal, Decimal, Decimal]:
     """(net, vat, gross) from Fa/P_13_x, P_14_x and P_15."""
-    root = etree.fromstring(body)
+    root = parse_untrusted(body)
     fa = root.find(f"{{{FA3_NS}}}Fa")
     net = vat = gross = Decimal(0)
     if fa is None:

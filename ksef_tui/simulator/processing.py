@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from ksef_tui.core.xml_safety import UnsafeXml, parse_untrusted
 from ksef_tui.simulator.model import Invoice, Session
 from ksef_tui.simulator.refs import ksef_number, reference, sha256_b64
 from ksef_tui.simulator.world import World
@@ -50,7 +51,11 @@ def _check(world: World, session: Session, xml: bytes, now: datetime) -> dict:
     if _DISCOURAGED.search(text):
         raise Rejected(430, "Plik faktury zawiera niedozwolone znaki Unicode.")
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = parse_untrusted(xml)
+    except UnsafeXml as exc:
+        if exc.code == "not-utf8":
+            raise Rejected(430, "Nieprawidłowe kodowanie znaków: wymagane jest UTF-8.") from exc
+        raise Rejected(430, f"Nieprawidłowy dokument XML: {exc.message}") from exc
     except etree.XMLSyntaxError as exc:
         raise Rejected(430, f"Nieprawidłowy dokument XML: {exc}") from exc
     if any(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from ksef_tui.core.xml_safety import load_schema
+
 SCHEMAS = Path(__file__).resolve().parent.parent / "resources" / "schemas"
 _lock = threading.Lock()
 
@@ -15,7 +17,7 @@ _lock = threading.Lock()
 @cache
 def _load(path: str) -> etree.XMLSchema:
     with _lock:
-        return etree.XMLSchema(etree.parse(path))
+        return load_schema(Path(path))
 
 
 def auth_schema(namespace: str) -> etree.XMLSchema:

@@ -10,6 +10,7 @@ from ksef_tui.core.health import Level
 from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import _
 from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.safe_text import safe_text
 
 
 class ClientDetail(Static):
@@ -37,4 +38,4 @@ class ClientDetail(Static):
             ),
             style="dim",
         )
-        self.update(text)
+        self.update(safe_text(text))  # a client's name and KSeF's words: no control or bidi characters

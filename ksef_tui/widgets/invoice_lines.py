@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from ksef_tui.core.fa.model import Invoice, InvoiceLine, OrderLine
 from ksef_tui.core.money_format import format_amount, format_quantity
 from ksef_tui.i18n import _
+from ksef_tui.widgets.safe_text import safe_text
 
 MIN_NAME = 12
 # Each DataTable column carries one cell of padding on each side; two more for the scrollbar.
@@ -79,7 +80,7 @@ class InvoiceLinesTable(DataTable[Text]):
         if correction:
             state = Text(_("before"), style="bold yellow") if before else Text(_("after"), style="bold")
             cells.insert(1, state)
-        return cells
+        return [safe_text(cell) for cell in cells]
 
 
 def line_details(line: InvoiceLine | OrderLine | None) -> Text:
@@ -107,4 +108,4 @@ def line_details(line: InvoiceLine | OrderLine | None) -> Text:
             text.append("  ·  ", style="dim")
             text.append(f"{label} ")
             text.append(value)
-    return text
+    return safe_text(text)

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.i18n import _
 
 TAB_SIZE = 4
@@ -79,6 +80,7 @@ class XmlView(Vertical):
     # --- content -------------------------------------------------------------------------------
 
     def show(self, text: str) -> None:
+        text = safe_display(text, newlines=True)  # no control or bidi characters from the file, raw
         self.text = text
         self._line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         if self.use_text_area:

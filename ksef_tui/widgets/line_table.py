@@ -10,6 +10,10 @@ Layout: one space, then every column at its width followed by two spaces; the la
 left of the width (less two cells for the scrollbar), at least its own width. When the width is short,
 columns with a `drop` rank are left out, the highest rank first, until the rest fits. A column is never
 narrower than its header label, so headers are never cut.
+
+Every cell's text passes through `safe_display` here (control and bidi characters from client names,
+KSeF messages or invoices become U+FFFD, line breaks a space): the one choke point for every line
+table (the board, the session tables).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from ksef_tui.core.display_text import safe_display
 
 GAP = 2  # spaces between columns
 SCROLLBAR = 2  # cells kept free for the vertical scrollbar
@@ -48,7 +54,8 @@ class Column:
 
 
 def fit(text: str, width: int) -> str:
-    """`text` cut to `width` cells (with an ellipsis) and padded to exactly `width`."""
+    """`text` made safe to show, cut to `width` cells (with an ellipsis) and padded to exactly `width`."""
+    text = safe_display(text)
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…"
     return set_cell_size(text, width)
@@ -236,6 +243,7 @@ def _cell_segments(cell: Cell, width: int, base: Style) -> list[Segment]:
         text, style = cell if cell else ("", None)
         return [Segment(fit(str(text), width), _style(base, style))]  # type: ignore[arg-type]
     parts: tuple[Part, ...] = cell  # type: ignore[assignment]
+    parts = tuple((safe_display(text), style) for text, style in parts)
     length = sum(cell_len(text) for text, _style_ in parts)
     if length > width:  # cut: one style for the whole cell, the first part's
         return [Segment(fit("".join(t for t, _s in parts), width), _style(base, parts[0][1]))]

@@ -1,4 +1,7 @@
-"""The parsed UPO as rich text and a table of its documents; no I/O."""
+"""The parsed UPO as rich text and a table of its documents; no I/O.
+
+A UPO's values come from outside: every Text here is cleaned of control and bidi characters.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from textual.widgets import DataTable
 
 from ksef_tui.core.upo import UpoDocument, UpoReceipt
 from ksef_tui.i18n import _
+from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import WIDE, fmt_dt
 
 CONTEXT_LABELS = {
@@ -45,7 +49,7 @@ def receipt_header(receipts: Sequence[UpoReceipt]) -> Text:
         out.append(str(max(len(receipts), first.page_count or 1)))
     if first.signed:
         out.append("   " + _("XAdES signature present"), style="dim")
-    return out
+    return safe_text(out)
 
 
 def document_detail(doc: UpoDocument) -> Text:
@@ -56,7 +60,7 @@ def document_detail(doc: UpoDocument) -> Text:
     out.append(f"{_('Sent')}: {fmt_dt(doc.sent_at, year=True, seconds=True)}  ")
     out.append(f"{_('Number given')}: {fmt_dt(doc.ksef_number_at, year=True, seconds=True)}  {doc.mode}\n")
     out.append(f"{_('Hash')}: {doc.hash}", style="dim")
-    return out
+    return safe_text(out)
 
 
 class UpoDocumentTable(DataTable[Text | str]):
@@ -84,14 +88,14 @@ class UpoDocumentTable(DataTable[Text | str]):
         for d in self.documents:
             ksef = d.ksef_number if wide or len(d.ksef_number) <= 20 else "…" + d.ksef_number[-19:]
             row: list[Text | str] = [
-                d.seller_nip,
-                Text(ksef),
-                Text(d.invoice_number),
+                plain(d.seller_nip),  # Text, not str: a DataTable would read a str as markup
+                plain(ksef),
+                plain(d.invoice_number),
                 str(d.issue_date or "—"),
             ]
             if wide:
                 row.append(fmt_dt(d.ksef_number_at, year=True, seconds=False))
-            row.append(d.mode)
+            row.append(plain(d.mode))
             self.add_row(*row)
 
     def selected(self) -> UpoDocument | None:

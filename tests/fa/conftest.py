@@ -14,13 +14,19 @@ from babel.messages.pofile import read_po
 from ksef_tui import i18n
 
 FA_PO = Path(i18n.__file__).resolve().parent / "locale" / "src" / "pl" / "fa.po"
+# The encoding and DTD messages come from the shared hardened XML reader (core/xml_safety.py).
+XML_PO = FA_PO.with_name("xml_text.po")
 
 
 @pytest.fixture
 def polish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Translate with fa.po itself (compiled in memory), whatever state the shared .mo is in."""
+    """Translate with fa.po and xml_text.po themselves (compiled in memory), whatever the shared .mo is."""
     with FA_PO.open("rb") as fh:
         catalog = read_po(fh, locale="pl")
+    with XML_PO.open("rb") as fh:
+        for message in read_po(fh, locale="pl"):
+            if message.id:
+                catalog.add(message.id, message.string)
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)

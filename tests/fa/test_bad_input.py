@@ -238,7 +238,7 @@ def test_utf8_bom_is_fine(tmp_path: Path) -> None:
 
 def test_messages_are_polish_when_the_catalogue_is_active(tmp_path: Path, polish: None) -> None:
     path = tmp_path / "a.xml"
-    path.write_bytes(b"\xff\xfe garbage")
+    path.write_bytes(b"<a>\xfe\xff garbage</a>")
     problem = _assert_unreadable(path, "not-utf8")
     assert "Plik nie jest tekstem UTF-8" in problem["message"]
     path.write_bytes(BILLION_LAUGHS)

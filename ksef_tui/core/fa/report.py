@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.fa.checks import check_hash, money, run_checks, sha256_b64
 from ksef_tui.core.fa.findings import FaParseError, Finding, Severity, error
 from ksef_tui.core.fa.model import KIND_LABELS, Invoice, Party
@@ -160,7 +160,8 @@ def report_dict(report: InspectReport) -> dict[str, Any]:
 
 
 def render_json(report: InspectReport) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=2)
+    """Control and bidi characters from the invoice come out as \\uXXXX escapes, never raw."""
+    return json_dumps(report_dict(report), indent=2)
 
 
 def _party_text(party: Party | None) -> str:
@@ -172,7 +173,11 @@ def _party_text(party: Party | None) -> str:
 
 
 def render_text(report: InspectReport) -> str:
-    """A plain, translated summary for a terminal or a log."""
+    """A plain, translated summary for a terminal or a log.
+
+    Each line is passed through `safe_display` (one line each: a value cannot forge a line of its own),
+    so control and bidi characters from the invoice never reach the terminal raw.
+    """
     out: list[str] = []
     if report.source:
         out.append(_("File: {path}").format(path=report.source))
@@ -211,4 +216,4 @@ def render_text(report: InspectReport) -> str:
             out.append(f"  {sev} [{p.code}]{where}: {p.message}")
     else:
         out.append(_("No problems found."))
-    return "\n".join(out) + "\n"
+    return "\n".join(safe_display(line) for line in out) + "\n"

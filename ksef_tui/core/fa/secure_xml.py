@@ -1,43 +1,25 @@
 """Reading untrusted invoice XML safely.
 
 Invoices come from other companies' software, from KSeF and from whatever a user points us at, so the
-reader assumes hostile input: the size is capped before anything is read into memory, the bytes must be
-UTF-8 (KSeF accepts nothing else), any DTD is refused outright (that removes entity expansion, "billion
-laughs" and external entities in one stroke, and a valid FA document never has one), and libxml2 is told
-never to touch the network, never to load a DTD and to keep its default limits (no huge_tree).
+reader assumes hostile input: the size is capped before anything is read into memory, and the bytes go
+through the project's one hardened XML reader (`ksef_tui.core.xml_safety`): UTF-8 only (decided before
+any parsing), any DTD refused outright (that removes entity expansion, "billion laughs" and external
+entities in one stroke, and a valid FA document never has one), and a parser that can never open a
+file, a device or a URL.
 """
 
 from __future__ import annotations
 
 import stat
-import threading
 from pathlib import Path
 
 from lxml import etree
 
+from ksef_tui.core import xml_safety
 from ksef_tui.core.fa.findings import FaParseError
 from ksef_tui.i18n import _
 
 DEFAULT_MAX_BYTES = 3_000_000
-
-_local = threading.local()
-
-
-def _parser() -> etree.XMLParser:
-    # An lxml parser must not be shared between threads; one per thread is cheap to keep.
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=False,
-            collect_ids=False,
-        )
-        _local.parser = parser
-    return parser
 
 
 def too_large(size: int | None, max_bytes: int) -> FaParseError:
@@ -99,42 +81,19 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if not data.strip():
         raise FaParseError("empty", _("The file is empty."))
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FaParseError(
-            "not-utf8",
-            _("The file is not UTF-8 text (invalid byte at position {pos}); KSeF accepts only UTF-8.").format(
-                pos=exc.start
-            ),
-        ) from None
-    # A DOCTYPE can only precede the root element, and a valid invoice never has one. Refusing it
-    # before libxml2 sees it keeps entity tricks from ever being parsed. (The bytes are UTF-8, so the
-    # ASCII search cannot be dodged by another encoding.)
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise FaParseError(
-            "dtd-forbidden",
-            _("The XML contains a DTD (<!DOCTYPE> or <!ENTITY>); invoices must not have one."),
-        )
-    try:
-        root = etree.fromstring(data, _parser())
+        root = xml_safety.parse_untrusted(data)
+    except xml_safety.UnsafeXml as exc:
+        if exc.code == "dtd-forbidden":
+            raise FaParseError(exc.code, _dtd_message()) from None
+        raise FaParseError(exc.code, exc.message) from None
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, data) from None
-    except (ValueError, etree.LxmlError) as exc:  # e.g. an encoding declaration libxml2 rejects
+    except (ValueError, etree.LxmlError) as exc:  # anything else libxml2 rejects
         raise FaParseError(
             "xml-syntax", _("This is not well-formed XML: {detail}").format(detail=exc)
         ) from None
-    docinfo = root.getroottree().docinfo
-    declared = (docinfo.encoding or "UTF-8").upper().replace("_", "-")
-    if declared not in ("UTF-8", "UTF8"):
-        raise FaParseError(
-            "not-utf8",
-            _("The XML declares the encoding {encoding}; KSeF accepts only UTF-8.").format(
-                encoding=docinfo.encoding
-            ),
-        )
-    if docinfo.internalDTD is not None or docinfo.doctype:
-        raise FaParseError(
-            "dtd-forbidden",
-            _("The XML contains a DTD (<!DOCTYPE> or <!ENTITY>); invoices must not have one."),
-        )
     return root
+
+
+def _dtd_message() -> str:
+    return _("The XML contains a DTD (<!DOCTYPE> or <!ENTITY>); invoices must not have one.")

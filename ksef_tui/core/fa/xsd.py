@@ -14,6 +14,7 @@ from lxml import etree
 
 from ksef_tui.core.fa.findings import Finding, error
 from ksef_tui.core.fa.model import FormCode
+from ksef_tui.core.xml_safety import load_schema
 from ksef_tui.i18n import _
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "resources" / "schemas" / "FA"
@@ -39,10 +40,8 @@ def get_schema(form: FormCode) -> etree.XMLSchema:
     schema = cache.get(form)
     if schema is None:
         # The schemas are ours, but the parser is locked down anyway: the imports are made local
-        # (bazowe/), so nothing may reach the network.
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        doc = etree.parse(str(schema_path(form)), parser)
-        schema = cache[form] = etree.XMLSchema(doc)
+        # (bazowe/), and nothing outside resources/schemas may be opened.
+        schema = cache[form] = load_schema(schema_path(form))
     return schema
 
 
