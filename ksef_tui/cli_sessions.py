@@ -48,7 +48,7 @@ async def _refresh(store: Any, factory: Any, ids: list[int], since: datetime) ->
     problems: dict[int, str] = {}
     for client_id in ids:
         try:
-            await refresh_sessions(store, factory, client_id, datetime.now, since=since)  # type: ignore[arg-type]
+            await refresh_sessions(store, factory, client_id, datetime.now, since=since)
         except RefreshTooSoon:
             continue  # the store has what the last refresh brought
         except Exception as err:  # one client's trouble must not stop the others

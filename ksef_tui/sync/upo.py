@@ -19,6 +19,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -166,7 +167,7 @@ async def download_session_upo(
         content = await asyncio.to_thread(store.documents.get, record.client_id, SESSION_UPO, key)
         if content is None:
             upo = await with_upo_retry(
-                lambda page=page: ksef.get_session_upo(record.reference, page.reference_number),
+                partial(ksef.get_session_upo, record.reference, page.reference_number),
                 schedule=schedule,
                 sleep=sleep,
                 on_wait=on_wait,
