@@ -17,6 +17,7 @@ class ClientsProvider(Provider):
     _cached: list[tuple[int, str, str]] = []
 
     def _clients(self) -> list[tuple[int, str, str]]:
+        # Provider.app is typed as textual's App; ours (KsefApp) has .services and .jump_to_client.
         store = getattr(self.app, "services", None) and self.app.services.store  # type: ignore[attr-defined]
         if store is None or store.is_locked:
             return []
@@ -43,7 +44,7 @@ class ClientsProvider(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(escape(text)),
-                    partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]
+                    partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]  # KsefApp (see above)
                     help=_("Go to client"),
                 )
 
@@ -51,6 +52,6 @@ class ClientsProvider(Provider):
         for client_id, name, detail in self._cached[:20]:
             yield DiscoveryHit(
                 escape(f"{name} {detail}"),
-                partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]
+                partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]  # KsefApp (see above)
                 help=_("Go to client"),
             )

@@ -21,6 +21,7 @@ class InvoicesProvider(Provider):
     def _find(self, ksef_number: str) -> list[tuple[str, bytes]]:
         """(client name, XML) for every client holding this invoice (a number may be stored twice:
         once for the seller's office and once for the buyer's)."""
+        # Provider.app is typed as textual's App; ours (KsefApp) has .services.
         store = getattr(self.app, "services", None) and self.app.services.store  # type: ignore[attr-defined]
         if store is None or store.is_locked:
             return []

@@ -1,42 +1,100 @@
-"""The layers below screens/ and widgets/ never import textual (DESIGN.md "Layers")."""
+"""The import contracts of DESIGN.md "Layers" hold, and they can fail.
+
+The contracts live in pyproject.toml `[tool.importlinter]` and run as `lint-imports` (a gate of
+`make test`); docs/DECISIONS.md "Import contracts" explains them.
+"""
 
 from __future__ import annotations
 
-import pkgutil
+import os
+import shutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
-import ksef_tui
-
-LOWER_LAYERS = ["core", "store", "ksef", "sync", "simulator"]
-
-
-def _modules(layer: str) -> list[str]:
-    pkg = __import__(f"ksef_tui.{layer}", fromlist=["_"])
-    names = [f"ksef_tui.{layer}"]
-    names += [m.name for m in pkgutil.walk_packages(pkg.__path__, prefix=f"ksef_tui.{layer}.")]
-    return names
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
-@pytest.mark.parametrize("layer", LOWER_LAYERS)
-def test_layer_imports_no_textual(layer: str) -> None:
-    modules = _modules(layer)
-    code = (
-        "import importlib, sys\n"
-        f"for m in {modules!r}:\n"
-        "    importlib.import_module(m)\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
-        "print(','.join(bad))\n"
+def _contract_names() -> dict[str, str]:
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        contracts = tomllib.load(f)["tool"]["importlinter"]["contracts"]
+    return {c["id"]: c["name"] for c in contracts}
+
+
+def _lint_imports(cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="200")
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", f"{layer} pulled in textual via: {out.stdout.strip()}"
 
 
-def test_the_check_can_fail() -> None:
-    """Sanity: the same probe does see textual when a screen module is imported."""
-    code = "import sys, textual.app\nprint('textual' in sys.modules)\n"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
-    assert ksef_tui.__version__
+def _broken(output: str) -> set[str]:
+    return {cid for cid, name in _contract_names().items() if f"{name} BROKEN" in output}
+
+
+def test_the_contracts_cover_the_layers_the_issue_names() -> None:
+    assert set(_contract_names()) >= {"layers", "no-textual-below-ui", "sync-no-simulator"}
+
+
+def test_import_contracts_hold() -> None:
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Contracts: {len(_contract_names())} kept, 0 broken." in result.stdout
+
+
+# Each violation is written into a new module of a copy of the package (no other module imports it, so
+# only the contract about its own layer can break); the contracts must catch exactly that.
+VIOLATIONS = [
+    # core reaches above itself, and through the widget it pulls in textual.
+    ("core/probe.py", "from ksef_tui.widgets import client_table", {"layers", "no-textual-below-ui"}),
+    # store and the KSeF client are independent of each other.
+    ("store/probe.py", "from ksef_tui.ksef import errors", {"layers"}),
+    # the simulator never imports the client, and the layers below never import the demo.
+    ("simulator/probe.py", "from ksef_tui.ksef import errors", {"layers"}),
+    ("sync/probe.py", "import ksef_tui.demo", {"layers", "sync-no-simulator"}),
+    ("sync/probe.py", "from ksef_tui.simulator import statuses", {"sync-no-simulator"}),
+    ("store/probe.py", "import textual.app", {"no-textual-below-ui"}),
+    ("widgets/probe.py", "from ksef_tui.store import Store", {"widgets-no-io"}),
+    # a new top-level module must be placed in a layer (the layers contract is exhaustive).
+    ("probe.py", "", {"layers"}),
+]
+
+
+@pytest.fixture(scope="module")
+def package_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("layering")
+    shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
+    shutil.copytree(
+        ROOT / "ksef_tui",
+        base / "ksef_tui",
+        ignore=shutil.ignore_patterns("__pycache__", "locale", "*.tcss", "*.xsd", "*.json", "*.xml"),
+    )
+    return base
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "expected"), VIOLATIONS, ids=[v[0] + ":" + v[1] for v in VIOLATIONS]
+)
+def test_a_violation_breaks_its_contract(
+    package_copy: Path, module: str, line: str, expected: set[str]
+) -> None:
+    target = package_copy / "ksef_tui" / module
+    assert not target.exists()
+    target.write_text(f"{line}\n", encoding="utf-8")
+    try:
+        result = _lint_imports(package_copy, pythonpath=package_copy)
+    finally:
+        target.unlink()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert _broken(result.stdout) == expected, result.stdout

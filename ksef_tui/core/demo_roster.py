@@ -10,8 +10,10 @@ last live check found it revoked), so that a live check in the demo changes colo
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ksef_tui.core.models import CheckOutcome, CredentialKind, CredentialStatus, Permission
 from ksef_tui.core.nip import random_nip
@@ -141,7 +143,7 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
             if name not in {e.name for e in entries}:
                 return name
 
-    def token(nip: str, **kw) -> CredentialSpec:  # type: ignore[no-untyped-def]
+    def token(nip: str, **kw: Any) -> CredentialSpec:
         created = kw.pop("created", now - rng.randint(30, 300) * day)
         text, ref = _token(rng, nip, created)
         checked = kw.pop(
@@ -157,8 +159,8 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
         )
 
     def cert(
-        days_left: float, kind: CredentialKind = CredentialKind.KSEF_CERTIFICATE, **kw
-    ) -> CredentialSpec:  # type: ignore[no-untyped-def]
+        days_left: float, kind: CredentialKind = CredentialKind.KSEF_CERTIFICATE, **kw: Any
+    ) -> CredentialSpec:
         until = now + timedelta(days=days_left)
         checked = kw.pop(
             "last_check_at", now - rng.randint(0, 3) * day - rng.randint(1, 600) * timedelta(minutes=1)
@@ -172,7 +174,13 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
             **kw,
         )
 
-    def add(profile: str, make, nips: int = 1, notes: str = "", sync_failed: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def add(
+        profile: str,
+        make: Callable[[str], Iterable[CredentialSpec]],
+        nips: int = 1,
+        notes: str = "",
+        sync_failed: bool = False,
+    ) -> None:
         from ksef_tui.core.models import suggest_short_code
 
         name = company()

@@ -134,8 +134,8 @@ def parse_upo(content: bytes) -> UpoReceipt:
     if _local(root.tag) != "Potwierdzenie":
         raise UpoError(_("This XML is not a UPO (its root element is not Potwierdzenie)."))
     warnings: list[str] = []
-    if etree.QName(root.tag).namespace != NAMESPACE:
-        warnings.append(_("Unexpected UPO namespace: {ns}").format(ns=etree.QName(root.tag).namespace or "-"))
+    if etree.QName(root).namespace != NAMESPACE:
+        warnings.append(_("Unexpected UPO namespace: {ns}").format(ns=etree.QName(root).namespace or "-"))
     auth = _child(root, "Uwierzytelnienie")
     context = _child(auth, "IdKontekstu")
     context_kind = context_value = ""

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from ksef_tui.ksef.apilog import get_logger, register_secret
 from ksef_tui.ksef.crypto import b64, rsa_oaep_encrypt
 from ksef_tui.ksef.errors import (
@@ -57,7 +59,7 @@ async def get_challenge(core: HttpCore, context: str | None) -> Challenge:
     return from_json(Challenge, await core.post_json("/auth/challenge", context=context))
 
 
-def encrypt_ksef_token(token: str, timestamp_ms: int, public_key) -> str:  # type: ignore[no-untyped-def]
+def encrypt_ksef_token(token: str, timestamp_ms: int, public_key: rsa.RSAPublicKey) -> str:
     """RSA-OAEP-SHA256 (MGF1-SHA256) of UTF-8 `token|timestampMs`, Base64."""
     return b64(rsa_oaep_encrypt(public_key, f"{token}|{timestamp_ms}".encode()))
 
@@ -186,11 +188,12 @@ class AuthManager:
         (retry.py: a half-done authentication simply expires, so starting over is always safe)."""
         if self.reauthenticate is None:
             raise NotAuthenticated()
-        self.status, self.tokens = await retry_operation(
+        status, tokens = await retry_operation(
             self.reauthenticate, self.core.retry, self.core.timing, what="login"
         )
+        self.status, self.tokens = status, tokens
         self.full_authentications += 1
-        return self.tokens
+        return tokens
 
     async def access_token(self, *, force_refresh: bool = False) -> str:
         """A valid access token: cached, refreshed, or from a full re-authentication."""

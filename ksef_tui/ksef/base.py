@@ -11,11 +11,13 @@ from ksef_tui.ksef.errors import NotAuthenticated, Unauthorized
 if TYPE_CHECKING:
     from ksef_tui.ksef.auth import AuthManager
     from ksef_tui.ksef.http import HttpCore
+    from ksef_tui.ksef.keys import PublicKeyCache
 
 
 class ApiBase:
     core: HttpCore
     _auth: AuthManager | None
+    _keys: PublicKeyCache
     context_nip: str | None
 
     async def _authed(self, method: str, route: str, **kw: Any) -> httpx.Response:

@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 OAEP = asym_padding.OAEP(
@@ -37,6 +38,7 @@ def load_public_key(der_b64: str) -> rsa.RSAPublicKey:
     so both are accepted.
     """
     der = base64.b64decode(der_b64)
+    key: PublicKeyTypes
     try:
         key = x509.load_der_x509_certificate(der).public_key()
     except ValueError:

@@ -54,7 +54,7 @@ class ExportsApi(ApiBase):
         compression_type: str | None = None,
     ) -> tuple[ExportStarted, SymmetricKey]:
         """POST /invoices/exports. Keep the returned key: the parts are encrypted with it."""
-        cert, public_key = await self._keys.pick(  # type: ignore[attr-defined]
+        cert, public_key = await self._keys.pick(
             self.core, PublicKeyUsage.SYMMETRIC_KEY_ENCRYPTION, self.core.clock(), self.context_nip
         )
         key = SymmetricKey.generate(public_key, cert.public_key_id or None)

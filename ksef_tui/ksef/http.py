@@ -91,7 +91,7 @@ class HttpCore:
         route: str,
         *,
         path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         json: Any = None,
         content: bytes | None = None,
         content_type: str | None = None,

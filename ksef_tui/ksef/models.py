@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 # --- enums (known values; unknown ones pass through as str) ------------------------------------------
@@ -137,7 +140,7 @@ def _convert(tp: Any, value: Any) -> Any:
         return dict(value) if isinstance(value, dict) else {}
     if tp is Any:
         return value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_json(tp, value) if isinstance(value, dict) else None
     if tp is datetime:
         return parse_datetime(value)
@@ -185,7 +188,7 @@ def from_json(cls: type[T], data: Any) -> T:
         data = {}
     hints = _hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if not f.init:
             continue
         if f.name == "raw":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ksef_tui.ksef.base import ApiBase, drop_none, iso
 from ksef_tui.ksef.crypto import SymmetricKey, b64, sha256_b64
@@ -87,13 +88,11 @@ class SessionsApi(ApiBase):
                 item.session_type = item.session_type or SessionType(str(session_type))
         return page
 
-    async def iter_sessions(
-        self, session_type: SessionType | str, **kw: object
-    ) -> AsyncIterator[SessionsPage]:
+    async def iter_sessions(self, session_type: SessionType | str, **kw: Any) -> AsyncIterator[SessionsPage]:
         """Every page, following continuation tokens (null or empty = last page)."""
         token: str | None = None
         while True:
-            page = await self.list_sessions(session_type, continuation_token=token, **kw)  # type: ignore[arg-type]
+            page = await self.list_sessions(session_type, continuation_token=token, **kw)
             yield page
             token = page.continuation_token
             if not token:
@@ -197,7 +196,7 @@ class SessionsApi(ApiBase):
 
     async def open_online_session(self, form_code: FormCode = FA3) -> OnlineSession:
         """POST /sessions/online with a fresh AES key (one key per session, API-NOTES §6)."""
-        cert, public_key = await self._keys.pick(  # type: ignore[attr-defined]
+        cert, public_key = await self._keys.pick(
             self.core, PublicKeyUsage.SYMMETRIC_KEY_ENCRYPTION, self.core.clock(), self.context_nip
         )
         key = SymmetricKey.generate(public_key, cert.public_key_id or None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
@@ -78,7 +80,7 @@ class FirstRunScreen(Screen[bool]):
     def _make(self, passphrase: str) -> None:
         from ksef_tui.store import Store, StoreError
 
-        kwargs = {"kdf": self.services.kdf} if self.services.kdf is not None else {}
+        kwargs: dict[str, Any] = {"kdf": self.services.kdf} if self.services.kdf is not None else {}
         try:
             store = Store.create(self.services.home, passphrase, clock=self.services.clock, **kwargs)
             if self.services.on_created is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
+from typing import Any
 
 from cryptography import x509
 from lxml import etree
@@ -95,7 +96,7 @@ def _b64(value: object, field: str) -> bytes:
         raise validation(f"Pole {field} nie jest poprawnym Base64.") from exc
 
 
-def _new_op(ctx: Ctx, **kw) -> AuthOp:  # type: ignore[no-untyped-def]
+def _new_op(ctx: Ctx, **kw: Any) -> AuthOp:
     now = ctx.now()
     op = AuthOp(reference=reference(ctx.world.runtime_rng, now, "AU"), started=now, **kw)
     op.client_ip = ctx.request.client.host if ctx.request.client else ""
@@ -269,6 +270,7 @@ async def post_xades(ctx: Ctx) -> Response:
     _take_challenge(ctx, challenge_text)
     now = ctx.now()
     known = ctx.world.certificates.get(fingerprint(cert))
+    perms: frozenset[str]
     code, details, perms = 200, [], frozenset()
     if known is None:
         code, details = 460, ["Niezaufany łańcuch certyfikatów"]
@@ -445,14 +447,13 @@ async def delete_current_session(ctx: Ctx) -> Response:
 
 @route("DELETE", "/auth/sessions/{referenceNumber}", group="other")
 async def delete_session(ctx: Ctx) -> Response:
+    assert ctx.op is not None  # an ACCESS route: the bearer's operation
     ref = ctx.request.path_params["referenceNumber"]
     op = ctx.sim.auth_ops.get(ref)
     if (
         op is None
         or op.context_nip != ctx.context_nip
-        or (
-            op.subject != ctx.op.subject and not ctx.has_any("CredentialsManage")  # type: ignore[union-attr]
-        )
+        or (op.subject != ctx.op.subject and not ctx.has_any("CredentialsManage"))
     ):
         raise ApiError(
             21304, f"Operacja uwierzytelniania o numerze referencyjnym {ref} nie została znaleziona."

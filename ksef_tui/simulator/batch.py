@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from ksef_tui.simulator.errors import ApiError, validation
 from ksef_tui.simulator.keys import aes_cbc_decrypt
+from ksef_tui.simulator.model import Session
 from ksef_tui.simulator.online import close, form_code, new_session, symmetric_key
 from ksef_tui.simulator.packages import unpack
 from ksef_tui.simulator.processing import receive
@@ -85,7 +86,7 @@ async def open_batch(ctx: Ctx) -> Response:
     return json_response({"referenceNumber": session.reference, "partUploadRequests": uploads}, 201)
 
 
-def _fail(ctx: Ctx, session, code: int) -> None:  # type: ignore[no-untyped-def]
+def _fail(ctx: Ctx, session: Session, code: int) -> None:
     session.closed = session.updated = ctx.now()
     session.status_code = code
 

@@ -117,6 +117,7 @@ def _build(ctx: Ctx, export: Export) -> None:
         elif query.date_type == "Invoicing":
             package["lastInvoicingDate"] = iso(last.invoicing_date)
         else:
+            # Exports hold accepted invoices only, and acceptance sets the storage date.
             package["lastPermanentStorageDate"] = iso(last.permanent_storage_date)  # type: ignore[arg-type]
     export.package = package
     export.status_code = 200

@@ -61,7 +61,7 @@ def personal_grants(ctx: Ctx) -> list[dict]:
                 }
             )
     items.sort(key=lambda i: (i["startDate"], i["id"]), reverse=False)
-    items.sort(key=lambda i: i["startDate"], reverse=True)
+    items.sort(key=lambda i: str(i["startDate"]), reverse=True)
     return items
 
 

@@ -192,7 +192,7 @@ def invoice_json(ctx: Ctx, session: Session, inv: Invoice) -> dict:
         out["status"]["extensions"] = dict(inv.status_extensions)
     if inv.accepted:
         out["ksefNumber"] = inv.ksef_number
-        out["acquisitionDate"] = iso(inv.acquisition_date)  # type: ignore[arg-type]
+        out["acquisitionDate"] = iso(inv.acquisition_date)  # type: ignore[arg-type]  # set on acceptance
         if inv.permanent_storage_date:
             out["permanentStorageDate"] = iso(inv.permanent_storage_date)
         out["invoicingMode"] = inv.invoicing_mode

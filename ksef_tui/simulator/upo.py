@@ -8,6 +8,8 @@ ministry; the XSD has no slot for that, and neither do we.
 
 from __future__ import annotations
 
+import random
+from datetime import datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,7 @@ PAGE_SIZE = 10_000
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 
-def _ts(dt) -> str:  # type: ignore[no-untyped-def]
+def _ts(dt: datetime) -> str:
     return dt.astimezone(WARSAW).isoformat(timespec="milliseconds")
 
 
@@ -61,7 +63,7 @@ def _form(session: Session) -> tuple[str, str]:
     return f"Schemat_FA({digit})_v{version}.xsd", code
 
 
-def _wrap(session: Session, body: str, issuer: str) -> bytes:
+def _wrap(session: Session, body: tuple[str, str], issuer: str) -> bytes:
     structure, form = _form(session)
     xml = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -104,7 +106,7 @@ def invoice_upo(session: Session, invoice: Invoice, issuer: str = ISSUER) -> byt
     return _wrap(session, ("", _document(invoice)), issuer)
 
 
-def make_pages(session: Session, rng) -> list[UpoPage]:  # type: ignore[no-untyped-def]
+def make_pages(session: Session, rng: random.Random) -> list[UpoPage]:
     from ksef_tui.simulator.refs import reference
 
     n = len(session.accepted)

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from ksef_tui.core.demo_roster import RosterEntry, make_roster
+from ksef_tui.core.demo_roster import CredentialSpec, RosterEntry, make_roster
 from ksef_tui.core.models import CredentialKind, CredentialStatus, Permission
 from ksef_tui.core.nip import random_nip
 from ksef_tui.simulator.keys import SimKeys, fingerprint
@@ -154,11 +156,11 @@ class World:
         return None
 
 
-def _pem_cert(cert) -> str:  # type: ignore[no-untyped-def]
+def _pem_cert(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def _pem_key(key) -> str:  # type: ignore[no-untyped-def]
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode("ascii")
@@ -194,7 +196,9 @@ class _Builder:
         self.numbering: dict[tuple[str, str], int] = {}
 
     # ---- credentials ----------------------------------------------------------------------------
-    def grant(self, context_nip: str, subject_nip: str, perms: frozenset[str], start: datetime, rng) -> None:  # type: ignore[no-untyped-def]
+    def grant(
+        self, context_nip: str, subject_nip: str, perms: frozenset[str], start: datetime, rng: random.Random
+    ) -> None:
         for perm in sorted(perms):
             if any(
                 g.context_nip == context_nip and g.subject_nip == subject_nip and g.permission == perm
@@ -214,7 +218,9 @@ class _Builder:
                 )
             )
 
-    def certificate(self, tp: Taxpayer, spec, rng, contexts: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    def certificate(
+        self, tp: Taxpayer, spec: CredentialSpec, rng: random.Random, contexts: tuple[str, ...]
+    ) -> None:
         office = spec.kind == CredentialKind.OFFICE_CERTIFICATE
         subject_nip = self.world.office_nip if office else tp.nip
         subject_name = self.world.office_name if office else tp.name
@@ -248,7 +254,7 @@ class _Builder:
         for context in contexts:
             self.grant(context, subject_nip, spec.permissions, start, rng)
 
-    def token(self, tp: Taxpayer, spec, rng) -> None:  # type: ignore[no-untyped-def]
+    def token(self, tp: Taxpayer, spec: CredentialSpec, rng: random.Random) -> None:
         tok = SimToken(
             reference=spec.token_reference,
             token=spec.token,
@@ -268,8 +274,8 @@ class _Builder:
         self.world.tokens[tok.reference] = tok
 
     def extra_token(
-        self, tp: Taxpayer, rng, description: str, status: str, perms: frozenset[str]
-    ) -> SimToken:  # type: ignore[no-untyped-def]
+        self, tp: Taxpayer, rng: random.Random, description: str, status: str, perms: frozenset[str]
+    ) -> SimToken:
         created = self.now - timedelta(days=rng.randint(60, 400), minutes=rng.randint(0, 1440))
         ref = reference(rng, created, "EC")
         tok = SimToken(
@@ -293,14 +299,14 @@ class _Builder:
         self.numbering[key] = self.numbering.get(key, 0) + 1
         return f"FV/{self.numbering[key]}/{when:%m}/{when:%Y}"
 
-    def counterparty(self, tp: Taxpayer, rng) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    def counterparty(self, tp: Taxpayer, rng: random.Random) -> tuple[str, str]:
         others = [t for t in self.world.taxpayers.values() if t.nip != tp.nip]
         if others and rng.random() < 0.3:
             other = rng.choice(others)
             return other.nip, other.name
         return rng.choice(self.world.externals)
 
-    def invoice(self, tp: Taxpayer, rng, sent: datetime, accepted: bool = True) -> Invoice:  # type: ignore[no-untyped-def]
+    def invoice(self, tp: Taxpayer, rng: random.Random, sent: datetime, accepted: bool = True) -> Invoice:
         buyer_nip, buyer_name = self.counterparty(tp, rng)
         issue = (sent.astimezone(WARSAW) - timedelta(days=rng.choice((0, 0, 0, 1, 2, 3)))).date()
         inv = Invoice(
@@ -320,13 +326,13 @@ class _Builder:
             self.accept(inv, rng)
         return inv
 
-    def accept(self, inv: Invoice, rng) -> None:  # type: ignore[no-untyped-def]
+    def accept(self, inv: Invoice, rng: random.Random) -> None:
         inv.acquisition_date = inv.invoicing_date + timedelta(milliseconds=rng.randint(200, 3000))
         inv.permanent_storage_date = inv.acquisition_date + timedelta(seconds=rng.randint(1, 90))
         inv.ksef_number = ksef_number(rng, inv.seller_nip, inv.acquisition_date.astimezone(WARSAW))
         inv.status_code = 200
 
-    def reject(self, inv: Invoice, tp: Taxpayer, rng, code: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def reject(self, inv: Invoice, tp: Taxpayer, rng: random.Random, code: int | None = None) -> None:
         prior = [i for i in tp.invoices if i.accepted]
         if code is None:
             code = rng.choice((440, 450, 430)) if prior else rng.choice((450, 430))
@@ -352,12 +358,12 @@ class _Builder:
     def session(
         self,
         tp: Taxpayer,
-        rng,
+        rng: random.Random,
         kind: str,
         created: datetime,
         code: int,
         subjects: list[tuple[str, str | None]],
-    ) -> Session:  # type: ignore[no-untyped-def]
+    ) -> Session:
         opened_by, token_ref = rng.choice(subjects)
         sess = Session(
             reference=reference(rng, created, "SO" if kind == "Online" else "SB"),
@@ -414,7 +420,7 @@ class _Builder:
             sess.upo_pages = [UpoPage(reference(rng, sess.updated, "EU"), 1, len(sess.accepted))]
         return sess
 
-    def sessions(self, tp: Taxpayer, rng, special: tuple[str, int] | None) -> None:  # type: ignore[no-untyped-def]
+    def sessions(self, tp: Taxpayer, rng: random.Random, special: tuple[str, int] | None) -> None:
         office_subjects: list[tuple[str, str | None]] = [
             (f"Token:{t.reference}", t.reference)
             for t in tp.tokens
@@ -451,7 +457,7 @@ class _Builder:
             subjects = office_subjects if office_subjects and rng.random() < 0.4 else erp_subjects
             self.world.add_session(tp, self.session(tp, rng, kind, created, code, subjects))
 
-    def purchases_from_outside(self, tp: Taxpayer, rng) -> None:  # type: ignore[no-untyped-def]
+    def purchases_from_outside(self, tp: Taxpayer, rng: random.Random) -> None:
         for _ in range(rng.randint(4, 12)):
             seller_nip, seller_name = rng.choice(self.world.externals)
             sent = self.now - timedelta(days=rng.uniform(0.2, 60))

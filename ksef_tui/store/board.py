@@ -37,9 +37,9 @@ def load_board(vault: Vault) -> list[BoardRow]:
     return [
         BoardRow(
             client=client,
-            credentials=credentials.get(client.id, []),  # type: ignore[arg-type]
-            checks=checks.get(client.id, {}),  # type: ignore[arg-type]
-            sync=syncs.get(client.id),  # type: ignore[arg-type]
+            credentials=credentials.get(client.id, []),  # type: ignore[arg-type]  # a stored client has an id
+            checks=checks.get(client.id, {}),  # type: ignore[arg-type]  # a stored client has an id
+            sync=syncs.get(client.id),  # type: ignore[arg-type]  # a stored client has an id
         )
         for client in clients
     ]

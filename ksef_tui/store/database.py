@@ -98,7 +98,7 @@ def read_snapshot(db: Connection) -> Iterator[Connection]:
             db.execute("COMMIT")
 
 
-def next_id(db: Database, table: str) -> int:
+def next_id(db: Connection, table: str) -> int:
     """The id the next row of `table` will get. Only valid inside a write transaction (we hold the
     write lock, so nobody else can take it). Sealing needs the row id before the INSERT, because the
     id is part of the associated data. AUTOINCREMENT's sqlite_sequence means a deleted client's id is

@@ -20,7 +20,7 @@ try:
     # The same libsodium function, called without pynacl's Python-level argument checks, which cost
     # twice the decryption itself; the board opens ~15 000 values for 500 clients. Our arguments
     # are checked once here instead. Falls back to the public binding if pynacl changes its layout.
-    from nacl._sodium import ffi as _ffi
+    from nacl._sodium import ffi as _ffi  # type: ignore[import-not-found]  # cffi extension, no stub in pynacl
     from nacl._sodium import lib as _lib
 except ImportError:  # pragma: no cover
     _ffi = _lib = None

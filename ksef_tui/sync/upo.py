@@ -19,6 +19,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,7 +181,7 @@ async def download_session_upo(
         content = await asyncio.to_thread(store.documents.get, record.client_id, SESSION_UPO, key)
         if content is None:
             upo = await with_upo_retry(
-                lambda page=page: ksef.get_session_upo(record.reference, page.reference_number),
+                partial(ksef.get_session_upo, record.reference, page.reference_number),
                 schedule=schedule,
                 sleep=sleep,
                 on_wait=on_wait,
@@ -369,19 +370,22 @@ async def download_missing_upos(
                             ).format(ref=ref[-13:], attempt=attempt, attempts=attempts, left=left)
                         )
 
+                    async def download(record: SessionRecord = record, waiting: OnWait = waiting) -> SavedUpo:
+                        return await download_session_upo(
+                            store,
+                            ksef,
+                            record,
+                            client.short_code,
+                            folder,
+                            schedule=schedule,
+                            sleep=sleep,
+                            on_wait=waiting,
+                        )
+
                     try:
                         # Reads and idempotent writes: repeated whole while KSeF fails transiently.
                         saved = await retry_operation(
-                            lambda record=record, waiting=waiting: download_session_upo(
-                                store,
-                                ksef,
-                                record,
-                                client.short_code,
-                                folder,
-                                schedule=schedule,
-                                sleep=sleep,
-                                on_wait=waiting,
-                            ),
+                            download,
                             ksef.core.retry,
                             ksef.core.timing,
                             what="UPO download",

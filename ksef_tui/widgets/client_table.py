@@ -9,6 +9,7 @@ It receives entries and shows them; it never touches the store.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from textual.binding import Binding
 
@@ -58,7 +59,7 @@ class ClientTable(LineTable, inherit_bindings=False):
             super().__init__(table, row)
             self.entry = entry
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._entries: list[BoardEntry] = []
 

@@ -6,6 +6,8 @@ so the amounts are never cut off at 80 columns.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -25,7 +27,7 @@ class InvoiceLinesTable(DataTable[Text]):
     InvoiceLinesTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.shown: list[InvoiceLine | OrderLine] = []
 

@@ -250,10 +250,10 @@ def _advances(inv: Invoice) -> Table | None:
             text.append("  " + _("issued outside KSeF"), style="italic")
         row(table, _("Advance invoice"), text)
     for part in adv.partial_advances:
-        text = f"{day(part.date)}  {format_amount(part.amount, inv.currency)}"
+        received = f"{day(part.date)}  {format_amount(part.amount, inv.currency)}"
         if part.exchange_rate is not None:
-            text += "  " + _("rate {rate}").format(rate=format_quantity(part.exchange_rate))
-        row(table, _("Advance received"), text)
+            received += "  " + _("rate {rate}").format(rate=format_quantity(part.exchange_rate))
+        row(table, _("Advance received"), received)
     if adv.gross_before_correction is not None:
         row(table, _("Gross before correction"), format_amount(adv.gross_before_correction, inv.currency))
     if adv.exchange_rate_before_correction is not None:
@@ -412,13 +412,13 @@ def payment(inv: Invoice) -> Group:
 
     accounts = grid()
     for account in pay.bank_accounts:
-        text = Text(format_bank_account(account.number), style="bold")
+        cell = Text(format_bank_account(account.number), style="bold")
         for extra in (account.swift and f"SWIFT {account.swift}", account.bank_name, account.description):
             if extra:
-                text.append("\n" + extra)
+                cell.append("\n" + extra)
         if account.factor:
-            text.append("\n" + _("factor's account"), style="italic")
-        accounts.add_row(Text(_("Account")), text)
+            cell.append("\n" + _("factor's account"), style="italic")
+        accounts.add_row(Text(_("Account")), cell)
     return sections((_("Payment"), status), (_("Bank accounts"), accounts))
 
 

@@ -8,6 +8,7 @@ NIP, an amount or an element name is found exactly as it is written in the file.
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -55,7 +56,7 @@ class XmlView(Vertical):
     XmlView TextArea { height: 1fr; border: none; }
     """
 
-    def __init__(self, *, use_text_area: bool | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *, use_text_area: bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.use_text_area = tree_sitter_xml() if use_text_area is None else use_text_area
         self.text = ""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -119,7 +120,7 @@ class LineTable(ScrollView, can_focus=True):
         def control(self) -> LineTable:
             return self.table
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._all_columns: tuple[Column, ...] = ()
         self._columns: tuple[Column, ...] = ()
@@ -240,10 +241,9 @@ def _style(base: Style, style: str | None) -> Style:
 
 def _cell_segments(cell: Cell, width: int, base: Style) -> list[Segment]:
     if not cell or isinstance(cell[0], str):
-        text, style = cell if cell else ("", None)
-        return [Segment(fit(str(text), width), _style(base, style))]  # type: ignore[arg-type]
-    parts: tuple[Part, ...] = cell  # type: ignore[assignment]
-    parts = tuple((safe_display(text), style) for text, style in parts)
+        text, style = cast(Part, cell) if cell else ("", None)  # cell[0] is a str: one Part
+        return [Segment(fit(str(text), width), _style(base, style))]
+    parts: tuple[Part, ...] = tuple((safe_display(text), style) for text, style in cell)
     length = sum(cell_len(text) for text, _style_ in parts)
     if length > width:  # cut: one style for the whole cell, the first part's
         return [Segment(fit("".join(t for t, _s in parts), width), _style(base, parts[0][1]))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord, short_reference
@@ -101,7 +102,7 @@ def session_columns(wide: bool, with_client: bool) -> list[Column]:
 class SessionTable(LineTable):
     """Sessions, newest first. Rows are appended page by page; the screen asks for more near the end."""
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.records: list[SessionRecord] = []
         self.client_codes: dict[int, str] = {}
@@ -165,7 +166,7 @@ def invoice_columns(wide: bool) -> list[Column]:
 class SessionInvoiceTable(LineTable):
     """The invoices of one session, in the order they were sent."""
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.invoices: list[SessionInvoiceRecord] = []
         self._wide = False

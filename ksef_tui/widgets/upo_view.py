@@ -6,6 +6,7 @@ A UPO's values come from outside: every Text here is cleaned of control and bidi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -68,7 +69,7 @@ class UpoDocumentTable(DataTable[Text | str]):
     UpoDocumentTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.documents: list[UpoDocument] = []
 

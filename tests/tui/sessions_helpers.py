@@ -11,7 +11,7 @@ from typing import Any
 from ksef_tui.core.clock import Timing, fixed_clock
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.demo import build_world, seed_store
-from ksef_tui.sync.demo_sessions import seed_sessions
+from ksef_tui.demo.sessions import seed_sessions
 
 from .helpers import NOW, PASSPHRASE, fast_kdf
 

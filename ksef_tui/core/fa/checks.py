@@ -178,14 +178,14 @@ def check_totals(invoice: Invoice) -> list[Finding]:
     parts = [v for k, v in amounts.items() if k.startswith(("P_13_", "P_14_")) and not k.endswith("W")]
     simplified_without_breakdown = invoice.kind == "UPR" and not parts
     if gross is not None and not simplified_without_breakdown:
-        expected = sum(parts, ZERO)
+        expected_gross = sum(parts, ZERO)
         groups = max(1, len(invoice.vat_rates))
-        if abs(gross - expected) > CENT * groups:
+        if abs(gross - expected_gross) > CENT * groups:
             out.append(
                 error(
                     "gross-mismatch",
                     _("P_15 (gross total) {gross} is not the sum of net and VAT by rate, {expected}.").format(
-                        gross=fmt(gross), expected=fmt(expected)
+                        gross=fmt(gross), expected=fmt(expected_gross)
                     ),
                     lines.get("P_15"),
                 )
@@ -309,16 +309,16 @@ def check_order_and_settlement(invoice: Invoice) -> list[Finding]:
             )
     s = invoice.settlement
     if s is not None:
-        for items, total, label in (
+        for items, stated, label in (
             (s.charges, s.charges_total, "SumaObciazen"),
             (s.deductions, s.deductions_total, "SumaOdliczen"),
         ):
-            if total is not None and items and abs(_sum(i.amount for i in items) - total) > CENT:
+            if stated is not None and items and abs(_sum(i.amount for i in items) - stated) > CENT:
                 out.append(
                     warning(
                         "settlement-mismatch",
                         _("{field} {total} is not the sum of its items, {sum}.").format(
-                            field=label, total=fmt(total), sum=fmt(_sum(i.amount for i in items))
+                            field=label, total=fmt(stated), sum=fmt(_sum(i.amount for i in items))
                         ),
                         s.line,
                     )

@@ -220,7 +220,7 @@ def parse_invoice(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParseRe
 
 def parse_tree(root: Element) -> ParseResult:
     form = detect_form(root)
-    ns = root.tag[1:].partition("}")[0]
+    ns = etree.QName(root).namespace or ""  # detect_form accepted a namespaced root
     r = _Reader(ns)
     top = r.group(root)
     invoice = _invoice(r, form, ns, top)

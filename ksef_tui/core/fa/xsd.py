@@ -55,7 +55,7 @@ def validate(root: etree._Element, form: FormCode) -> list[Finding]:
     schema = get_schema(form)
     if schema.validate(root):
         return []
-    findings = []
+    findings: list[Finding] = []
     for entry in schema.error_log:
         if len(findings) >= MAX_XSD_FINDINGS:
             findings.append(

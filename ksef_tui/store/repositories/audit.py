@@ -67,7 +67,9 @@ def append_entry(vault: Vault, client_id: int | None, action: str, result: str, 
             *(w.seal(f, v) for f, v in zip(_FIELDS, (operator, action, result, detail), strict=True)),
         ],
     )
-    return AuditEntry(entry_id, from_iso(at), operator, client_id, action, result, detail)  # type: ignore[arg-type]
+    moment = from_iso(at)  # `at` is the store clock's non-empty ISO text
+    assert moment is not None
+    return AuditEntry(entry_id, moment, operator, client_id, action, result, detail)
 
 
 def reseal_for_office(vault: Vault, client_id: int) -> None:
@@ -99,7 +101,7 @@ def _entry(vault: Vault, row: Any) -> AuditEntry:
     values = [r.text(field, blob) for field, blob in zip(_FIELDS, row[4:], strict=True)]
     return AuditEntry(
         id=entry_id,
-        at=from_iso(at),  # type: ignore[arg-type]
+        at=from_iso(at),  # type: ignore[arg-type]  # NOT NULL in the schema
         operator=values[0],
         client_id=client_id,
         action=values[1],

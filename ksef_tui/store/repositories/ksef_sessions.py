@@ -334,7 +334,7 @@ def _session(vault: Vault, row: Any) -> SessionRecord:
         reference=str(data.get("reference") or damaged_text()),
         kind=kind,
         status_code=int(code),
-        opened=from_iso(opened),  # type: ignore[arg-type]
+        opened=from_iso(opened),  # type: ignore[arg-type]  # NOT NULL in the schema
         updated=from_iso(updated),
         status_description=str(data.get("description") or ""),
         status_details=[str(d) for d in data.get("details") or []],

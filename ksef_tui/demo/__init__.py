@@ -142,7 +142,7 @@ def prepare_demo(now: datetime, *, kdf: Any = None, home: Path | None = None) ->
     store = Store.create(home, DEMO_PASSPHRASE, **kwargs)
     try:
         seed_store(store, roster, world, now)
-        from ksef_tui.sync.demo_sessions import seed_sessions
+        from ksef_tui.demo.sessions import seed_sessions
 
         seed_sessions(store, world, now)  # the Sessions screen is not empty on first open
     finally:
