@@ -27,7 +27,8 @@ def banner_text(damage: Sequence[DamageEntry]) -> Text:
         )
         text.append(
             _(
-                "Store: {values} (clients {codes}). Restore from a backup or import again; Enter: details."
+                "Store: {values} (clients {codes}). Restore from a backup or import again;"
+                " details on the client screen."
             ).format(values=values, codes=shown)
         )
     else:
