@@ -133,7 +133,8 @@ def load_credentials(
     vault: Vault, where: str, params: list[Any], *, with_secrets: bool = True
 ) -> list[Credential]:
     """`with_secrets=False` leaves the token or private key and the certificate sealed (secret "",
-    certificate_pem None): the board judges health without them, and they stay out of memory."""
+    certificate_pem None): the board judges health without them, and they stay out of memory. They are
+    still checked intact (`sealing.verify`), so a damaged secret shows in `damaged` all the same."""
     rows = vault.db.execute(f"SELECT {COLUMNS} FROM credentials {where} ORDER BY client_id, id", params)
     result = []
     for row in rows.fetchall():
