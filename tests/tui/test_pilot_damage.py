@@ -103,3 +103,35 @@ def test_board_with_damage_banner(snap_compare, tmp_path: Path) -> None:  # type
 
     app = KsefApp(services(tmp_path, store))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_client_form_will_not_save_a_damaged_name_until_it_is_typed_again(tmp_path: Path) -> None:
+    from ksef_tui.screens.client_form import ClientFormScreen
+
+    store = make_store(tmp_path)
+    entry = next(e for e in make_roster(NOW, 2026) if e.profile == "healthy")
+    client = store.clients.find_by_short_code(entry.short_code)
+    conn = sqlite3.connect(tmp_path / DB_FILENAME, isolation_level=None)
+    (blob,) = conn.execute("SELECT name FROM clients WHERE id = ?", [client.id]).fetchone()
+    conn.execute("UPDATE clients SET name = ? WHERE id = ?", [blob[:-1] + bytes([blob[-1] ^ 1]), client.id])
+    conn.close()
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.screen.select_client(client.id)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)
+        app.screen.query_one("#notes", Input).value = "inna notatka"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)  # refused, saying why
+        message = str(app.screen.query_one("#message").render())
+        assert "Nie zapisano" in message and "uszkodzonej wartości" in message
+        app.screen.query_one("#name", Input).value = entry.name
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert not app.screen.query_one(DamageBanner).display
+    repaired = store.clients.get(client.id)
+    assert (repaired.name, repaired.notes, repaired.damaged) == (entry.name, "inna notatka", frozenset())
