@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ksef_tui.cli_common import EXIT_ERROR, CliError, opened_store
+from ksef_tui.cli_common import EXIT_DAMAGED, EXIT_ERROR, CliError, opened_store, report_damage
 from ksef_tui.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
 
 
@@ -54,16 +54,18 @@ def demo() -> None:
 @click.option("--demo", "use_demo", is_flag=True, help="Report on a fresh demo store.")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def status(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
-    """Every client's credential health in urgency order. Exit 0 green, 1 yellow, 2 red."""
+    """Every client's credential health in urgency order. Exit 0 green, 1 yellow, 2 red (or values
+    damaged in the store, listed on stderr)."""
     from ksef_tui.core.board import build_board
     from ksef_tui.status_report import as_json, as_table, exit_code
 
     now = datetime.now(UTC)
     with opened_store(use_demo, passphrase_file) as (store, _ksef):
         rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-    entries = build_board(rows, now)
-    click.echo(as_json(entries) if fmt == "json" else as_table(entries))
-    sys.exit(exit_code(entries))
+        entries = build_board(rows, now)
+        click.echo(as_json(entries) if fmt == "json" else as_table(entries))
+        damaged = report_damage(store, read_board=False)
+    sys.exit(EXIT_DAMAGED if damaged else exit_code(entries))
 
 
 @cli.command()

@@ -18,6 +18,9 @@ from ksef_tui.i18n import _
 # itself cannot run (no store, wrong passphrase, bad arguments), it exits 3, so that cron and monitoring
 # never mistake "could not check" for a colour (monitoring plugins call it UNKNOWN).
 EXIT_ERROR = 3
+# Values the store could not authenticate (tampered or corrupted): `status`, `sessions` and `upo` list them
+# on stderr and exit 2, the "red" code, whatever else happened: damage is never good news.
+EXIT_DAMAGED = 2
 
 
 class CliError(click.ClickException):
@@ -79,3 +82,20 @@ def opened_store(
     finally:
         if setup is not None:
             setup.cleanup()
+
+
+def report_damage(store: Any, *, read_board: bool = True) -> bool:
+    """Print the store's damage list to stderr, one line per damaged value in the user's language
+    (table, row, column, the client's short code; never a value). True when there is any.
+
+    `read_board` reads every client's record, credentials (secrets checked intact without being
+    opened), newest checks and sync state first, so damage is found even where the command itself
+    did not look (`status` has just read them and passes False)."""
+    from ksef_tui.store import describe_damage
+
+    if read_board:
+        store.board_rows()
+    entries = store.damage_report()
+    for entry in entries:
+        click.echo(describe_damage(entry), err=True)
+    return bool(entries)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ksef_tui.cli_common import CliError, opened_store
+from ksef_tui.cli_common import EXIT_DAMAGED, CliError, opened_store, report_damage
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.i18n import _
 
@@ -131,6 +131,7 @@ def sessions_command(
                         }
                     )
         rows.sort(key=lambda row: row["opened"], reverse=True)
+        damaged = report_damage(store)
     if fmt == "json":
         click.echo(json_dumps(rows, indent=2))
     else:
@@ -145,6 +146,8 @@ def sessions_command(
         click.echo(_("{n} sessions.").format(n=len(rows)))
     for problem in problems:
         click.echo(safe_display(problem), err=True)
+    if damaged:
+        sys.exit(EXIT_DAMAGED)
     if problems:
         sys.exit(1)
 
@@ -168,7 +171,7 @@ def upo_command(
 
     Exit code 0 when every client was refreshed (or not yet due) and every missing UPO arrived; 1 when
     any client failed (it could not log in, its refresh failed, or one of its UPOs did not arrive), with
-    one line per failed client saying why."""
+    one line per failed client saying why; 2 when the store holds damaged values (listed on stderr)."""
     from ksef_tui.sync.upo import download_missing_upos
 
     start = _since(since, _now(), 30)
@@ -186,6 +189,7 @@ def upo_command(
 
         problems, result = asyncio.run(run())
         codes = {c.id: c.short_code for c in store.clients.list()}
+        damaged = report_damage(store)
     reasons = failed_clients(problems, result.client_errors)
     click.echo(
         _("UPO: fetched {fetched}, skipped {skipped}, failed {failed}.").format(
@@ -196,4 +200,4 @@ def upo_command(
         click.echo(_("Clients that failed: {n} of {total}.").format(n=len(reasons), total=len(ids)))
     for client_id, why in sorted(reasons.items(), key=lambda item: codes.get(item[0], "")):
         click.echo(safe_display(f"{codes.get(client_id, client_id)}: {why}"))
-    sys.exit(1 if reasons or result.failed else 0)
+    sys.exit(EXIT_DAMAGED if damaged else 1 if reasons or result.failed else 0)

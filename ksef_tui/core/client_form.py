@@ -63,3 +63,17 @@ def validate_client(draft: ClientDraft) -> Client | FormErrors:
     if errors.fields:
         return errors
     return Client(name=name, short_code=code, nips=nips, environment=env, notes=draft.notes.strip())
+
+
+def still_damaged(original: Client, edited: Client) -> frozenset[str]:
+    """The fields of `original` the store found damaged that the form left as they were (still the
+    placeholder): saving them would seal a placeholder as the genuine value, so the store refuses it.
+    A field typed again repairs it. The environment is a visible choice in the form, so saving one is
+    taken as the user's choice."""
+    unchanged = {
+        "name": edited.name == original.name,
+        "short_code": edited.short_code == original.short_code,
+        "notes": edited.notes == original.notes,
+        "nips": edited.nips == original.nips,
+    }
+    return frozenset(f for f in original.damaged if unchanged.get(f, False))

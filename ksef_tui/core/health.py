@@ -76,6 +76,11 @@ def _days_word(target: datetime, now: datetime) -> str:
     return until_words(target, now)
 
 
+def damaged_reason() -> str:
+    """Why a client or credential is red when the store could not authenticate one of its values."""
+    return _("data damaged in the store — restore from a backup or import again")
+
+
 def credential_health(
     cred: Credential,
     check: LiveCheck | None,
@@ -83,6 +88,12 @@ def credential_health(
     settings: HealthSettings,
 ) -> Health:
     """Health of one credential given its latest live check."""
+    if cred.damaged or (check is not None and check.damaged):
+        # Damage is never good news: a placeholder must not pass for a date, status or permission.
+        trusted = not cred.damaged & {"valid_from", "valid_until", "kind"}
+        return Health(
+            Level.RED, damaged_reason(), effective_expiry(cred, settings) if trusted else None, cred
+        )
     expiry = effective_expiry(cred, settings)
     is_token = cred.kind is CredentialKind.KSEF_TOKEN
     if cred.status in (CredentialStatus.REVOKED, CredentialStatus.REVOKING) or (
@@ -170,8 +181,13 @@ def client_health(
 ) -> Health:
     """Health of a client: its best credential, then client-wide staleness.
 
-    `checks` maps credential id to the latest live check of that credential.
+    `checks` maps credential id to the latest live check of that credential. Any damaged value the
+    judgement rests on (the client's record, a credential, a latest check, the sync state) makes the
+    client red, whatever the rest says.
     """
+    damaged = _damaged(client, credentials, checks, sync, settings)
+    if damaged is not None:
+        return damaged
     if not credentials:
         return Health(Level.RED, _("No KSeF credential: import a token or a certificate."))
     judged = [credential_health(c, checks.get(c.id or -1), now, settings) for c in credentials]
@@ -217,6 +233,29 @@ def client_health(
                 best.credential,
             )
     return best
+
+
+def _damaged(
+    client: Client,
+    credentials: list[Credential],
+    checks: dict[int, LiveCheck],
+    sync: SyncState | None,
+    settings: HealthSettings,
+) -> Health | None:
+    latest = [checks.get(c.id or -1) for c in credentials]
+    if not (
+        client.damaged
+        or any(c.damaged for c in credentials)
+        or any(ch is not None and ch.damaged for ch in latest)
+        or (sync is not None and sync.damaged)
+    ):
+        return None
+    # Name the credential the board would show: the first damaged one, else the first one.
+    cred = next((c for c in credentials if c.damaged), credentials[0] if credentials else None)
+    expires = None
+    if cred is not None and not cred.damaged & {"valid_from", "valid_until", "kind"}:
+        expires = effective_expiry(cred, settings)
+    return Health(Level.RED, damaged_reason(), expires, cred)
 
 
 def urgency_key(health: Health) -> tuple[int, datetime]:

@@ -77,10 +77,23 @@ class Client:
     notes: str = ""
     id: int | None = None
     created: datetime | None = None
+    # Fields the store could not authenticate (they hold placeholders): "name", "short_code", "notes",
+    # "environment", "nips". Set by the store only; health turns red on any, and the store refuses to
+    # save such a record back unless the field was entered again (docs/SECURITY.md).
+    damaged: frozenset[str] = frozenset()
 
     @property
     def nip(self) -> str:
         return self.nips[0]
+
+    @property
+    def login_damaged(self) -> bool:
+        """The KSeF context (NIP) or environment is damaged: no login may be made for this client."""
+        return bool(self.damaged & CLIENT_LOGIN_FIELDS)
+
+
+# The client fields a login to KSeF depends on.
+CLIENT_LOGIN_FIELDS = frozenset({"nips", "environment"})
 
 
 def token_reference(token: str) -> str | None:
@@ -110,6 +123,9 @@ class Credential:
     status: CredentialStatus = CredentialStatus.ACTIVE
     label: str = ""
     id: int | None = None
+    # Columns the store could not authenticate (placeholders in their place). A credential with any
+    # damaged column is never used to log in, and is never saved back except by re-importing it.
+    damaged: frozenset[str] = frozenset()
 
     def masked(self) -> str:
         """What the screen may show of the secret."""
@@ -148,6 +164,7 @@ class LiveCheck:
     ksef_code: int | None = None  # the KSeF status or exception code, when there was one
     message: str = ""
     id: int | None = None
+    damaged: frozenset[str] = frozenset()  # columns the store could not authenticate
 
 
 @dataclass
@@ -156,3 +173,4 @@ class SyncState:
     last_attempt: datetime | None = None
     last_success: datetime | None = None
     last_error: str = ""
+    damaged: frozenset[str] = frozenset()  # columns the store could not authenticate

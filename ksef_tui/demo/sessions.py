@@ -114,7 +114,11 @@ def _login_view(store: Any, world: Any, client: Any, nip: str, now: datetime | N
     from ksef_tui.simulator.sessions import LIST_PERMS
     from ksef_tui.sync.sessions import USABLE, _credential_order
 
-    creds = [c for c in store.credentials.for_client(client.id) if c.status in USABLE and c.secret]
+    creds = [
+        c
+        for c in store.credentials.for_client(client.id)
+        if c.status in USABLE and c.secret and not c.damaged
+    ]
     creds.sort(key=_credential_order)
     view = next((v for c in creds if (v := _works(world, nip, c, now)) is not None), None)
     if view is None and creds:

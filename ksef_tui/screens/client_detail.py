@@ -7,7 +7,7 @@ certificate serial).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,8 @@ from ksef_tui.core.models import (
 from ksef_tui.core.nip import format_nip
 from ksef_tui.i18n import N_, _
 from ksef_tui.services import Services
+from ksef_tui.store import DamageEntry
+from ksef_tui.sync.damage import DAMAGED_RESULT
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import plain, safe_renderable
 
@@ -76,7 +78,11 @@ ACTION_WORDS = {
     "sessions.login": N_("logged in to read sessions"),
     "upo.download": N_("UPO downloaded"),
 }
-RESULT_WORDS = {"ok": N_("ok"), **{o.value: w for o, w in OUTCOME_WORDS.items() if o is not CheckOutcome.OK}}
+RESULT_WORDS = {
+    "ok": N_("ok"),
+    **{o.value: w for o, w in OUTCOME_WORDS.items() if o is not CheckOutcome.OK},
+    DAMAGED_RESULT: N_("skipped: data damaged in the store"),
+}
 
 
 def action_words(action: str) -> str:
@@ -110,6 +116,7 @@ class ClientView:
     refreshed: datetime | None
     next_refresh: datetime | None
     audit: list[Any]
+    damage: list[DamageEntry] = field(default_factory=list)  # this client's damaged values
 
 
 def read_view(store: Any, client_id: int) -> ClientView:
@@ -126,6 +133,7 @@ def read_view(store: Any, client_id: int) -> ClientView:
         refreshed,
         next_refresh,
         store.audit.list(client_id=client_id, limit=AUDIT_LIMIT),
+        store.damage_report(client_id),  # last: everything above has been read (and checked) now
     )
 
 
@@ -154,6 +162,7 @@ class ClientDetailScreen(Screen[int | None]):
         yield Static("", id="title")
         yield Static("", id="header")
         with VerticalScroll(id="body"):
+            yield Static("", id="damage", classes="section")
             yield Static("", id="credentials", classes="section")
             yield Static("", id="checks", classes="section")
             yield Static("", id="sync", classes="section")
@@ -189,6 +198,9 @@ class ClientDetailScreen(Screen[int | None]):
         # Names, notes, labels and KSeF's messages: cleaned of control and bidi characters.
         self.query_one("#title", Static).update(safe_renderable(title))
         self.query_one("#header", Static).update(safe_renderable(self._header(view, health)))
+        damage = self.query_one("#damage", Static)
+        damage.display = bool(view.damage)
+        damage.update(safe_renderable(self._damage(view)))
         self.query_one("#credentials", Static).update(safe_renderable(self._credentials(view, now)))
         self.query_one("#checks", Static).update(safe_renderable(self._checks(view, now)))
         self.query_one("#sync", Static).update(safe_renderable(self._sync(view, now)))
@@ -210,6 +222,32 @@ class ClientDetailScreen(Screen[int | None]):
             text.append("\n")
             text.append(client.notes, style="italic")
         return text
+
+    def _damage(self, view: ClientView) -> RenderableType:
+        """Where this client's damaged values are (table, row, column; never a value), and what to do."""
+        alarm = LEVEL_STYLE[Level.RED]
+        title = Text(
+            _("Damaged in the store ({n})").format(n=len(view.damage)), style=f"bold underline {alarm}"
+        )
+        lines = [
+            Text(
+                "✖ "
+                + _("table {table}, row {row}, column {column}").format(
+                    table=e.value.table, row=e.value.row_id, column=e.value.column
+                ),
+                style=alarm,
+            )
+            for e in view.damage
+        ]
+        hint = Text(
+            _(
+                "These values could not be authenticated (changed outside ksef-tui, or the file is"
+                " corrupted). Restore the store from a backup, or import the credential or enter the"
+                " field again."
+            ),
+            style="italic",
+        )
+        return Group(title, *lines, hint)
 
     def _credentials(self, view: ClientView, now: datetime) -> RenderableType:
         title = Text(_("Credentials ({n})").format(n=len(view.credentials)), style="bold underline")

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static
 
 from ksef_tui.commands import apply_bindings
-from ksef_tui.core.client_form import ClientDraft, FormErrors, validate_client, validate_nips
+from ksef_tui.core.client_form import ClientDraft, FormErrors, still_damaged, validate_client, validate_nips
 from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment, suggest_short_code
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
@@ -117,6 +117,7 @@ class ClientFormScreen(ModalScreen[int | None]):
         if self.client is not None:
             result.id = self.client.id
             result.created = self.client.created
+            result.damaged = still_damaged(self.client, result)  # the store refuses to save those
         self._save(result)
 
     def _show_errors(self, errors: FormErrors) -> None:

@@ -14,8 +14,10 @@ from ksef_tui.core.board import BoardEntry, build_board, filter_board, level_cou
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.i18n import _
 from ksef_tui.services import Services
+from ksef_tui.store import DamageEntry
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
+from ksef_tui.widgets.damage_banner import DamageBanner
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 
@@ -35,6 +37,7 @@ class ClientsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
+        yield DamageBanner(id="damage")
         yield Input(placeholder=_("Filter: name, NIP or short code (Esc clears)"), id="filter")
         yield ClientTable(id="board")
         yield ClientDetail(id="detail")
@@ -59,11 +62,13 @@ class ClientsScreen(Screen[None]):
         now = self.services.clock()
         rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
         entries = build_board(rows, now, self.services.health)
-        self.app.call_from_thread(self._loaded, entries)
+        damage = store.damage_report()
+        self.app.call_from_thread(self._loaded, entries, damage)
         return entries
 
-    def _loaded(self, entries: list[BoardEntry]) -> None:
+    def _loaded(self, entries: list[BoardEntry], damage: list[DamageEntry] | None = None) -> None:
         self.entries = entries
+        self.query_one(DamageBanner).show(damage or [])
         self._apply_filter()
         if self._select_after_load is not None:
             self.query_one(ClientTable).select_client(self._select_after_load)

@@ -5,7 +5,9 @@ key; keys unlocked by an operator's passphrase through Argon2id. No textual impo
 """
 
 from ksef_tui.store.board import BoardRow
+from ksef_tui.store.damage import DamageEntry, describe_damage
 from ksef_tui.store.errors import (
+    DamagedOverwrite,
     DamagedValue,
     DamagedValueError,
     NotFound,
@@ -25,6 +27,8 @@ __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
     "AuditEntry",
     "BoardRow",
+    "DamageEntry",
+    "DamagedOverwrite",
     "DamagedValue",
     "DamagedValueError",
     "KdfLimits",
@@ -36,5 +40,6 @@ __all__ = [
     "StoreLocked",
     "WrongPassphrase",
     "default_home",
+    "describe_damage",
     "read_passphrase_file",
 ]

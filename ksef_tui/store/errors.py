@@ -50,3 +50,19 @@ class DamagedValueError(StoreError):
         super().__init__(
             _("A stored value is damaged and cannot be read ({where}).").format(where=str(damaged))
         )
+
+
+class DamagedOverwrite(DamagedValueError):
+    """Raised by a repository's update when the record it was given still carries a damaged value's
+    placeholder: sealing it would turn the placeholder into a genuine-looking value and hide the damage.
+    Only an explicit repair (the value imported or typed again) may write over a damaged value."""
+
+    def __init__(self, damaged: DamagedValue) -> None:
+        super().__init__(damaged)
+        StoreError.__init__(
+            self,
+            _(
+                "A damaged value cannot be saved over ({where}): restore the store from a backup,"
+                " or import or enter the value again."
+            ).format(where=str(damaged)),
+        )

@@ -91,6 +91,32 @@ def unseal(key: SecretKey, blob: bytes | None, ad: bytes) -> bytes:
         raise SealBroken from None
 
 
+def verify(key: SecretKey, blob: bytes | None, ad: bytes) -> bool:
+    """Whether the value authenticates, without handing its plaintext to Python: the board checks
+    that a credential's secret is intact without holding the secret. With libsodium's own function
+    the plaintext lands in a C buffer that is zeroed at once; the fallback decrypts and drops it."""
+    if not isinstance(blob, bytes) or len(blob) < 1 + NONCE_BYTES + TAG_BYTES or blob[:1] != FORMAT_V1:
+        return False
+    ciphertext, nonce = blob[1 + NONCE_BYTES :], blob[1 : 1 + NONCE_BYTES]
+    if _lib is None:
+        try:
+            crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, ad, nonce, key.material())
+        except nacl.exceptions.CryptoError:
+            return False
+        return True
+    assert _ffi is not None
+    length = max(len(ciphertext) - TAG_BYTES, 1)
+    message = _ffi.new("unsigned char[]", length)
+    message_len = _ffi.new("unsigned long long *")
+    try:
+        rc = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            message, message_len, _ffi.NULL, ciphertext, len(ciphertext), ad, len(ad), nonce, key.material()
+        )
+    finally:
+        _lib.sodium_memzero(message, length)
+    return bool(rc == 0)
+
+
 def _fast_decrypt(ciphertext: bytes, ad: bytes, nonce: bytes, key: bytes) -> bytes:
     assert _ffi is not None and _lib is not None
     length = len(ciphertext) - TAG_BYTES

@@ -13,6 +13,7 @@ from types import TracebackType
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.i18n import _
 from ksef_tui.store.board import BoardRow, load_board
+from ksef_tui.store.damage import DamageEntry, locate
 from ksef_tui.store.database import Connection, connect, schema_tools, write_transaction
 from ksef_tui.store.errors import DamagedValue, StoreError, StoreLocked, WrongPassphrase
 from ksef_tui.store.kdf import KdfLimits
@@ -256,12 +257,20 @@ class Store:
 
     @property
     def damaged(self) -> list[DamagedValue]:
-        """Every value found damaged since this store was opened."""
-        return self._damage.items()
+        """Every value found damaged since this store was opened (and not read intact or repaired
+        since)."""
+        with self._mutex:
+            return self._damage.items()
 
     def damaged_in(self, table: str, row_id: int | str) -> list[str]:
         """The damaged columns of one row (for marking a record on screen)."""
-        return [d.column for d in self._damage.items() if d.table == table and d.row_id == row_id]
+        return [d.column for d in self.damaged if d.table == table and d.row_id == row_id]
+
+    def damage_report(self, client_id: int | None = None) -> list[DamageEntry]:
+        """The damage list with the client each value belongs to (`describe_damage` words a line);
+        only `client_id`'s values when given."""
+        with self._reading() as vault:
+            return locate(vault, self._damage.items(), client_id)
 
     @property
     def home(self) -> Path:

@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import blind_index
 from ksef_tui.store.database import Connection
-from ksef_tui.store.errors import DamagedValue, DamagedValueError, NotFound
+from ksef_tui.store.errors import DamagedOverwrite, DamagedValue, DamagedValueError, NotFound
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
+from ksef_tui.store.sealing import verify as verify_sealed
 
 E = TypeVar("E", bound=Enum)
 _JSON = json.JSONDecoder()  # decode(str) skips json.loads' per-call encoding sniffing
@@ -41,6 +42,13 @@ def from_iso(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def refuse_damaged(table: str, row_id: int | str, damaged: frozenset[str]) -> None:
+    """Repositories' updates call this first: a record read with damaged fields holds placeholders
+    there, and sealing them would pass a placeholder off as a genuine value (and hide the damage)."""
+    if damaged:
+        raise DamagedOverwrite(DamagedValue(table, row_id, sorted(damaged)[0]))
+
+
 class DamageLog:
     """Every damaged value seen since the store was opened, once each, in the order found."""
 
@@ -50,8 +58,15 @@ class DamageLog:
     def record(self, damaged: DamagedValue) -> None:
         self._seen.setdefault(damaged, None)
 
+    def forget(self, damaged: DamagedValue) -> None:
+        """The value authenticates again (read back intact, or written by an explicit repair)."""
+        self._seen.pop(damaged, None)
+
     def items(self) -> list[DamagedValue]:
         return list(self._seen)
+
+    def __bool__(self) -> bool:
+        return bool(self._seen)
 
 
 class Vault:
@@ -71,6 +86,8 @@ class Vault:
         # Keys made during a write are kept aside until it commits: after a rollback another process
         # may take the same row id with a different key, and a stale cached key would misread it.
         self.pending_keys: dict[int, SecretKey] = {}
+        # Values sealed during a write: once it commits, none of them is damaged any more.
+        self.written: list[DamagedValue] = []
 
     def now_iso(self) -> str:
         return to_iso(self.clock()) or ""
@@ -116,11 +133,16 @@ class Vault:
         """Called once the write has committed."""
         self.keys.clients.update(self.pending_keys)
         self.pending_keys.clear()
+        if self.damage:
+            for location in self.written:
+                self.damage.forget(location)
+        self.written.clear()
 
     def drop_pending_keys(self) -> None:
         for key in self.pending_keys.values():
             key.wipe()
         self.pending_keys.clear()
+        self.written.clear()
 
     def index(self, domain: str, normalised: str) -> bytes:
         return blind_index(self.keys.index, domain, normalised)
@@ -130,9 +152,13 @@ class Vault:
     def seal_json(self, key: SecretKey, table: str, row_id: int | str, column: str, value: Any) -> bytes:
         # surrogatepass: a lone surrogate (odd terminal input) must round-trip, not crash a save.
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        if self.damage:
+            self.written.append(DamagedValue(table, row_id, column))
         return seal(key, plain, associated_data(table, row_id, column))
 
     def seal_bytes(self, key: SecretKey, table: str, row_id: int | str, column: str, value: bytes) -> bytes:
+        if self.damage:
+            self.written.append(DamagedValue(table, row_id, column))
         return seal(key, value, associated_data(table, row_id, column))
 
     def open_json(
@@ -144,10 +170,22 @@ class Vault:
             if key is None:
                 raise SealBroken
             plain = unseal(key, blob, associated_data(table, row_id, column))
-            return _JSON.decode(plain.decode("utf-8", "surrogatepass")), True
+            value = _JSON.decode(plain.decode("utf-8", "surrogatepass"))
         except (SealBroken, ValueError):
             self.damage.record(DamagedValue(table, row_id, column))
             return placeholder, False
+        if self.damage:  # intact now (restored from a backup, or repaired by another process)
+            self.damage.forget(DamagedValue(table, row_id, column))
+        return value, True
+
+    def verify(self, key: SecretKey | None, table: str, row_id: int | str, column: str, blob: bytes) -> bool:
+        """Whether the value authenticates (damage recorded as for a read), without opening it."""
+        if key is not None and verify_sealed(key, blob, associated_data(table, row_id, column)):
+            if self.damage:
+                self.damage.forget(DamagedValue(table, row_id, column))
+            return True
+        self.damage.record(DamagedValue(table, row_id, column))
+        return False
 
     def open_bytes(
         self, key: SecretKey | None, table: str, row_id: int | str, column: str, blob: bytes
@@ -157,10 +195,13 @@ class Vault:
         try:
             if key is None:
                 raise SealBroken
-            return unseal(key, blob, associated_data(table, row_id, column))
+            plain = unseal(key, blob, associated_data(table, row_id, column))
         except SealBroken:
             self.damage.record(damaged)
             raise DamagedValueError(damaged) from None
+        if self.damage:
+            self.damage.forget(damaged)
+        return plain
 
 
 class RowReader:
@@ -178,6 +219,13 @@ class RowReader:
         if not ok:
             self.damaged.append(column)
         return value
+
+    def intact(self, column: str, blob: bytes) -> bool:
+        """Checks that a value authenticates without opening it (a secret the caller must not hold)."""
+        ok = self._vault.verify(self._key, self._table, self._row_id, column, blob)
+        if not ok:
+            self.damaged.append(column)
+        return ok
 
     def text(self, column: str, blob: bytes) -> str:
         value = self.get(column, blob, None)

@@ -12,12 +12,14 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from ksef_tui.core.clock import Clock
+from ksef_tui.core.health import damaged_reason
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialStatus, LiveCheck
 from ksef_tui.i18n import _, ngettext
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.live_check import check_credential
 from ksef_tui.ksef.retry import retry_operation
+from ksef_tui.sync.damage import login_damaged, record_skip
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -78,7 +80,10 @@ async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clo
     """Check every credential of one client; record each result and what it says about the credential."""
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
-    results: list[LiveCheck] = []
+    results: list[LiveCheck] = [
+        await skip_damaged(store, client, c, clock) for c in creds if login_damaged(client, c)
+    ]
+    creds = [c for c in creds if not login_damaged(client, c)]
     if not creds:
         return results
     async with factory(client) as ksef:
@@ -99,8 +104,18 @@ async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clo
     return results
 
 
+async def skip_damaged(store: CheckStore, client: Client, cred: Credential, clock: Clock) -> LiveCheck:
+    """A credential (or client NIP) damaged in the store is never sent to KSeF. The skip is recorded in
+    the audit trail, not as a live check (none was made): the result returned says why, unsaved."""
+    await record_skip(store, client.id or 0, "credential.live_check", cred)
+    return LiveCheck(client.id or 0, clock(), CheckOutcome.ERROR, cred.id, message=damaged_reason())
+
+
 def _learn_from_check(store: CheckStore, cred: Credential, check: LiveCheck) -> None:
-    """Keep the credential's own record in step with what KSeF said (status, permissions)."""
+    """Keep the credential's own record in step with what KSeF said (status, permissions). Never for a
+    damaged credential: saving it would seal its placeholders as genuine values."""
+    if cred.damaged:
+        return
     changed = False
     if check.outcome is CheckOutcome.REVOKED and cred.status is not CredentialStatus.REVOKED:
         cred.status = CredentialStatus.REVOKED

@@ -24,6 +24,7 @@ from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
 from ksef_tui.i18n import _
 from ksef_tui.ksef.retry import retry_operation
+from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 
@@ -118,9 +119,13 @@ async def client_context(
 
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
+    damaged = [c for c in creds if login_damaged(client, c)]  # never sent to KSeF: docs/SECURITY.md
+    if damaged:
+        await record_skip(store, client_id, "sessions.login", damaged[0])
+    creds = [c for c in creds if not login_damaged(client, c)]
     usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=_credential_order)
     if not usable:
-        raise NoCredential
+        raise DamagedCredentialError if damaged else NoCredential
     async with factory(client) as ksef:
         ctx = ksef.for_context(client.nip)
         last: Exception | None = None

@@ -83,7 +83,7 @@ def latest_checks(vault: Vault, client_id: int | None) -> dict[int, dict[int, Li
 def _check(vault: Vault, row: Any) -> LiveCheck:
     check_id, client_id, credential_id, checked_at, outcome = row[:5]
     r = RowReader(vault, vault.client_key(client_id), "live_checks", check_id)
-    return LiveCheck(
+    check = LiveCheck(
         client_id=client_id,
         checked_at=from_iso(checked_at),  # type: ignore[arg-type]  # NOT NULL in the schema
         outcome=r.enum("outcome", CheckOutcome, outcome, CheckOutcome.ERROR),
@@ -94,3 +94,5 @@ def _check(vault: Vault, row: Any) -> LiveCheck:
         message=r.text("message", row[8]),
         id=check_id,
     )
+    check.damaged = frozenset(r.damaged)
+    return check

@@ -9,9 +9,9 @@ from ksef_tui.core.models import Client, Environment
 from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import normalise_nip, normalise_short_code
 from ksef_tui.store.database import next_id
-from ksef_tui.store.errors import NotFound, StoreError
+from ksef_tui.store.errors import DamagedValue, NotFound, StoreError
 from ksef_tui.store.repositories.base import Repository
-from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso
+from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso, refuse_damaged
 
 NIP_DOMAIN = "nip"
 SHORT_CODE_DOMAIN = "short_code"
@@ -47,8 +47,11 @@ class ClientsRepository(Repository):
             )
 
     def update(self, client: Client) -> None:
+        """Saves every field. Refused (DamagedOverwrite) while the record still carries a damaged
+        field's placeholder: only a field entered again may be written over a damaged one."""
         if client.id is None:
             raise NotFound(_("Client not found."))
+        refuse_damaged("clients", client.id, client.damaged)
         nips, code = _normalised(client)
         with self._sessions._writing() as vault:
             key = vault.require_client_key(client.id)
@@ -177,6 +180,7 @@ def load_clients(vault: Vault, ids: list[int] | None) -> list[Client]:
         return []
     nip_where = "" if ids is None else f" WHERE client_id IN ({','.join('?' for _ in ids)})"
     nips_by_client: dict[int, list[str]] = {}
+    nips_damaged: set[int] = set()
     nip_rows = vault.db.execute(
         "SELECT id, client_id, nip FROM client_nips" + nip_where + " ORDER BY client_id, position", ids or []
     ).fetchall()
@@ -184,19 +188,27 @@ def load_clients(vault: Vault, ids: list[int] | None) -> list[Client]:
     for nip_id, client_id, sealed in nip_rows:
         reader = RowReader(vault, keys.get(client_id), "client_nips", nip_id)
         nips_by_client.setdefault(client_id, []).append(reader.text("nip", sealed))
+        if reader.damaged:
+            nips_damaged.add(client_id)
     clients = []
     for client_id, environment, created, _wrapped, short_code, name, notes in rows:
         reader = RowReader(vault, keys[client_id], "clients", client_id)
         env = reader.enum("environment", Environment, environment, Environment.PROD)
-        clients.append(
-            Client(
-                name=reader.text("name", name),
-                short_code=reader.text("short_code", short_code),
-                nips=nips_by_client.get(client_id) or [damaged_text()],
-                environment=env,
-                notes=reader.text("notes", notes),
-                id=client_id,
-                created=from_iso(created),
-            )
+        found = Client(
+            name=reader.text("name", name),
+            short_code=reader.text("short_code", short_code),
+            nips=nips_by_client.get(client_id) or [damaged_text()],
+            environment=env,
+            notes=reader.text("notes", notes),
+            id=client_id,
+            created=from_iso(created),
         )
+        damaged = set(reader.damaged)
+        if client_id not in nips_by_client:  # every NIP row gone: the client has no KSeF context
+            vault.damage.record(DamagedValue("clients", client_id, "nips"))
+            damaged.add("nips")
+        elif client_id in nips_damaged:
+            damaged.add("nips")
+        found.damaged = frozenset(damaged)
+        clients.append(found)
     return clients

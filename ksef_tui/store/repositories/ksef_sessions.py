@@ -16,7 +16,7 @@ from ksef_tui.core.ksef_sessions import SessionFilter, SessionInvoiceRecord, Ses
 from ksef_tui.core.session_status import IN_PROGRESS_CODES, StatusGroup
 from ksef_tui.store.database import next_id, read_snapshot
 from ksef_tui.store.repositories.base import Repository
-from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso, to_iso
+from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso, refuse_damaged, to_iso
 
 _SESSION_COLUMNS = (
     "id, client_id, kind, status_code, opened, updated, invoices_total, invoices_accepted,"
@@ -219,6 +219,8 @@ class KsefSessionsRepository(Repository):
 
 
 def _upsert_session(vault: Vault, record: SessionRecord) -> int:
+    if record.damaged and record.id is not None:  # its reference and texts are placeholders
+        refuse_damaged("ksef_sessions", record.id, frozenset({"data"}))
     key = vault.require_client_key(record.client_id)
     index = vault.index(_ref_domain(record.client_id), record.reference.strip())
     row = vault.db.execute(

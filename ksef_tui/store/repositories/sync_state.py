@@ -6,7 +6,7 @@ from typing import Any
 
 from ksef_tui.core.models import SyncState
 from ksef_tui.store.repositories.base import Repository
-from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, to_iso
+from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, refuse_damaged, to_iso
 
 
 class SyncStateRepository(Repository):
@@ -15,6 +15,8 @@ class SyncStateRepository(Repository):
             return load_sync_states(vault, client_id).get(client_id)
 
     def set(self, state: SyncState) -> None:
+        """Refused (DamagedOverwrite) for a state read with its last error damaged."""
+        refuse_damaged("sync_state", state.client_id, state.damaged)
         with self._sessions._writing() as vault:
             key = vault.require_client_key(state.client_id)
             sealed = RowWriter(vault, key, "sync_state", state.client_id).seal("last_error", state.last_error)
@@ -39,10 +41,12 @@ def load_sync_states(vault: Vault, client_id: int | None) -> dict[int, SyncState
     for row in vault.db.execute(query, params).fetchall():
         cid = row[0]
         r = RowReader(vault, vault.client_key(cid), "sync_state", cid)
-        result[cid] = SyncState(
+        state = SyncState(
             client_id=cid,
             last_attempt=from_iso(row[1]),
             last_success=from_iso(row[2]),
             last_error=r.text("last_error", row[3]),
         )
+        state.damaged = frozenset(r.damaged)
+        result[cid] = state
     return result
