@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ksef_tui.store.errors import StoreBusy
+from ksef_tui.i18n import _
+from ksef_tui.store.errors import StoreBusy, StoreDamaged, StoreError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 15_000
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Connection:
@@ -62,6 +66,63 @@ def connect(path: Path) -> Connection:
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA trusted_schema = OFF")
     return db
+
+
+def unreadable(exc: sqlite3.DatabaseError) -> StoreError:
+    """What to tell the user when SQLite refuses to read a store file."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_NOTADB":
+        return StoreError(_("This file is not a ksef-tui store."))
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or name.startswith("SQLITE_BUSY_"):
+        return StoreBusy()
+    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_IOERR_SHORT_READ" or not name:
+        return StoreDamaged()
+    return StoreError(_("The store file cannot be read ({reason}).").format(reason=name))
+
+
+def looks_truncated(path: Path) -> bool:
+    """The file is shorter than its own header says (bytes 28-31 count its pages when the "version
+    valid for" number at 92 matches the change counter at 24). SQLite only notices when it reaches a
+    missing page, which may be long after opening. A checkpoint in progress elsewhere can show the same
+    for a moment, so callers confirm with quick_check_ok()."""
+    with path.open("rb") as fh:
+        header = fh.read(100)
+        size = os.fstat(fh.fileno()).st_size
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC) or header[24:28] != header[92:96]:
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65_536 if page_size == 1 else page_size
+    return size < int.from_bytes(header[28:32], "big") * page_size
+
+
+def quick_check_ok(db: Connection) -> bool:
+    """SQLite's own structural check (reads every page; no writes)."""
+    try:
+        return db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError as exc:
+        if isinstance(unreadable(exc), StoreDamaged):
+            return False
+        raise
+
+
+def ensure_wal(db: Connection) -> None:
+    """WAL unless it already is (asking is a read; switching is a write, done only once unlocked)."""
+    if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+
+
+def checkpoint(db: Connection) -> None:
+    """Copy the WAL into the database file and empty it, so the .db alone holds everything (someone
+    copying just the .db must not lose the tail). Best effort: without waiting, since other processes
+    reading or writing keep their frames, and they checkpoint when they close."""
+    try:
+        db.execute("PRAGMA busy_timeout = 0")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error:
+        pass
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 @contextmanager
