@@ -12,7 +12,7 @@ from ksef_tui.i18n import _
 # Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
 # to the widest cell, so one huge value (a 10 MB name in an old store) would otherwise be printed
 # once per client (issue 17 item 9). JSON keeps whole values: the store caps what it accepts.
-TABLE_CAPS = (1, 16, 48, 40, 10, 160)
+TABLE_CAPS = (4, 16, 48, 40, 10, 160)
 
 
 def clip(text: str, width: int) -> str:
