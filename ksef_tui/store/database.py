@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,19 +79,18 @@ def unreadable(exc: sqlite3.DatabaseError) -> StoreError:
     return StoreError(_("The store file cannot be read ({reason}).").format(reason=name))
 
 
-def looks_truncated(path: Path) -> bool:
-    """The file is shorter than its own header says (bytes 28-31 count its pages when the "version
-    valid for" number at 92 matches the change counter at 24). SQLite only notices when it reaches a
-    missing page, which may be long after opening. A checkpoint in progress elsewhere can show the same
-    for a moment, so callers confirm with quick_check_ok()."""
-    with path.open("rb") as fh:
-        header = fh.read(100)
-        size = os.fstat(fh.fileno()).st_size
-    if len(header) < 100 or not header.startswith(SQLITE_MAGIC) or header[24:28] != header[92:96]:
+def looks_truncated(db: Connection, path: Path) -> bool:
+    """The file is shorter than the pages SQLite says the database has. SQLite itself only notices when
+    it reaches a missing page, which may be long after opening. Asked through SQLite, never by opening
+    the file: closing any descriptor of it would drop every POSIX lock this process holds on it (SQLite's
+    included). Only conclusive while the WAL is empty (pages may live only in the WAL), and a commit or
+    checkpoint elsewhere can show the same for a moment, so callers confirm with quick_check_ok()."""
+    pages = int(db.execute("PRAGMA page_count").fetchone()[0])
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
         return False
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65_536 if page_size == 1 else page_size
-    return size < int.from_bytes(header[28:32], "big") * page_size
+    return path.stat().st_size < pages * page_size
 
 
 def quick_check_ok(db: Connection) -> bool:

@@ -300,6 +300,18 @@ class Store:
         """The Argon2id limits of the unlocked slot."""
         return self._slot.limits
 
+    def copy_to(self, dest: sqlite3.Connection) -> None:
+        """SQLite's online backup of the whole file into `dest`: one consistent snapshot, as sealed as
+        the store, while other processes go on reading and writing (ksef_tui.store.backup)."""
+        with self._mutex:
+            self._require_open()
+            self._db.conn.backup(dest)
+
+    def count_clients(self) -> int:
+        with self._mutex:
+            self._require_open()
+            return int(self._db.execute("SELECT count(*) FROM clients").fetchone()[0])
+
     def integrity_check(self) -> bool:
         with self._mutex:
             self._require_open()
@@ -380,7 +392,7 @@ def _read_before_unlock(db: Connection, db_path: Path) -> list[KeySlot]:
     try:
         if db_path.stat().st_size == 0:
             raise StoreDamaged  # a store is never empty: truncated, or its creation was killed
-        if looks_truncated(db_path) and not quick_check_ok(db):
+        if looks_truncated(db, db_path) and not quick_check_ok(db):
             raise StoreDamaged
         version = check_not_newer(db)
         if version == 0 or "key_slots" not in db.table_names():
