@@ -131,12 +131,15 @@ def passphrase() -> None:
 
 def _register_commands() -> None:
     """Commands that live beside their own layer."""
+    from ksef_tui.cli_backup import backup_command, restore_command
     from ksef_tui.cli_sessions import sessions_command, upo_command
     from ksef_tui.simulator.cli import simulator_command
 
     cli.add_command(simulator_command, name="simulator")
     cli.add_command(sessions_command)
     cli.add_command(upo_command)
+    cli.add_command(backup_command)
+    cli.add_command(restore_command)
 
 
 _register_commands()

@@ -9,6 +9,16 @@ from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
 from ksef_tui.i18n import _
 
+# Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
+# to the widest cell, so one huge value (a 10 MB name in an old store) would otherwise be printed
+# once per client (issue 17 item 9). JSON keeps whole values: the store caps what it accepts.
+TABLE_CAPS = (4, 16, 48, 40, 10, 160)
+
+
+def clip(text: str, width: int) -> str:
+    """At most `width` characters; a cut value ends with "…" so nobody takes it for the whole."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
 
 def exit_code(entries: Sequence[BoardEntry]) -> int:
     """0 when all are green, 1 when any is yellow and none red, 2 when any is red (for cron/monitoring)."""
@@ -53,6 +63,7 @@ def as_table(entries: Sequence[BoardEntry]) -> str:
         ]
         for e in entries
     ]
+    rows = [[clip(str(cell), cap) for cell, cap in zip(row, TABLE_CAPS, strict=True)] for row in rows]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:

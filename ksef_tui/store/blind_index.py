@@ -8,7 +8,6 @@ kind so equal invoice numbers at two clients are not linkable.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from nacl.encoding import RawEncoder
@@ -17,13 +16,25 @@ from nacl.hash import blake2b
 from ksef_tui.store.sealing import SecretKey
 
 DIGEST_BYTES = 16
-_NIP_NOISE = re.compile(r"[\s\-]")
+# Not part of a NIP however it was typed or pasted: spaces of every kind, dashes and minus signs,
+# and invisible format characters (zero-width joiner/space, BOM, bidi marks: Unicode category Cf).
+_NIP_NOISE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pd", "Cf"})
 
 
 def normalise_nip(raw: str) -> str:
-    """`PL 526-025-02-74` -> `5260250274`. Lenient (no checksum): validation belongs to core."""
-    text = _NIP_NOISE.sub("", raw or "").upper()
-    return text[2:] if text.startswith("PL") else text
+    """`PL 526-025-02-74`, fullwidth `５２６０２５０２７４`, Arabic-Indic `٥٢٦٠٢٥٠٢٧٤` or a zero-width joiner
+    inside -> `5260250274`: every way of writing one NIP gives one index, so it cannot be two clients.
+    Lenient (no checksum): the clients repository validates with core.nip before storing."""
+    text = unicodedata.normalize("NFKC", raw or "")  # fullwidth letters and digits -> ASCII
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Nd":
+            kept.append(str(unicodedata.decimal(ch)))  # any script's decimal digit -> 0-9
+        elif category not in _NIP_NOISE_CATEGORIES and not ch.isspace() and ch != "\u2212":
+            kept.append(ch)
+    folded = "".join(kept).upper()
+    return folded[2:] if folded.startswith("PL") else folded
 
 
 def normalise_short_code(raw: str) -> str:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ksef_tui.store.errors import StoreBusy
+from ksef_tui.i18n import _
+from ksef_tui.store.errors import StoreBusy, StoreDamaged, StoreError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 15_000
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Connection:
@@ -62,6 +65,62 @@ def connect(path: Path) -> Connection:
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA trusted_schema = OFF")
     return db
+
+
+def unreadable(exc: sqlite3.DatabaseError) -> StoreError:
+    """What to tell the user when SQLite refuses to read a store file."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_NOTADB":
+        return StoreError(_("This file is not a ksef-tui store."))
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or name.startswith("SQLITE_BUSY_"):
+        return StoreBusy()
+    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_IOERR_SHORT_READ" or not name:
+        return StoreDamaged()
+    return StoreError(_("The store file cannot be read ({reason}).").format(reason=name))
+
+
+def looks_truncated(db: Connection, path: Path) -> bool:
+    """The file is shorter than the pages SQLite says the database has. SQLite itself only notices when
+    it reaches a missing page, which may be long after opening. Asked through SQLite, never by opening
+    the file: closing any descriptor of it would drop every POSIX lock this process holds on it (SQLite's
+    included). Only conclusive while the WAL is empty (pages may live only in the WAL), and a commit or
+    checkpoint elsewhere can show the same for a moment, so callers confirm with quick_check_ok()."""
+    pages = int(db.execute("PRAGMA page_count").fetchone()[0])
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return False
+    return path.stat().st_size < pages * page_size
+
+
+def quick_check_ok(db: Connection) -> bool:
+    """SQLite's own structural check (reads every page; no writes)."""
+    try:
+        return db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError as exc:
+        if isinstance(unreadable(exc), StoreDamaged):
+            return False
+        raise
+
+
+def ensure_wal(db: Connection) -> None:
+    """WAL unless it already is (asking is a read; switching is a write, done only once unlocked)."""
+    if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+
+
+def checkpoint(db: Connection) -> None:
+    """Copy the WAL into the database file and empty it, so the .db alone holds everything (someone
+    copying just the .db must not lose the tail). Best effort: without waiting, since other processes
+    reading or writing keep their frames, and they checkpoint when they close."""
+    try:
+        db.execute("PRAGMA busy_timeout = 0")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error:
+        pass
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 @contextmanager

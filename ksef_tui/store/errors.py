@@ -16,6 +16,26 @@ class WrongPassphrase(StoreError):
         super().__init__(_("Wrong passphrase. Nothing was changed."))
 
 
+class DamagedKeySlot(StoreError):
+    """A key slot that cannot be what we wrote: wrong lengths, unknown role, KDF limits we never use.
+    (A slot whose MAC fails is indistinguishable from a wrong passphrase and reported as that.)"""
+
+    def __init__(self) -> None:
+        super().__init__(_("The key slot is damaged; restore the store from a backup."))
+
+
+class StoreDamaged(StoreError):
+    """The database file itself is damaged (truncated, corrupt pages): SQLite cannot read it."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The store file is damaged; restore it from a backup (ksef-tui restore FILE)."))
+
+
+class StoreInUse(StoreError):
+    def __init__(self) -> None:
+        super().__init__(_("Another ksef-tui has the store open; close it and try again."))
+
+
 class StoreLocked(StoreError):
     def __init__(self) -> None:
         super().__init__(_("The store is locked. Enter your passphrase to unlock it."))

@@ -10,6 +10,9 @@ from nacl.pwhash import argon2id
 
 KEY_BYTES = 32
 SALT_BYTES = argon2id.SALTBYTES
+# The most a slot may ask for: what Store.create uses (DESIGN.md, "libsodium's MODERATE limits").
+MAX_OPSLIMIT = argon2id.OPSLIMIT_MODERATE
+MAX_MEMLIMIT = argon2id.MEMLIMIT_MODERATE
 
 
 @dataclass(frozen=True)
@@ -21,21 +24,24 @@ class KdfLimits:
 
     MODERATE: ClassVar[KdfLimits]
     INTERACTIVE: ClassVar[KdfLimits]
-    SENSITIVE: ClassVar[KdfLimits]
     FAST_FOR_TESTS: ClassVar[KdfLimits]
 
     def is_sane(self) -> bool:
-        """Limits read back from a key slot must be ones libsodium accepts and we could afford; a
-        tampered slot asking for 1 TiB of memory should fail cleanly, not exhaust the machine."""
+        """Limits read back from a key slot must be ones we could have written: libsodium's minimum up
+        to MODERATE, the most `Store.create` ever uses. A tampered slot asking for SENSITIVE x 4 would
+        cost ~1 minute and 4 GiB per unlock attempt; it is refused as damage instead, before any
+        derivation runs. Plain ints only (SQLite would hand back whatever type a tamperer stored)."""
+        ops, mem = self.opslimit, self.memlimit
         return (
-            argon2id.OPSLIMIT_MIN <= self.opslimit <= argon2id.OPSLIMIT_SENSITIVE * 4
-            and argon2id.MEMLIMIT_MIN <= self.memlimit <= argon2id.MEMLIMIT_SENSITIVE * 4
+            type(ops) is int
+            and type(mem) is int
+            and argon2id.OPSLIMIT_MIN <= ops <= MAX_OPSLIMIT
+            and argon2id.MEMLIMIT_MIN <= mem <= MAX_MEMLIMIT
         )
 
 
 KdfLimits.MODERATE = KdfLimits(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)
 KdfLimits.INTERACTIVE = KdfLimits(argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
-KdfLimits.SENSITIVE = KdfLimits(argon2id.OPSLIMIT_SENSITIVE, argon2id.MEMLIMIT_SENSITIVE)
 KdfLimits.FAST_FOR_TESTS = KdfLimits(argon2id.OPSLIMIT_MIN, argon2id.MEMLIMIT_MIN)
 
 

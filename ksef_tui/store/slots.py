@@ -12,11 +12,23 @@ from enum import StrEnum
 
 import nacl.utils
 
-from ksef_tui.i18n import _
 from ksef_tui.store.database import Connection
-from ksef_tui.store.errors import StoreError, WrongPassphrase
+from ksef_tui.store.errors import DamagedKeySlot, WrongPassphrase
 from ksef_tui.store.kdf import SALT_BYTES, KdfLimits, derive_kek
-from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
+from ksef_tui.store.sealing import (
+    FORMAT_V1,
+    KEY_BYTES,
+    NONCE_BYTES,
+    TAG_BYTES,
+    SealBroken,
+    SecretKey,
+    associated_data,
+    seal,
+    unseal,
+)
+
+# A wrapped slot key is always version byte + nonce + a 32-byte key + tag: any other length is damage.
+WRAPPED_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES
 
 
 class Role(StrEnum):
@@ -32,6 +44,7 @@ class KeySlot:
     salt: bytes
     limits: KdfLimits
     wrapped_key: bytes
+    intact: bool = True  # False: the row cannot be a slot we wrote (see read_slots)
 
     def __repr__(self) -> str:
         return f"KeySlot(id={self.id}, operator={self.operator!r}, role={self.role.value})"
@@ -55,16 +68,22 @@ def wrap_for_slot(
 
 
 def unwrap_slot(slot: KeySlot, passphrase: str) -> SecretKey:
-    """The slot's inner key; WrongPassphrase if the passphrase (or the slot) does not authenticate."""
-    if not slot.limits.is_sane() or len(slot.salt) != SALT_BYTES:
-        raise StoreError(_("The key slot is damaged; the store cannot be unlocked with it."))
+    """The slot's inner key. DamagedKeySlot if the slot is structurally impossible (checked before the
+    KDF runs, so a tampered slot costs nothing); WrongPassphrase if it does not authenticate (a wrong
+    passphrase, or a flipped bit in the ciphertext: AEAD cannot tell the two apart)."""
+    if not slot.intact:
+        raise DamagedKeySlot
     kek = SecretKey(derive_kek(passphrase, slot.salt, slot.limits))
     try:
-        return SecretKey(unseal(kek, slot.wrapped_key, _slot_ad(slot.id, slot.role)))
-    except (SealBroken, ValueError):
+        material = unseal(kek, slot.wrapped_key, _slot_ad(slot.id, slot.role))
+    except SealBroken:
         raise WrongPassphrase from None
     finally:
         kek.wipe()
+    try:
+        return SecretKey(material)
+    except ValueError:  # authenticated, yet not a key: we never wrote that
+        raise DamagedKeySlot from None
 
 
 def read_slots(db: Connection) -> list[KeySlot]:
@@ -73,4 +92,31 @@ def read_slots(db: Connection) -> list[KeySlot]:
         "SELECT id, operator, role, salt, opslimit, memlimit, wrapped_key FROM key_slots"
         " ORDER BY role = 'admin' DESC, id"
     ).fetchall()
-    return [KeySlot(row[0], row[1], Role(row[2]), row[3], KdfLimits(row[4], row[5]), row[6]) for row in rows]
+    return [_parse_slot(row) for row in rows]
+
+
+def _parse_slot(row: tuple[object, ...]) -> KeySlot:
+    """A slot as read, with `intact` False when any field cannot be one we wrote. SQLite keeps whatever
+    type a tamperer stores, so types are checked as well as lengths."""
+    slot_id, operator, role, salt, opslimit, memlimit, wrapped = row
+    limits = KdfLimits(opslimit, memlimit)  # type: ignore[arg-type]  # checked by is_sane()
+    known_role = role in {r.value for r in Role}
+    intact = (
+        known_role
+        and isinstance(operator, str)
+        and isinstance(salt, bytes)
+        and len(salt) == SALT_BYTES
+        and limits.is_sane()
+        and isinstance(wrapped, bytes)
+        and len(wrapped) == WRAPPED_KEY_BYTES
+        and wrapped[:1] == FORMAT_V1
+    )
+    return KeySlot(
+        int(slot_id),  # type: ignore[call-overload]  # INTEGER PRIMARY KEY: always an int
+        str(operator),
+        Role(str(role)) if known_role else Role.OPERATOR,
+        salt if isinstance(salt, bytes) else b"",
+        limits,
+        wrapped if isinstance(wrapped, bytes) else b"",
+        intact,
+    )

@@ -14,8 +14,25 @@ from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.i18n import _
 from ksef_tui.store.board import BoardRow, load_board
 from ksef_tui.store.damage import DamageEntry, locate
-from ksef_tui.store.database import Connection, connect, schema_tools, write_transaction
-from ksef_tui.store.errors import DamagedValue, StoreError, StoreLocked, WrongPassphrase
+from ksef_tui.store.database import (
+    Connection,
+    checkpoint,
+    connect,
+    ensure_wal,
+    looks_truncated,
+    quick_check_ok,
+    schema_tools,
+    unreadable,
+    write_transaction,
+)
+from ksef_tui.store.errors import (
+    DamagedKeySlot,
+    DamagedValue,
+    StoreDamaged,
+    StoreError,
+    StoreLocked,
+    WrongPassphrase,
+)
 from ksef_tui.store.kdf import KdfLimits
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.migrations import LATEST, check_not_newer, migrate
@@ -99,6 +116,9 @@ class Store:
         if cls.exists(home):
             raise StoreError(_("A store already exists in this folder."))
         _require_passphrase(passphrase)
+        if not kdf.is_sane():
+            # Store.open refuses slots asking for more than MODERATE as damaged; never write one.
+            raise StoreError(_("These Argon2id limits are more than ksef-tui uses (at most MODERATE)."))
         if not operator.strip():
             raise StoreError(_("The operator name must not be empty."))
         office = SecretKey.random()
@@ -141,34 +161,33 @@ class Store:
     def open(
         cls, home: Path, passphrase: str, *, operator: str | None = None, clock: Clock = system_clock
     ) -> Store:
-        """Unlock an existing store. WrongPassphrase leaves the file exactly as it was: nothing is
-        written before the passphrase is proven (migrations run only after)."""
+        """Unlock an existing store. Until the passphrase is proven nothing on disk is changed: no
+        chmod, no journal-mode switch, no migration, no write (SQLite itself may fold in a WAL left by
+        a crashed process when the connection closes; that is its recovery, not a change of content).
+        A file SQLite cannot read says "damaged, restore from a backup"; a file that is not ours says so."""
         home = Path(home)
         db_path = home / DB_FILENAME
         if not db_path.exists():
             raise StoreError(_("There is no store in this folder yet."))
-        tighten_existing(home)
         try:
             db = connect(db_path)
-        except sqlite3.DatabaseError:
-            raise StoreError(_("This file is not a ksef-tui store.")) from None
+        except sqlite3.DatabaseError as exc:
+            raise unreadable(exc) from None
+        keys: KeyRing | None = None
         try:
-            try:
-                version = check_not_newer(db)
-                if version == 0 or "key_slots" not in db.table_names():
-                    raise StoreError(_("This file is not a ksef-tui store."))
-                all_slots = read_slots(db)
-                slots = [s for s in all_slots if operator is None or s.operator == operator]
-            except sqlite3.DatabaseError:
-                raise StoreError(_("This file is not a ksef-tui store.")) from None
-            if not all_slots:
-                # Creation was interrupted before the first slot was written: nothing to unlock.
-                raise StoreError(_("This store was never fully created and cannot be opened."))
+            all_slots = _read_before_unlock(db, db_path)
+            slots = [s for s in all_slots if operator is None or s.operator == operator]
             slot, office = _unlock_any(slots, passphrase)
-            migrate(db, clock())
             keys = _load_keyring(db, office)
+            # Proven. Only now repair loosened modes, make sure of WAL (a restored or copied file may
+            # be in rollback mode) and migrate.
+            tighten_existing(home)
+            ensure_wal(db)
+            migrate(db, clock())
             return cls(home, db_path, db, slot, keys, clock)
         except BaseException:
+            if keys is not None:
+                keys.wipe()
             db.close()
             raise
 
@@ -177,6 +196,7 @@ class Store:
             self.lock()
             if not self._closed:
                 self._closed = True
+                checkpoint(self._db)  # the .db alone then holds everything written (issue 17 item 10)
                 self._db.close()
 
     def __enter__(self) -> Store:
@@ -289,6 +309,18 @@ class Store:
         """The Argon2id limits of the unlocked slot."""
         return self._slot.limits
 
+    def copy_to(self, dest: sqlite3.Connection) -> None:
+        """SQLite's online backup of the whole file into `dest`: one consistent snapshot, as sealed as
+        the store, while other processes go on reading and writing (ksef_tui.store.backup)."""
+        with self._mutex:
+            self._require_open()
+            self._db.conn.backup(dest)
+
+    def count_clients(self) -> int:
+        with self._mutex:
+            self._require_open()
+            return int(self._db.execute("SELECT count(*) FROM clients").fetchone()[0])
+
     def integrity_check(self) -> bool:
         with self._mutex:
             self._require_open()
@@ -345,14 +377,42 @@ def _office_key_ad(purpose: str) -> bytes:
 
 
 def _unlock_any(slots: list[KeySlot], passphrase: str) -> tuple[KeySlot, SecretKey]:
+    """WrongPassphrase only when an intact administrator slot refused the passphrase. When there was
+    none to try (every candidate damaged, or relabelled away from admin, which this release never
+    writes), DamagedKeySlot: retyping the passphrase cannot help."""
+    tried = False
     for slot in slots:
+        if not slot.intact:
+            continue
         if slot.role is not Role.ADMIN:
             continue  # operator slots (limited to some clients) arrive in a later release
+        tried = True
         try:
             return slot, unwrap_slot(slot, passphrase)
         except WrongPassphrase:
             continue
+    if slots and not tried:
+        raise DamagedKeySlot
     raise WrongPassphrase
+
+
+def _read_before_unlock(db: Connection, db_path: Path) -> list[KeySlot]:
+    """Everything open() reads before the passphrase is proven (reads only)."""
+    try:
+        if db_path.stat().st_size == 0:
+            raise StoreDamaged  # a store is never empty: truncated, or its creation was killed
+        if looks_truncated(db, db_path) and not quick_check_ok(db):
+            raise StoreDamaged
+        version = check_not_newer(db)
+        if version == 0 or "key_slots" not in db.table_names():
+            raise StoreError(_("This file is not a ksef-tui store."))
+        all_slots = read_slots(db)
+    except sqlite3.DatabaseError as exc:
+        raise unreadable(exc) from None
+    if not all_slots:
+        # Creation was interrupted before the first slot was written: nothing to unlock.
+        raise StoreError(_("This store was never fully created and cannot be opened."))
+    return all_slots
 
 
 def _load_keyring(db: Connection, office: SecretKey) -> KeyRing:

@@ -7,12 +7,20 @@ client's screen lists that client's damaged rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from rich.text import Text
 from textual.widgets import Static
 
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.i18n import _, ngettext
-from ksef_tui.store import DamageEntry
+
+
+class DamageEntry(Protocol):
+    """What the banner reads of one damaged value (the store's DamageEntry; widgets never import it)."""
+
+    @property
+    def client_words(self) -> str | None: ...
 
 MAX_CODES = 4  # short codes named in the banner; the rest are counted
 
@@ -29,7 +37,7 @@ def banner_text(damage: Sequence[DamageEntry]) -> Text:
             _(
                 "Store: {values} (clients {codes}). Restore from a backup or import again;"
                 " details on the client screen."
-            ).format(values=values, codes=shown)
+            ).format(values=values, codes=safe_display(shown))
         )
     else:
         text.append(_("Store: {values}. Restore the store from a backup.").format(values=values))

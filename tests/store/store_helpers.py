@@ -86,3 +86,38 @@ def add_clients_worker(home: str, prefix: str, count: int, start: Any = None) ->
         return count
     finally:
         store.close()
+
+
+def keep_adding_clients_worker(home: str, prefix: str, started: Any, stop: Any) -> int:
+    """Run in a separate process: add clients (with a token each) until `stop` is set; `started` is set
+    once five are in, so the caller acts while this process is mid-way through its writes."""
+    from ksef_tui.store import Store
+
+    store = Store.open(Path(home), PASSPHRASE)
+    n = 0
+    try:
+        while not stop.is_set() and n < 5_000:
+            added = store.clients.add(client(n, prefix=prefix))
+            assert added.id is not None
+            store.credentials.add(token_for(added.id, n))
+            n += 1
+            if n == 5:
+                started.set()
+        return n
+    finally:
+        started.set()  # never leave the caller waiting, even if a write failed
+        store.close()
+
+
+def hold_store_worker(home: str, opened: Any, release: Any) -> None:
+    """Run in a separate process: keep the store open (as a running ksef-tui does) until `release`."""
+    from ksef_tui.store import Store
+
+    store = Store.open(Path(home), PASSPHRASE)
+    try:
+        store.clients.list()
+        opened.set()
+        release.wait(120)
+    finally:
+        opened.set()
+        store.close()

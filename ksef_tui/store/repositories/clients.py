@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 
 from ksef_tui.core.models import Client, Environment
+from ksef_tui.core.nip import InvalidNip, normalize_nip
 from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import normalise_nip, normalise_short_code
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, NotFound, StoreError
 from ksef_tui.store.repositories.base import Repository
+from ksef_tui.store.text_caps import check_client_text
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso, refuse_damaged
 
 NIP_DOMAIN = "nip"
@@ -126,12 +128,23 @@ def _normalised(client: Client) -> tuple[list[str], str]:
     nips = [normalise_nip(n) for n in client.nips]
     if not nips or not all(nips):
         raise StoreError(_("A client needs at least one NIP."))
+    nips = [_valid_nip(n) for n in nips]
     if len(set(nips)) != len(nips):
         raise StoreError(_("The same NIP is listed twice for this client."))
     code = normalise_short_code(client.short_code)
     if not code:
         raise StoreError(_("A client needs a short code."))
+    check_client_text(client.name, code, client.notes)
     return nips, code
+
+
+def _valid_nip(folded: str) -> str:
+    """The store's own check, not only the form's: whatever reaches it (an import, a script, a future
+    screen) must be a real NIP, or two spellings of one NIP could become two clients."""
+    try:
+        return normalize_nip(folded)
+    except InvalidNip as err:
+        raise StoreError(str(err)) from None
 
 
 def _refuse_duplicates(vault: Vault, nips: list[str], code: str, own_id: int | None) -> None:

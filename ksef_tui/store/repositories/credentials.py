@@ -11,6 +11,7 @@ from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import NotFound
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.sealing import SecretKey
+from ksef_tui.store.text_caps import check_credential_label
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, refuse_damaged, to_iso
 
 COLUMNS = "id, client_id, kind, status, created, secret, certificate_pem, reference, serial, permissions,"
@@ -115,6 +116,7 @@ def _plain(cred: Credential) -> list[str]:
 
 
 def _sealed(w: RowWriter, cred: Credential) -> list[bytes]:
+    check_credential_label(cred.label)
     return [
         w.seal("secret", cred.secret),
         w.seal("certificate_pem", cred.certificate_pem),
