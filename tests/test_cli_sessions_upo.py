@@ -71,19 +71,25 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
         proc.wait(timeout=10)
 
 
-def _taxpayer(sim: Simulator, status: str, permissions: set[str]) -> dict[str, Any]:
-    return next(
+def _taxpayer(sim: Simulator, status: str, permissions: set[str], nth: int = 0) -> dict[str, Any]:
+    matching = [
         t
         for t in sim.world["taxpayers"]
         if t["token"] and t["token_status"] == status and permissions <= set(t["permissions"])
-    )
+    ]
+    return matching[nth]
 
 
 @pytest.fixture
-def office(simulator: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A real store with two clients holding the simulator's tokens: a good one and a revoked one."""
+def office(
+    simulator: Simulator, zone: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """A real store with two clients holding the simulator's tokens: a good one and a revoked one.
+
+    Each time zone's tests use another good taxpayer: the simulator keeps KSeF's limits across tests
+    (GET /sessions: 10 a minute per context), and one context's six refreshes would meet them."""
     home = tmp_path / "home"
-    good = _taxpayer(simulator, "Active", {"InvoiceRead", "Introspection"})
+    good = _taxpayer(simulator, "Active", {"InvoiceRead", "Introspection"}, ZONES.index(zone))
     revoked = _taxpayer(simulator, "Revoked", {"InvoiceRead"})
     store = Store.create(home, PASSPHRASE, kdf=KdfLimits.FAST_FOR_TESTS)
     ids = {}
@@ -100,7 +106,10 @@ def office(simulator: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return {"home": home, "pass": str(pass_file), "good": good, "revoked": revoked, "ids": ids}
 
 
-@pytest.fixture(params=["UTC", "Europe/Warsaw"])
+ZONES = ["UTC", "Europe/Warsaw"]
+
+
+@pytest.fixture(params=ZONES)
 def zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("TZ", request.param)
     time.tzset()
