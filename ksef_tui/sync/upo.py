@@ -48,6 +48,25 @@ class UpoNotReady(UpoUnavailable):
     pass
 
 
+class UpoDamagedInStore(UpoUnavailable):
+    """The UPO sealed in the store does not open (tampered with or damaged on disk). It is not downloaded
+    again over the damaged value (issue 17: nothing is written over a damaged value but by the user)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The UPO saved in the store is damaged — restore the store from a backup."))
+
+
+def _stored(store: Any, client_id: int, kind: str, key: str) -> bytes | None:
+    """A sealed UPO, None when absent; UpoDamagedInStore when present but damaged."""
+    from ksef_tui.store.errors import DamagedValueError
+
+    try:
+        content: bytes | None = store.documents.get(client_id, kind, key)
+    except DamagedValueError:
+        raise UpoDamagedInStore() from None
+    return content
+
+
 def upo_key(reference: str, page: int) -> str:
     return reference if page <= 1 else f"{reference}#p{page}"
 
@@ -163,7 +182,7 @@ async def download_session_upo(
     fetched = False
     for number, page in enumerate(pages, start=1):
         key = upo_key(record.reference, number)
-        content = await asyncio.to_thread(store.documents.get, record.client_id, SESSION_UPO, key)
+        content = await asyncio.to_thread(_stored, store, record.client_id, SESSION_UPO, key)
         if content is None:
             upo = await with_upo_retry(
                 lambda page=page: ksef.get_session_upo(record.reference, page.reference_number),
@@ -220,9 +239,7 @@ async def download_invoice_upo(
     """One invoice's own UPO (by its KSeF number): sealed, and copied under `folder` (if given)."""
     if not invoice.ksef_number:
         raise UpoUnavailable(_("This invoice was not accepted by KSeF, so it has no UPO."))
-    content = await asyncio.to_thread(
-        store.documents.get, invoice.client_id, INVOICE_UPO, invoice.ksef_number
-    )
+    content = await asyncio.to_thread(_stored, store, invoice.client_id, INVOICE_UPO, invoice.ksef_number)
     if content is None:
         number = invoice.ksef_number
         upo = await with_upo_retry(
@@ -249,11 +266,12 @@ async def download_invoice_upo(
 
 
 def stored_session_upo(store: Any, record: SessionRecord) -> list[bytes]:
-    """The session's UPO pages held in the store (thread-safe, blocking: call from a thread)."""
+    """The session's UPO pages held in the store (thread-safe, blocking: call from a thread).
+    UpoDamagedInStore when a page is there but damaged."""
     pages: list[bytes] = []
     count = max(record.upo_saved, 1)
     for number in range(1, count + 1):
-        content = store.documents.get(record.client_id, SESSION_UPO, upo_key(record.reference, number))
+        content = _stored(store, record.client_id, SESSION_UPO, upo_key(record.reference, number))
         if content is None:
             break
         pages.append(content)
@@ -312,24 +330,56 @@ async def download_missing_upos(
     result = BulkResult()
     gate = asyncio.Semaphore(concurrency)
 
+    def fail(client_id: int, short_code: str, reference: str | None, err: BaseException) -> None:
+        """One UPO (or, with no reference, a whole client) failed: one line naming client and reference."""
+        why = str(err) or type(err).__name__
+        if reference is None:
+            result.errors.append(f"{short_code}: {why}")
+            result.client_errors.setdefault(client_id, []).insert(0, why)
+        else:
+            result.errors.append(f"{short_code} {reference}: {why}")
+            result.client_errors.setdefault(client_id, []).append(f"{reference}: {why}")
+
     async def one(client_id: int) -> None:
         async with gate:
-            await _one_client(client_id)
+            try:
+                await _one_client(client_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # nothing about one client may stop the others or lose the summary
+                result.failed += 1
+                fail(client_id, str(client_id), None, err)
+
+    async def _copy_existing(client: Any, client_id: int) -> int:
+        """Write the UPOs already sealed in the store into `folder`; how many could not be (damaged in
+        the store, or the file could not be written), each reported as one failure."""
+        assert folder is not None
+        failed = 0
+        have = await asyncio.to_thread(store.ksef_sessions.with_upo, client_id, since, until)
+        for record in have:
+            try:
+                pages = await asyncio.to_thread(stored_session_upo, store, record)
+                for number, content in enumerate(pages, start=1):
+                    path = upo_path(folder, client.short_code, record.opened, record.reference, number)
+                    await asyncio.to_thread(write_copy, path, content)
+            except (UpoUnavailable, OSError) as err:
+                failed += 1
+                fail(client_id, client.short_code, record.reference, err)
+            else:
+                result.skipped += 1
+        return failed
 
     async def _one_client(client_id: int) -> None:
         client = await asyncio.to_thread(store.clients.get, client_id)
         missing: list[SessionRecord] = await asyncio.to_thread(
             store.ksef_sessions.missing_upo, client_id, since, until
         )
-        if copy_existing and folder is not None:
-            have = await asyncio.to_thread(store.ksef_sessions.with_upo, client_id, since, until)
-            for record in have:
-                pages = await asyncio.to_thread(stored_session_upo, store, record)
-                for number, content in enumerate(pages, start=1):
-                    path = upo_path(folder, client.short_code, record.opened, record.reference, number)
-                    await asyncio.to_thread(write_copy, path, content)
-                result.skipped += 1
         fetched = failed = done = 0
+        if copy_existing and folder is not None:
+            failed = await _copy_existing(client, client_id)
+            if failed:
+                result.failed += failed
+                failed = 0
         total = len(missing)
 
         def report(message: str = "", finished: bool = False) -> None:
@@ -369,8 +419,7 @@ async def download_missing_upos(
                         raise
                     except Exception as err:  # one session's trouble must not stop the rest
                         failed += 1
-                        result.errors.append(f"{client.short_code} {record.reference}: {err}")
-                        result.client_errors.setdefault(client_id, []).append(f"{record.reference}: {err}")
+                        fail(client_id, client.short_code, record.reference, err)
                     else:
                         if saved.fetched:
                             fetched += 1
@@ -382,8 +431,7 @@ async def download_missing_upos(
             raise
         except Exception as err:  # login failed: every missing UPO of this client fails
             failed += total - done
-            result.errors.append(f"{client.short_code}: {err}")
-            result.client_errors.setdefault(client_id, []).insert(0, str(err))
+            fail(client_id, client.short_code, None, err)
         finally:
             result.fetched += fetched
             result.failed += failed
