@@ -15,7 +15,6 @@ No textual here.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,7 @@ from typing import Any, TypeVar
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
-from ksef_tui.core.safe_paths import upo_path
+from ksef_tui.core.safe_paths import upo_parts, write_private_file
 from ksef_tui.core.session_status import session_text
 from ksef_tui.core.upo import UpoError, parse_upo, verify_hash
 from ksef_tui.i18n import _
@@ -103,16 +102,10 @@ async def with_upo_retry(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def write_copy(path: Path, content: bytes) -> Path:
-    """Write atomically (temporary file, then rename); folders 0700 like the store's."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+def write_copy(folder: Path, parts: tuple[str, ...], content: bytes) -> Path:
+    """The UPO copy `folder/<short code>/<YYYY-MM>/<name>.xml`: a 0600 file in 0700 folders, written
+    atomically and never through a planted link (core/safe_paths.write_private_file)."""
+    return write_private_file(folder, parts, content)
 
 
 @dataclass
@@ -216,8 +209,8 @@ async def download_session_upo(
             fetched = True
         contents.append(content)
         if folder is not None:
-            path = upo_path(folder, short_code, record.opened, record.reference, number)
-            paths.append(await asyncio.to_thread(write_copy, path, content))
+            parts = upo_parts(short_code, record.opened, record.reference, number)
+            paths.append(await asyncio.to_thread(write_copy, folder, parts, content))
         await asyncio.to_thread(store.ksef_sessions.mark_upo, record.id, number, len(pages))
     record.upo_saved = len(pages)
     record.upo_pages = len(pages)
@@ -259,9 +252,8 @@ async def download_invoice_upo(
     path = None
     if folder is not None:
         when = invoice.acquired or session.opened
-        path = await asyncio.to_thread(
-            write_copy, upo_path(folder, short_code, when, invoice.ksef_number), content
-        )
+        parts = upo_parts(short_code, when, invoice.ksef_number)
+        path = await asyncio.to_thread(write_copy, folder, parts, content)
     return content, path
 
 
@@ -360,8 +352,8 @@ async def download_missing_upos(
             try:
                 pages = await asyncio.to_thread(stored_session_upo, store, record)
                 for number, content in enumerate(pages, start=1):
-                    path = upo_path(folder, client.short_code, record.opened, record.reference, number)
-                    await asyncio.to_thread(write_copy, path, content)
+                    parts = upo_parts(client.short_code, record.opened, record.reference, number)
+                    await asyncio.to_thread(write_copy, folder, parts, content)
             except (UpoUnavailable, OSError) as err:
                 failed += 1
                 fail(client_id, client.short_code, record.reference, err)
