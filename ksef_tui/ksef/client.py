@@ -17,7 +17,7 @@ import httpx
 
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.core.models import Environment
-from ksef_tui.ksef.apilog import ApiLog
+from ksef_tui.ksef.apilog import ApiLog, install_log_redaction, register_secret
 from ksef_tui.ksef.auth import AuthManager, PollPolicy, complete_auth, init_token_auth
 from ksef_tui.ksef.environments import KsefEnvironment, resolve_environment
 from ksef_tui.ksef.exports import ExportsApi
@@ -58,6 +58,7 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
         """`environment`: Environment.TEST/DEMO/PROD, "test"/"demo"/"prod", or any base URL such as
         "http://127.0.0.1:8765/v2". `transport`: e.g. httpx.ASGITransport(app=simulator) in-process.
         `sleep`/`monotonic`/`clock`: injectable for fast tests; every wait goes through `sleep`."""
+        install_log_redaction()  # idempotent: httpx/httpcore records are scrubbed like ours
         self.environment = resolve_environment(environment)
         self.core = _core or HttpCore(
             self.environment.base_url,
@@ -174,6 +175,8 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
 
         Also the office-certificate path: the office's certificate, the client's NIP as context."""
         from ksef_tui.ksef.xades import init_xades_auth
+
+        register_secret(private_key_pem)  # its body and every line of it, wherever they are echoed
 
         async def full() -> tuple[AuthStatus, AuthTokens]:
             init = await init_xades_auth(
