@@ -247,3 +247,44 @@ def test_upo_command_reports_a_upo_damaged_in_the_store_and_goes_on(
     _assert_one_failure_line(result.output, damaged["code"], damaged["reference"])
     assert "uszkodzone" in result.output
     _check_saved_except(demo_hook["demos"][0], out, {damaged["reference"]})
+
+
+# --- the TUI's bulk download ----------------------------------------------------------------------
+
+
+async def test_tui_bulk_download_reports_a_damaged_upo_and_saves_the_rest(
+    seeded: tuple[Any, Any, list[int]], tmp_path: Path
+) -> None:
+    from ksef_tui.app import KsefApp
+    from ksef_tui.screens.clients import ClientsScreen
+    from ksef_tui.screens.sessions import UPO_FOLDER_SETTING, SessionsScreen
+    from tests.tui.helpers import screen_text, services, settle
+
+    store, world, _ids = seeded
+    week = NOW - timedelta(days=7)  # the sessions screen's default period
+    good = {e.nip for e in make_roster(NOW, demo_module.DEMO_SEED) if e.profile not in BAD_PROFILES}
+    client_id = next(
+        c.id
+        for c in store.clients.list()
+        if c.nip in good and len(store.ksef_sessions.missing_upo(c.id, week, None)) >= 2
+    )
+    missing = store.ksef_sessions.missing_upo(client_id, week, None)
+    victim = missing[0]
+    store.settings.set(UPO_FOLDER_SETTING, str(tmp_path / "UPO"))
+    factory = simulator_factory(world, faults=Faults(damaged_upo_refs={victim.reference: "not_upo"}))
+    app = KsefApp(services(store.home, store, ksef_factory=factory))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        app.screen.select_client(client_id)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen)
+        await pilot.press("U")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, SessionsScreen)
+        shown = screen_text(app).replace("\n", " ")
+        assert f"pobrano {len(missing) - 1}," in shown and "nieudane 1." in shown, shown
+        assert victim.reference in shown  # the failure line names the session
+    assert [r.reference for r in store.ksef_sessions.missing_upo(client_id, week, None)] == [victim.reference]
+    assert len(list((tmp_path / "UPO").rglob("*.xml"))) == len(missing) - 1
