@@ -20,6 +20,9 @@ from ksef_tui.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None) -> None:
     """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
+    from ksef_tui.ksef.apilog import install_log_redaction
+
+    install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
     set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
     if ctx.invoked_subcommand is None:
         from ksef_tui.app import KsefApp

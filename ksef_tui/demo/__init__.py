@@ -5,9 +5,14 @@ No textual here: `ksef-tui status --demo` uses it headless too.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import stat
 import tempfile
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +34,94 @@ DEMO_PASSPHRASE = "demo"
 DEMO_SEED = 2026
 SIMULATOR_URL = "http://ksef-simulator/v2"  # in-process: the host name is never resolved
 
+# Temporary demo folders (docs/SECURITY.md "Files outside the store"): `<tmp>/ksef-tui-demo-*`, each with
+# a lock file naming the pid of the run that uses it and held locked (flock) while it runs. A run killed
+# before its cleanup leaves its folder behind; the next demo start removes such stale folders.
+DEMO_PREFIX = "ksef-tui-demo-"
+LOCK_NAME = ".ksef-tui-demo.lock"
+# A folder without a lock file (made by a version before the lock, or caught between its creation and
+# its lock) is only removed once it is clearly abandoned.
+UNLOCKED_MAX_AGE = 24 * 3600.0
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the pid alone says whether the run is alive
+    fcntl = None  # type: ignore[assignment]
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's (EPERM): alive
+        return True
+    return True
+
+
+def _lock_demo_folder(home: Path) -> int:
+    """Create the folder's lock file (exclusively, no link followed), write our pid, and hold it locked."""
+    fd = os.open(
+        home / LOCK_NAME,
+        os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+        0o600,
+    )
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, str(os.getpid()).encode("ascii"))
+    return fd
+
+
+def _stale(folder: Path, now: float) -> bool:
+    """True when `folder` is a demo folder of ours that no live run uses."""
+    st = folder.lstat()
+    if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
+        return False  # a link, a file, or another user's: never ours to remove
+    lock = folder / LOCK_NAME
+    try:
+        fd = os.open(lock, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return now - st.st_mtime > UNLOCKED_MAX_AGE
+    except OSError:
+        return False
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # a live run holds it
+        try:
+            pid = int(os.read(fd, 32).decode("ascii").strip() or "0")
+        except (ValueError, UnicodeDecodeError):
+            pid = 0
+        # Unlocked with a live pid: the owner is between creating and locking it (or the pid was
+        # reused); either way leave it for a later start.
+        return not _pid_alive(pid)
+    finally:
+        os.close(fd)
+
+
+def clean_stale_demos(tmp_dir: Path | None = None, clock: Callable[[], float] = time.time) -> list[Path]:
+    """Remove demo folders left behind by killed runs (ours, unused); returns what was removed.
+    Never raises: a folder that cannot be checked or removed is left alone."""
+    base = Path(tmp_dir or tempfile.gettempdir())
+    removed: list[Path] = []
+    now = clock()
+    try:
+        candidates = sorted(base.glob(DEMO_PREFIX + "*"))
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            if _stale(folder, now):
+                shutil.rmtree(folder)
+                removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
 
 @dataclass
 class Demo:
@@ -36,9 +129,14 @@ class Demo:
     roster: list[RosterEntry]
     world: Any  # ksef_tui.simulator.world.World
     now: datetime
+    lock_fd: int | None = field(default=None, repr=False)  # held while this run uses a temporary home
 
     def cleanup(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
+        if self.lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.lock_fd)
+            self.lock_fd = None
 
     def ksef_factory(self, timing: Timing | None = None, **app_kwargs: Any) -> Any:
         """Connections to the in-process simulator (one ASGI app; every environment maps to it).
@@ -131,20 +229,38 @@ def seed_store(store: Any, roster: list[RosterEntry], world: Any, now: datetime)
             )
 
 
-def prepare_demo(now: datetime, *, kdf: Any = None, home: Path | None = None) -> Demo:
-    """Create and seed a fresh demo store (passphrase "demo"); return it locked-closed on disk."""
+def prepare_demo(
+    now: datetime, *, kdf: Any = None, home: Path | None = None, tmp_dir: Path | None = None
+) -> Demo:
+    """Create and seed a fresh demo store (passphrase "demo"); return it locked-closed on disk.
+
+    Without `home`: a new temporary folder (`tmp_dir`, else the system's), locked for this run, after
+    removing the folders earlier runs left behind when they were killed (clean_stale_demos)."""
     from ksef_tui.store import Store
 
-    home = home or Path(tempfile.mkdtemp(prefix="ksef-tui-demo-"))
-    roster = make_roster(now, DEMO_SEED)
-    world = build_world(now, roster)
-    kwargs = {"kdf": kdf} if kdf is not None else {}
-    store = Store.create(home, DEMO_PASSPHRASE, **kwargs)
+    lock_fd = None
+    if home is None:
+        clean_stale_demos(tmp_dir)
+        home = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX, dir=tmp_dir))
+        try:
+            lock_fd = _lock_demo_folder(home)
+        except BaseException:
+            shutil.rmtree(home, ignore_errors=True)
+            raise
+    demo = Demo(home, make_roster(now, DEMO_SEED), None, now, lock_fd)
     try:
-        seed_store(store, roster, world, now)
-        from ksef_tui.demo.sessions import seed_sessions
+        demo.world = build_world(now, demo.roster)
+        kwargs = {"kdf": kdf} if kdf is not None else {}
+        store = Store.create(home, DEMO_PASSPHRASE, **kwargs)
+        try:
+            seed_store(store, demo.roster, demo.world, now)
+            from ksef_tui.demo.sessions import seed_sessions
 
-        seed_sessions(store, world, now)  # the Sessions screen is not empty on first open
-    finally:
-        store.close()
-    return Demo(home, roster, world, now)
+            seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
+        finally:
+            store.close()
+    except BaseException:
+        if lock_fd is not None:  # our own temporary folder: leave nothing behind
+            demo.cleanup()
+        raise
+    return demo

@@ -9,6 +9,13 @@
 Secrets are recognised three ways, because no single rule is enough: by JSON key (token,
 encryptedToken, ...), by shape (Bearer headers, JWTs, KSeF-token layout, pre-signed URL signatures),
 and by value (every secret the client handles is registered with `register_secret`).
+
+Registering a credential registers every part of it that opens something on its own
+(`secret_parts`): a KSeF token `<reference>|<context>|<secret>` whole, its secret part alone and
+`<context>|<secret>` (KSeF or a proxy may echo any of them); a private key PEM's body whole and line
+by line. The parts that only identify (the token's reference, the NIP) are never masked.
+`install_log_redaction` scrubs records of every logger, third-party ones included (httpx, httpcore's
+child loggers, uvicorn), when they are created.
 """
 
 from __future__ import annotations
@@ -63,24 +70,97 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 _registry_lock = threading.Lock()
 _registered: dict[str, None] = {}  # insertion-ordered set, bounded
-_REGISTRY_LIMIT = 10_000
+_REGISTRY_LIMIT = 200_000  # a PEM key registers ~30 parts; 500 clients with two credentials fit
 _MIN_SECRET_LEN = 6
+# Registered secrets by their head (the text before their first separator), longest first: a run is
+# scanned once, looking up the head at each place a secret may start (see _mask_run).
+_by_head: dict[str, tuple[str, ...]] = {}
 
 
-def register_secret(value: str | None) -> None:
-    """Remember a secret's exact text so it is masked wherever it appears later."""
-    if not value or len(value) < _MIN_SECRET_LEN:
+_KSEF_REFERENCE = re.compile(r"\d{8}-[A-Z]{2}-[0-9A-F]{10}-[0-9A-F]{10}-[0-9A-F]{2}")
+# A token's context part identifies, it does not open: `nip-5265877635`, `5265877635`, `pesel-...`.
+_CONTEXT_PART = re.compile(r"(?i)(?:[a-z]+-)?\d{10,11}")
+_PEM_PRIVATE = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----(.*?)-----END \1-----", re.DOTALL)
+
+
+def secret_parts(value: str | bytes | None) -> list[str]:
+    """Every part of a credential that is secret on its own, the whole value first (see the module
+    docstring). Parts shorter than 6 characters are left out (they would mask ordinary words)."""
+    if value is None:
+        return []
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    parts: list[str] = [value, value.strip()]
+    for match in _PEM_PRIVATE.finditer(value):
+        lines = [line.strip() for line in match.group(2).splitlines()]
+        body = [line for line in lines if line and ":" not in line]  # no Proc-Type/DEK-Info headers
+        parts.append("".join(body))
+        parts.extend(body)
+    token = value.strip()
+    if "|" in token and "-----BEGIN" not in token:
+        pieces = token.split("|")
+        secret_at = [
+            i
+            for i, piece in enumerate(pieces)
+            if not _KSEF_REFERENCE.fullmatch(piece) and not _CONTEXT_PART.fullmatch(piece)
+        ]
+        for i in secret_at:
+            parts.append(pieces[i])
+            parts.append("|".join(pieces[i:]))  # `<context>|<secret>` and the like
+            if i > 0:
+                parts.append("|".join(pieces[i - 1 :]))
+    seen: dict[str, None] = {}
+    for part in parts:
+        if len(part) >= _MIN_SECRET_LEN:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def register_secret(value: str | bytes | None) -> None:
+    """Remember a credential's secret text, and each secret part of it (`secret_parts`), so they are
+    masked wherever they appear later."""
+    parts = secret_parts(value)
+    if not parts:
         return
     with _registry_lock:
-        _registered.pop(value, None)
-        _registered[value] = None
+        for part in parts:
+            if part in _registered:
+                _registered.pop(part)
+            else:
+                _index(part)
+            _registered[part] = None
         while len(_registered) > _REGISTRY_LIMIT:
-            _registered.pop(next(iter(_registered)))
+            oldest = next(iter(_registered))
+            _registered.pop(oldest)
+            _unindex(oldest)
 
 
-def forget_secret(value: str | None) -> None:
+def forget_secret(value: str | bytes | None) -> None:
     with _registry_lock:
-        _registered.pop(value or "", None)
+        for part in secret_parts(value):
+            if _registered.pop(part, 0) is None:
+                _unindex(part)
+
+
+def _head(text: str, start: int = 0) -> str:
+    end = start
+    while end < len(text) and text[end] not in _SEPARATORS:
+        end += 1
+    return text[start:end]
+
+
+def _index(secret: str) -> None:
+    head = _head(secret)
+    _by_head[head] = tuple(sorted({*_by_head.get(head, ()), secret}, key=len, reverse=True))
+
+
+def _unindex(secret: str) -> None:
+    head = _head(secret)
+    left = tuple(s for s in _by_head.get(head, ()) if s != secret)
+    if left:
+        _by_head[head] = left
+    else:
+        _by_head.pop(head, None)
 
 
 # Registered secrets (tokens, JWTs, keys in base64 or hex) are unbroken runs of these characters. Looking
@@ -88,29 +168,37 @@ def forget_secret(value: str | None) -> None:
 # registry costs O(len(text)), however many secrets are registered; scanning the text once per secret
 # made every logged call slower as a session authenticated more clients.
 _RUN = re.compile(r"[A-Za-z0-9+/=_\-.|:~]+")
-_SEPARATORS = "=|:"
+# Where a registered secret may begin or end inside a run: `key=<secret>`, `<ref>|<ctx>|<secret>`,
+# `a:<secret>`, and `<secret>.` / `<secret>...` at the end of a sentence ("Nieprawidłowy token <secret>.").
+_SEPARATORS = "=|:.~"
 
 
 def _mask_run(match: re.Match[str]) -> str:
+    """Mask every registered secret in this run that starts at the run's start or just after a
+    separator and ends at one or at the run's end. One pass: at each such start, only the secrets
+    whose head (text before their first separator) is the head found there are compared."""
     run = match.group()
-    if len(run) < _MIN_SECRET_LEN:
+    n = len(run)
+    if n < _MIN_SECRET_LEN:
         return run
-    if run in _registered:
-        return MASK
-    if not any(c in run for c in _SEPARATORS):
-        return run
-    starts = [0] + [i + 1 for i, c in enumerate(run) if c in _SEPARATORS]
-    ends = [i for i, c in enumerate(run) if c in _SEPARATORS] + [len(run)]
     out: list[str] = []
     pos = 0
-    for a in starts:
-        if a < pos:
-            continue
-        for b in sorted((e for e in ends if e - a >= _MIN_SECRET_LEN), reverse=True):
-            if run[a:b] in _registered:
-                out.append(run[pos:a] + MASK)
-                pos = b
+    a = 0
+    while a < n:
+        head = _head(run, a)
+        found = -1
+        for secret in _by_head.get(head, ()):  # longest first
+            b = a + len(secret)
+            if (b == n or (b < n and run[b] in _SEPARATORS)) and run.startswith(secret, a):
+                found = b
                 break
+        if found >= 0:
+            out.append(run[pos:a])
+            out.append(MASK)
+            pos = found
+            a = found + 1
+        else:
+            a += len(head) + 1
     out.append(run[pos:])
     return "".join(out)
 
@@ -217,21 +305,48 @@ class ApiLog:
             self._by_context.clear()
 
 
+def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask secrets in a log record, in place (idempotent). When its %-args are what carried the
+    secret and masking each arg is enough, the args stay args (formatters such as uvicorn's access
+    log unpack them); otherwise the message is rendered, masked, and the args dropped."""
+    try:
+        message = record.getMessage()
+    except Exception:  # malformed %-args: scrub what we have
+        message = str(record.msg)
+        record.args = None
+    clean = redact_text(message)
+    if clean != message:
+        kept = False
+        args = record.args
+        if isinstance(record.msg, str) and isinstance(args, tuple) and args:
+            masked_args = tuple(redact_text(a) if isinstance(a, str) else a for a in args)
+            masked_msg = redact_text(record.msg)
+            try:
+                again = masked_msg % masked_args
+            except Exception:
+                again = None
+            if again is not None and redact_text(again) == again:
+                record.msg, record.args = masked_msg, masked_args
+                kept = True
+        if not kept:
+            record.msg, record.args = clean, None
+    if record.exc_info and record.exc_info[1] is not None:
+        # Render the traceback now, scrubbed; the formatter then uses exc_text as is.
+        formatter = logging.Formatter()
+        record.exc_text = redact_text(formatter.formatException(record.exc_info))
+        record.exc_info = None
+    elif record.exc_text:
+        record.exc_text = redact_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact_text(record.stack_info)
+    return record
+
+
 class RedactingFilter(logging.Filter):
     """Scrub secrets from every record passing through (attach to handlers or loggers)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # malformed %-args: scrub what we have
-            message = str(record.msg)
-        record.msg = redact_text(message)
-        record.args = None
-        if record.exc_info and record.exc_info[1] is not None:
-            # Render the traceback now, scrubbed; the formatter then uses exc_text as is.
-            formatter = logging.Formatter()
-            record.exc_text = redact_text(formatter.formatException(record.exc_info))
-            record.exc_info = None
+        scrub_record(record)
         return True
 
 
@@ -250,14 +365,50 @@ def get_logger(name: str) -> logging.Logger:
     return logger
 
 
-def install_log_redaction(
-    logger_names: Iterable[str] = ("httpx", "httpcore"), *, root_handlers: bool = True
-) -> RedactingFilter:
-    """Attach the redacting filter to third-party loggers that see KSeF traffic and to the root
-    logger's handlers (so records from any logger are scrubbed before they are written). Idempotent.
+# Third-party loggers that see KSeF traffic. A logger's filter does not see its children's records, so
+# httpcore's real loggers are named one by one; the record factory below covers any other.
+THIRD_PARTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "starlette",
+    "asyncio",
+)
 
-    httpx logs request URLs at INFO; pre-signed URL signatures are masked by the filter.
+
+class _ScrubbingFactory:
+    """Wraps the LogRecord factory: every record, of any logger, is scrubbed as it is made (records
+    are made only when their level is enabled), before any handler, filter or formatter sees it."""
+
+    def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        return scrub_record(self.inner(*args, **kwargs))
+
+
+def install_log_redaction(
+    logger_names: Iterable[str] = THIRD_PARTY_LOGGERS, *, root_handlers: bool = True
+) -> RedactingFilter:
+    """Scrub every log record, third-party ones included. Idempotent.
+
+    - the LogRecord factory is wrapped, so records of every logger (httpcore's children, uvicorn's,
+      anything configured later) are scrubbed when made;
+    - the filter is attached to the named third-party loggers and to the root logger's handlers too,
+      for records made before this call or by a factory someone installs after it.
+
+    httpx logs request URLs at INFO; pre-signed URL signatures are masked.
     """
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _ScrubbingFactory):
+        logging.setLogRecordFactory(_ScrubbingFactory(current))
     for name in logger_names:
         get_logger(name)
     if root_handlers:

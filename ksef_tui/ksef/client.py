@@ -15,7 +15,7 @@ import httpx
 
 from ksef_tui.core.clock import Timing
 from ksef_tui.core.models import Environment
-from ksef_tui.ksef.apilog import ApiLog
+from ksef_tui.ksef.apilog import ApiLog, install_log_redaction, register_secret
 from ksef_tui.ksef.auth import AuthManager, PollPolicy, complete_auth, init_token_auth
 from ksef_tui.ksef.environments import KsefEnvironment, resolve_environment
 from ksef_tui.ksef.exports import ExportsApi
@@ -55,6 +55,7 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
         "http://127.0.0.1:8765/v2". `transport`: e.g. httpx.ASGITransport(app=simulator) in-process.
         `timing`: the wall clock, monotonic clock, sleep and random stream (a fake one for fast tests);
         every wait, pace and jitter goes through it."""
+        install_log_redaction()  # idempotent: httpx/httpcore records are scrubbed like ours
         self.environment = resolve_environment(environment)
         timing = timing or Timing()
         self.core = _core or HttpCore(
@@ -169,6 +170,8 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
 
         Also the office-certificate path: the office's certificate, the client's NIP as context."""
         from ksef_tui.ksef.xades import init_xades_auth
+
+        register_secret(private_key_pem)  # its body and every line of it, wherever they are echoed
 
         async def full() -> tuple[AuthStatus, AuthTokens]:
             init = await init_xades_auth(

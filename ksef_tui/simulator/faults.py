@@ -18,6 +18,27 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
+# How a damaged UPO is served: "truncated" (cut in half, hash header matching the cut body), "hash" (intact
+# body, x-ms-meta-hash of other bytes), "not_xml" (binary garbage, matching hash), "not_upo" (well-formed
+# XML that is not a Potwierdzenie, matching hash).
+DAMAGE_KINDS = ("truncated", "hash", "not_xml", "not_upo")
+
+
+def damage_upo(body: bytes, kind: str) -> tuple[bytes, bytes]:
+    """(the body served, the bytes whose SHA-256 goes into x-ms-meta-hash) for a UPO damaged `kind`."""
+    if kind == "truncated":
+        cut = body[: len(body) // 2]
+        return cut, cut
+    if kind == "hash":
+        return body, body + b"\n"
+    if kind == "not_xml":
+        junk = bytes(range(256)) * 4
+        return junk, junk
+    if kind == "not_upo":
+        other = b'<?xml version="1.0" encoding="utf-8"?>\n<Faktura><P_1>2026-01-01</P_1></Faktura>'
+        return other, other
+    raise ValueError(f"unknown UPO damage kind: {kind}")
+
 
 @dataclass
 class Faults:
@@ -39,9 +60,19 @@ class Faults:
     revoke_token_after_auths: dict[str, int] = field(default_factory=dict)  # NIP -> K successful auths
     auth_stuck: bool = False  # GET /auth/{ref} stays at 100 forever
     auth_pending_polls: int = 0  # the first N polls of each authentication answer 100
+    # UPO reference (a UPO page's, a session's or an invoice's KSeF number) -> how its UPO is damaged,
+    # one of DAMAGE_KINDS; every download of that UPO (API and pre-signed link) is damaged that way.
+    damaged_upo_refs: dict[str, str] = field(default_factory=dict)
     # Not faults but realism: how many status polls a closed session / an export stays "processing".
     close_processing_polls: int = 1
     export_processing_polls: int = 1
+
+    def upo_damage(self, *references: str | None) -> str | None:
+        """How the UPO known by any of `references` is damaged, or None when it is served intact."""
+        for ref in references:
+            if ref and ref in self.damaged_upo_refs:
+                return self.damaged_upo_refs[ref]
+        return None
 
     def applies_to(self, path: str) -> bool:
         return not self.paths or any(p in path for p in self.paths)
@@ -56,6 +87,9 @@ class Faults:
         values.update(data)
         if "paths" in values:
             values["paths"] = tuple(values["paths"])
+        bad = {k: v for k, v in dict(values.get("damaged_upo_refs") or {}).items() if v not in DAMAGE_KINDS}
+        if bad:
+            raise ValueError(f"unknown UPO damage kinds: {sorted(set(bad.values()))}; use {DAMAGE_KINDS}")
         return cls(**values)
 
     def to_json(self) -> dict:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from ksef_tui.core.ksef_number import PATTERN as KSEF_PATTERN
 from ksef_tui.simulator import statuses
 from ksef_tui.simulator.errors import ApiError, validation
+from ksef_tui.simulator.faults import damage_upo
 from ksef_tui.simulator.model import Invoice, Session
 from ksef_tui.simulator.refs import iso, sha256_b64
 from ksef_tui.simulator.routing import Ctx, json_response, page_by_continuation, route
@@ -247,8 +248,12 @@ async def get_session_invoice(ctx: Ctx) -> Response:
     return json_response(invoice_json(ctx, session, _invoice_by_ref(ctx, session)))
 
 
-def xml_response(body: bytes) -> Response:
-    return Response(body, media_type="application/xml", headers={"x-ms-meta-hash": sha256_b64(body)})
+def xml_response(body: bytes, damage: str | None = None) -> Response:
+    """The XML with its x-ms-meta-hash; `damage` (faults.DAMAGE_KINDS) serves it damaged that way."""
+    hashed = body
+    if damage:
+        body, hashed = damage_upo(body, damage)
+    return Response(body, media_type="application/xml", headers={"x-ms-meta-hash": sha256_b64(hashed)})
 
 
 def _upo_ready(ctx: Ctx, key: str) -> bool:
@@ -274,7 +279,7 @@ async def get_invoice_upo_by_ksef(ctx: Ctx) -> Response:
             f"UPO o numerze KSeF {number} i numerze referencyjnym sesji {session.reference} "
             "nie zostało znalezione.",
         )
-    return xml_response(invoice_upo(session, inv))
+    return xml_response(invoice_upo(session, inv), ctx.faults.upo_damage(number, session.reference))
 
 
 @route(
@@ -290,7 +295,9 @@ async def get_invoice_upo_by_ref(ctx: Ctx) -> Response:
         raise ApiError(
             21178, f"UPO faktury {inv.reference} w sesji {session.reference} nie zostało znalezione."
         )
-    return xml_response(invoice_upo(session, inv))
+    return xml_response(
+        invoice_upo(session, inv), ctx.faults.upo_damage(inv.ksef_number, inv.reference, session.reference)
+    )
 
 
 @route(
@@ -304,4 +311,4 @@ async def get_session_upo(ctx: Ctx) -> Response:
         raise ApiError(
             21178, f"UPO o numerze referencyjnym {ref} dla sesji {session.reference} nie zostało znalezione."
         )
-    return xml_response(session_upo(session, page))
+    return xml_response(session_upo(session, page), ctx.faults.upo_damage(ref, session.reference))

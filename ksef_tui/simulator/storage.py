@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ksef_tui.simulator.faults import damage_upo
 from ksef_tui.simulator.refs import sha256_b64
 from ksef_tui.simulator.state import SimState
 from ksef_tui.simulator.upo import invoice_upo, session_upo
@@ -22,6 +23,14 @@ def _denied() -> Response:
 def _missing() -> Response:
     body = '<?xml version="1.0" encoding="utf-8"?><Error><Code>BlobNotFound</Code></Error>'
     return Response(body, status_code=404, media_type="application/xml")
+
+
+def _upo_response(request: Request, body: bytes, *references: str | None) -> Response:
+    hashed = body
+    damage = request.app.state.faults.upo_damage(*references)
+    if damage:
+        body, hashed = damage_upo(body, damage)
+    return Response(body, media_type="application/xml", headers={"x-ms-meta-hash": sha256_b64(hashed)})
 
 
 def _sim(request: Request) -> SimState | None:
@@ -43,8 +52,7 @@ async def session_upo_blob(request: Request) -> Response:
     )
     if session is None or page is None:
         return _missing()
-    body = session_upo(session, page)
-    return Response(body, media_type="application/xml", headers={"x-ms-meta-hash": sha256_b64(body)})
+    return _upo_response(request, session_upo(session, page), page.reference, session.reference)
 
 
 async def invoice_upo_blob(request: Request) -> Response:
@@ -56,8 +64,7 @@ async def invoice_upo_blob(request: Request) -> Response:
     inv = next((i for i in session.accepted if i.ksef_number == number), None) if session else None
     if session is None or inv is None:
         return _missing()
-    body = invoice_upo(session, inv)
-    return Response(body, media_type="application/xml", headers={"x-ms-meta-hash": sha256_b64(body)})
+    return _upo_response(request, invoice_upo(session, inv), number, session.reference)
 
 
 async def export_part_blob(request: Request) -> Response:

@@ -15,7 +15,6 @@ No textual here.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,7 @@ from typing import Any, TypeVar
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
-from ksef_tui.core.safe_paths import upo_path
+from ksef_tui.core.safe_paths import upo_parts, write_private_file
 from ksef_tui.core.session_status import session_text
 from ksef_tui.core.upo import UpoError, parse_upo, verify_hash
 from ksef_tui.i18n import _
@@ -48,6 +47,25 @@ class UpoUnavailable(Exception):
 
 class UpoNotReady(UpoUnavailable):
     pass
+
+
+class UpoDamagedInStore(UpoUnavailable):
+    """The UPO sealed in the store does not open (tampered with or damaged on disk). It is not downloaded
+    again over the damaged value (issue 17: nothing is written over a damaged value but by the user)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The UPO saved in the store is damaged — restore the store from a backup."))
+
+
+def _stored(store: Any, client_id: int, kind: str, key: str) -> bytes | None:
+    """A sealed UPO, None when absent; UpoDamagedInStore when present but damaged."""
+    from ksef_tui.store.errors import DamagedValueError
+
+    try:
+        content: bytes | None = store.documents.get(client_id, kind, key)
+    except DamagedValueError:
+        raise UpoDamagedInStore() from None
+    return content
 
 
 def upo_key(reference: str, page: int) -> str:
@@ -98,16 +116,10 @@ def _client_sleep(ksef: Any) -> Sleep:
     return sleep
 
 
-def write_copy(path: Path, content: bytes) -> Path:
-    """Write atomically (temporary file, then rename); folders 0700 like the store's."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+def write_copy(folder: Path, parts: tuple[str, ...], content: bytes) -> Path:
+    """The UPO copy `folder/<short code>/<YYYY-MM>/<name>.xml`: a 0600 file in 0700 folders, written
+    atomically and never through a planted link (core/safe_paths.write_private_file)."""
+    return write_private_file(folder, parts, content)
 
 
 @dataclass
@@ -178,7 +190,7 @@ async def download_session_upo(
     fetched = False
     for number, page in enumerate(pages, start=1):
         key = upo_key(record.reference, number)
-        content = await asyncio.to_thread(store.documents.get, record.client_id, SESSION_UPO, key)
+        content = await asyncio.to_thread(_stored, store, record.client_id, SESSION_UPO, key)
         if content is None:
             upo = await with_upo_retry(
                 partial(ksef.get_session_upo, record.reference, page.reference_number),
@@ -212,8 +224,8 @@ async def download_session_upo(
             fetched = True
         contents.append(content)
         if folder is not None:
-            path = upo_path(folder, short_code, record.opened, record.reference, number)
-            paths.append(await asyncio.to_thread(write_copy, path, content))
+            parts = upo_parts(short_code, record.opened, record.reference, number)
+            paths.append(await asyncio.to_thread(write_copy, folder, parts, content))
         await asyncio.to_thread(store.ksef_sessions.mark_upo, record.id, number, len(pages))
     record.upo_saved = len(pages)
     record.upo_pages = len(pages)
@@ -236,9 +248,7 @@ async def download_invoice_upo(
     sleep = sleep or _client_sleep(ksef)
     if not invoice.ksef_number:
         raise UpoUnavailable(_("This invoice was not accepted by KSeF, so it has no UPO."))
-    content = await asyncio.to_thread(
-        store.documents.get, invoice.client_id, INVOICE_UPO, invoice.ksef_number
-    )
+    content = await asyncio.to_thread(_stored, store, invoice.client_id, INVOICE_UPO, invoice.ksef_number)
     if content is None:
         number = invoice.ksef_number
         upo = await with_upo_retry(
@@ -258,18 +268,18 @@ async def download_invoice_upo(
     path = None
     if folder is not None:
         when = invoice.acquired or session.opened
-        path = await asyncio.to_thread(
-            write_copy, upo_path(folder, short_code, when, invoice.ksef_number), content
-        )
+        parts = upo_parts(short_code, when, invoice.ksef_number)
+        path = await asyncio.to_thread(write_copy, folder, parts, content)
     return content, path
 
 
 def stored_session_upo(store: Any, record: SessionRecord) -> list[bytes]:
-    """The session's UPO pages held in the store (thread-safe, blocking: call from a thread)."""
+    """The session's UPO pages held in the store (thread-safe, blocking: call from a thread).
+    UpoDamagedInStore when a page is there but damaged."""
     pages: list[bytes] = []
     count = max(record.upo_saved, 1)
     for number in range(1, count + 1):
-        content = store.documents.get(record.client_id, SESSION_UPO, upo_key(record.reference, number))
+        content = _stored(store, record.client_id, SESSION_UPO, upo_key(record.reference, number))
         if content is None:
             break
         pages.append(content)
@@ -328,24 +338,56 @@ async def download_missing_upos(
     result = BulkResult()
     gate = asyncio.Semaphore(concurrency)
 
+    def fail(client_id: int, short_code: str, reference: str | None, err: BaseException) -> None:
+        """One UPO (or, with no reference, a whole client) failed: one line naming client and reference."""
+        why = str(err) or type(err).__name__
+        if reference is None:
+            result.errors.append(f"{short_code}: {why}")
+            result.client_errors.setdefault(client_id, []).insert(0, why)
+        else:
+            result.errors.append(f"{short_code} {reference}: {why}")
+            result.client_errors.setdefault(client_id, []).append(f"{reference}: {why}")
+
     async def one(client_id: int) -> None:
         async with gate:
-            await _one_client(client_id)
+            try:
+                await _one_client(client_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # nothing about one client may stop the others or lose the summary
+                result.failed += 1
+                fail(client_id, str(client_id), None, err)
+
+    async def _copy_existing(client: Any, client_id: int) -> int:
+        """Write the UPOs already sealed in the store into `folder`; how many could not be (damaged in
+        the store, or the file could not be written), each reported as one failure."""
+        assert folder is not None
+        failed = 0
+        have = await asyncio.to_thread(store.ksef_sessions.with_upo, client_id, since, until)
+        for record in have:
+            try:
+                pages = await asyncio.to_thread(stored_session_upo, store, record)
+                for number, content in enumerate(pages, start=1):
+                    parts = upo_parts(client.short_code, record.opened, record.reference, number)
+                    await asyncio.to_thread(write_copy, folder, parts, content)
+            except (UpoUnavailable, OSError) as err:
+                failed += 1
+                fail(client_id, client.short_code, record.reference, err)
+            else:
+                result.skipped += 1
+        return failed
 
     async def _one_client(client_id: int) -> None:
         client = await asyncio.to_thread(store.clients.get, client_id)
         missing: list[SessionRecord] = await asyncio.to_thread(
             store.ksef_sessions.missing_upo, client_id, since, until
         )
-        if copy_existing and folder is not None:
-            have = await asyncio.to_thread(store.ksef_sessions.with_upo, client_id, since, until)
-            for record in have:
-                pages = await asyncio.to_thread(stored_session_upo, store, record)
-                for number, content in enumerate(pages, start=1):
-                    path = upo_path(folder, client.short_code, record.opened, record.reference, number)
-                    await asyncio.to_thread(write_copy, path, content)
-                result.skipped += 1
         fetched = failed = done = 0
+        if copy_existing and folder is not None:
+            failed = await _copy_existing(client, client_id)
+            if failed:
+                result.failed += failed
+                failed = 0
         total = len(missing)
 
         def report(message: str = "", finished: bool = False) -> None:
@@ -394,8 +436,7 @@ async def download_missing_upos(
                         raise
                     except Exception as err:  # one session's trouble must not stop the rest
                         failed += 1
-                        result.errors.append(f"{client.short_code} {record.reference}: {err}")
-                        result.client_errors.setdefault(client_id, []).append(f"{record.reference}: {err}")
+                        fail(client_id, client.short_code, record.reference, err)
                     else:
                         if saved.fetched:
                             fetched += 1
@@ -407,8 +448,7 @@ async def download_missing_upos(
             raise
         except Exception as err:  # login failed: every missing UPO of this client fails
             failed += total - done
-            result.errors.append(f"{client.short_code}: {err}")
-            result.client_errors.setdefault(client_id, []).insert(0, str(err))
+            fail(client_id, client.short_code, None, err)
         finally:
             result.fetched += fetched
             result.failed += failed

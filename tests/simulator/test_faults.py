@@ -116,6 +116,39 @@ async def test_upo_not_ready_for_first_requests(app, http, world):  # type: igno
     assert r.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21178
 
 
+async def test_damaged_upo_per_reference(app, http, world):  # type: ignore[no-untyped-def]
+    import base64
+    import hashlib
+
+    from lxml import etree
+
+    nip, h = await _login(http, world)
+    sessions = [s for s in world.taxpayers[nip].sessions if s.upo_pages]
+    victim, other = sessions[0], sessions[1]
+
+    def url(session):  # type: ignore[no-untyped-def]
+        return f"/sessions/{session.reference}/upo/{session.upo_pages[0].reference}"
+
+    def hash_ok(r) -> bool:  # type: ignore[no-untyped-def]
+        digest = base64.b64encode(hashlib.sha256(r.content).digest()).decode()
+        return bool(r.headers["x-ms-meta-hash"] == digest)
+
+    intact = await http.get(url(victim), headers=h)
+    app.state.faults = Faults(damaged_upo_refs={victim.reference: "truncated"})
+    cut = await http.get(url(victim), headers=h)
+    assert cut.status_code == 200 and cut.content == intact.content[: len(intact.content) // 2]
+    assert hash_ok(cut)
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(cut.content)
+    fine = await http.get(url(other), headers=h)
+    assert hash_ok(fine) and etree.fromstring(fine.content) is not None  # only the named UPO is damaged
+    app.state.faults = Faults(damaged_upo_refs={victim.upo_pages[0].reference: "hash"})
+    wrong = await http.get(url(victim), headers=h)
+    assert wrong.content == intact.content and not hash_ok(wrong)
+    r = await http.post("http://sim.test/_sim/faults", json={"damaged_upo_refs": {"x": "melted"}})
+    assert r.status_code == 400
+
+
 async def test_invoice_not_yet_available(app, http, world):  # type: ignore[no-untyped-def]
     nip, h = await _login(http, world)
     number = world.taxpayers[nip].purchases[0].ksef_number
