@@ -34,10 +34,10 @@ def bare(rows_path: str) -> None:
 def ours(home: str, passphrase: str) -> None:
     from pathlib import Path
 
-    from ksef_tui.app import KsefApp
     from ksef_tui.screens.clients import ClientsScreen
-    from ksef_tui.services import Services
     from ksef_tui.store import Store
+    from ksef_tui.ui.app import KsefApp
+    from ksef_tui.ui.config import AppConfig
 
     t0 = time.perf_counter()
     store = Store.open(Path(home), passphrase)
@@ -49,7 +49,7 @@ def ours(home: str, passphrase: str) -> None:
         self.app.call_after_refresh(self.app.exit)
 
     ClientsScreen._loaded = loaded_then_exit  # type: ignore[method-assign]
-    KsefApp(Services(home=Path(home), store=store)).run(headless=True, size=(80, 24))
+    KsefApp(AppConfig(home=Path(home), store=store)).run(headless=True, size=(80, 24))
 
 
 if __name__ == "__main__":

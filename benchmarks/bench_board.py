@@ -77,13 +77,13 @@ async def filter_keystrokes(home: Path, n: int = 50) -> tuple[list[float], list[
     from textual.app import App, ComposeResult
     from textual.widgets import Input
 
-    from ksef_tui.app import KsefApp
     from ksef_tui.screens.clients import ClientsScreen
-    from ksef_tui.services import Services
     from ksef_tui.store import Store
+    from ksef_tui.ui.app import KsefApp
+    from ksef_tui.ui.config import AppConfig
 
     store = Store.open(home, PASSPHRASE)
-    app = KsefApp(Services(home=home, store=store))
+    app = KsefApp(AppConfig(home=home, store=store))
     work: list[float] = []
     pilot_times: list[float] = []
     typed = ["k", "ka", "kan", "ka", "k", "", "p", "pi", "pie", "pi", "p", "", "1", "12", "1", ""]

@@ -58,10 +58,10 @@ async def measure(store, client_id: int, rows: list[list[str]], runs: int) -> tu
     from textual.screen import Screen
     from textual.widgets import DataTable
 
-    from ksef_tui.app import KsefApp
     from ksef_tui.core.clock import fixed_clock
     from ksef_tui.screens.sessions import SessionsScreen
-    from ksef_tui.services import Services
+    from ksef_tui.ui.app import KsefApp
+    from ksef_tui.ui.config import AppConfig
 
     done = asyncio.Event()
 
@@ -82,7 +82,7 @@ async def measure(store, client_id: int, rows: list[list[str]], runs: int) -> tu
             table.add_rows(rows)
             self.call_after_refresh(done.set)
 
-    services = Services(home=store.home, clock=fixed_clock(NOW), store=store)
+    services = AppConfig(home=store.home, clock=fixed_clock(NOW), store=store)
 
     class Host(Screen[None]):
         def compose(self) -> ComposeResult:

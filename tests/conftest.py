@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - the plugin is a dev dependency
 
 @pytest.fixture(autouse=True)
 def _polish_by_default():
-    from ksef_tui.i18n import DEFAULT_LANGUAGE, set_language
+    from ksef_tui.core.i18n import DEFAULT_LANGUAGE, set_language
 
     set_language(DEFAULT_LANGUAGE)
     yield

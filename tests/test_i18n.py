@@ -27,7 +27,7 @@ def test_compiled_catalogue_matches_sources() -> None:
 
 
 def test_english_is_the_identity_and_polish_differs() -> None:
-    from ksef_tui.i18n import _, set_language
+    from ksef_tui.core.i18n import _, set_language
 
     set_language("en")
     assert _("Clients") == "Clients"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ksef_tui.cli.status import TABLE_CAPS, as_json, as_table, clip
 from ksef_tui.core.board import build_board
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, LiveCheck
-from ksef_tui.status_report import TABLE_CAPS, as_json, as_table, clip
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 

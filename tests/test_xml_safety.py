@@ -310,7 +310,7 @@ def test_the_factory_parser_reads_utf8_whatever_the_document_declares() -> None:
 
 @pytest.fixture
 def polish() -> Iterator[None]:
-    from ksef_tui import i18n
+    from ksef_tui.core import i18n
 
     before = i18n.current_language()
     i18n.set_language("pl")

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from ksef_tui.core.health import Health, HealthSettings, Level, client_health, urgency_key
 from ksef_tui.core.humanize_pl import in_words, until_words
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import CREDENTIAL_KIND_LABELS, Client, Credential, LiveCheck, SyncState
 from ksef_tui.core.nip import format_nip
-from ksef_tui.i18n import _
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 PKCS12_SUFFIXES = (".p12", ".pfx")
 MAX_FILE_BYTES = 1_000_000  # certificates and keys are a few kB; anything bigger is not one

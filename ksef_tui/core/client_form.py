@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment
 from ksef_tui.core.nip import InvalidNip, normalize_nip
-from ksef_tui.i18n import _
 
 
 @dataclass

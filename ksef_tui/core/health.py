@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 
 from ksef_tui.core.humanize_pl import WARSAW, until_words
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import (
     CheckOutcome,
     Client,
@@ -20,7 +21,6 @@ from ksef_tui.core.models import (
     Permission,
     SyncState,
 )
-from ksef_tui.i18n import _
 
 
 class Level(IntEnum):

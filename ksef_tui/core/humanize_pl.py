@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import humanize
 
-from ksef_tui.i18n import _, current_language
+from ksef_tui.core.i18n import _, current_language
 
 # humanize keeps its active locale per thread; boards are built in worker threads, so each thread
 # activates the UI language the first time (and again if the language changes).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 # The API's KsefNumber pattern; it also admits the 36-character KSeF 1.0 form (no CRC check for those).
 PATTERN = re.compile(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ksef_tui.i18n import N_
+from ksef_tui.core.i18n import N_
 
 
 class Environment(StrEnum):

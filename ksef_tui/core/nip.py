@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 _SEPARATORS = re.compile(r"[\s\-]")

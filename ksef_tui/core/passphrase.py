@@ -6,7 +6,7 @@ import math
 import string
 from dataclasses import dataclass
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 MIN_LENGTH = 8
 

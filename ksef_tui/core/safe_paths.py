@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600

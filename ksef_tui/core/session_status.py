@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ksef_tui.i18n import N_, _
+from ksef_tui.core.i18n import N_, _
 
 
 class SessionKind(StrEnum):

@@ -15,8 +15,8 @@ from datetime import date, datetime
 
 from lxml import etree
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.xml_safety import UnsafeXml, parse_untrusted
-from ksef_tui.i18n import _
 
 NAMESPACE = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
 PRODUCTION_ISSUER = "Ministerstwo Finansów"

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 SCHEMA_ROOT = Path(__file__).resolve().parents[1] / "resources" / "schemas"
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ksef_tui.core.clock import Timing
 from ksef_tui.core.demo_roster import RosterEntry, make_roster
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import (
     CheckOutcome,
     Client,
@@ -28,7 +29,6 @@ from ksef_tui.core.models import (
     LiveCheck,
     SyncState,
 )
-from ksef_tui.i18n import _
 
 DEMO_PASSPHRASE = "demo"
 DEMO_SEED = 2026

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ksef_tui.i18n import N_, _
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.ksef.apilog import redact_text
 
 # KSeF exception codes (API-NOTES §17) -> what they mean for the user.

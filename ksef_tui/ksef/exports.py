@@ -12,7 +12,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 
-from ksef_tui.i18n import N_
+from ksef_tui.core.i18n import N_
 from ksef_tui.ksef.base import ApiBase
 from ksef_tui.ksef.crypto import SymmetricKey
 from ksef_tui.ksef.errors import IntegrityError, KsefError

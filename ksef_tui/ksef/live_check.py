@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import CheckOutcome, Credential, CredentialKind, LiveCheck, token_reference
-from ksef_tui.i18n import _
 from ksef_tui.ksef.apilog import get_logger, redact_text
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import (

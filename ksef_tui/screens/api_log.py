@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ksef_tui.commands import apply_bindings
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
-from ksef_tui.i18n import _
+from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 

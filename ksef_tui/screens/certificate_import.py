@@ -17,7 +17,6 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.certificates import (
     CertificateError,
     CertificateInfo,
@@ -29,10 +28,11 @@ from ksef_tui.core.certificates import (
     preview,
 )
 from ksef_tui.core.humanize_pl import WARSAW
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
 from ksef_tui.core.nip import format_nip
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 PREVIEW_DELAY = 0.3  # seconds after the last keystroke in a path before the files are read
@@ -68,7 +68,7 @@ class CertificateImportScreen(ModalScreen[bool]):
     CertificateImportScreen #warning { color: $warning; }
     """
 
-    def __init__(self, services: Services, client: Client) -> None:
+    def __init__(self, services: AppConfig, client: Client) -> None:
         super().__init__()
         self.services = services
         self.client = client

@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.health import Health, Level, client_health, credential_health
 from ksef_tui.core.humanize_pl import WARSAW, in_words, until_words
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.models import (
     CREDENTIAL_KIND_LABELS,
     CheckOutcome,
@@ -35,10 +35,10 @@ from ksef_tui.core.models import (
     SyncState,
 )
 from ksef_tui.core.nip import format_nip
-from ksef_tui.i18n import N_, _
-from ksef_tui.services import Services
 from ksef_tui.store import DamageEntry
 from ksef_tui.sync.damage import DAMAGED_RESULT
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import plain, safe_renderable
 
@@ -149,7 +149,7 @@ class ClientDetailScreen(Screen[int | None]):
     ClientDetailScreen #progress { height: 1; padding: 0 1; background: $accent-darken-2; }
     """
 
-    def __init__(self, services: Services, client_id: int) -> None:
+    def __init__(self, services: AppConfig, client_id: int) -> None:
         super().__init__()
         self.services = services
         self.client_id = client_id

@@ -9,11 +9,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.client_form import ClientDraft, FormErrors, still_damaged, validate_client, validate_nips
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment, suggest_short_code
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 
 ENV_LABELS = {Environment.PROD: "prod", Environment.DEMO: "demo", Environment.TEST: "test"}
 
@@ -27,7 +27,7 @@ class ClientFormScreen(ModalScreen[int | None]):
     ClientFormScreen .field-error { color: $error; height: auto; min-height: 1; }
     """
 
-    def __init__(self, services: Services, client: Client | None) -> None:
+    def __init__(self, services: AppConfig, client: Client | None) -> None:
         super().__init__()
         self.services = services
         self.client = client

@@ -9,12 +9,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.board import BoardEntry, build_board, filter_board, level_counts
 from ksef_tui.core.health import GLYPHS, Level
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.core.i18n import _
 from ksef_tui.store import DamageEntry
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
@@ -25,7 +25,7 @@ class ClientsScreen(Screen[None]):
     SCOPE = "clients"
     CSS_PATH = "clients.tcss"
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
         self.entries: list[BoardEntry] = []

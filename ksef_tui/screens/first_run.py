@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from ksef_tui.commands import apply_bindings
+from ksef_tui.core.i18n import _
 from ksef_tui.core.passphrase import MIN_LENGTH, strength
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 
 
 class FirstRunScreen(Screen[bool]):
@@ -24,7 +24,7 @@ class FirstRunScreen(Screen[bool]):
     FirstRunScreen .dialog { width: 64; }
     """
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
         apply_bindings(self, self.SCOPE)

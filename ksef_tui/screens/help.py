@@ -8,8 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ksef_tui.commands import apply_bindings, commands_for, key_label
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
+from ksef_tui.ui.commands import apply_bindings, commands_for, key_label
 
 
 class HelpScreen(ModalScreen[None]):

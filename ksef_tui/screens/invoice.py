@@ -17,12 +17,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.fa.findings import FaParseError
 from ksef_tui.core.fa.report import InspectReport
 from ksef_tui.core.fa.secure_xml import DEFAULT_MAX_BYTES, read_capped
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.money_format import format_amount
-from ksef_tui.i18n import N_, _
+from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.widgets import invoice_sections as sections
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable, line_details
 from ksef_tui.widgets.invoice_xml import XmlView, decode_xml

@@ -12,12 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from ksef_tui.commands import apply_bindings
+from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client
 from ksef_tui.core.session_status import invoice_text, is_duplicate, session_text
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
@@ -29,7 +29,7 @@ class SessionScreen(Screen[None]):
 
     def __init__(
         self,
-        services: Services,
+        services: AppConfig,
         record: SessionRecord,
         client: Client | None = None,
         *,

@@ -19,13 +19,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ksef_tui.commands import apply_bindings
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.ksef_sessions import SessionFilter, SessionRecord
 from ksef_tui.core.models import Client
 from ksef_tui.core.safe_paths import default_upo_folder
 from ksef_tui.core.session_status import StatusGroup, session_text
-from ksef_tui.i18n import N_, _
-from ksef_tui.services import Services
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import WARSAW, SessionTable, fmt_dt, kind_label
@@ -49,7 +49,7 @@ KINDS: tuple[str | None, ...] = (None, "Online", "Batch")
 UPO_FOLDER_SETTING = "upo.folder"
 
 
-def upo_folder(services: Services) -> Path:
+def upo_folder(services: AppConfig) -> Path:
     """Where UPO copies go: the store setting, else ~/KSeF/UPO (the demo: inside its own folder)."""
     store = services.store
     configured = store.settings.get(UPO_FOLDER_SETTING) if store is not None else None
@@ -70,7 +70,7 @@ class SessionsScreen(Screen[None]):
     SCOPE = "sessions"
     CSS_PATH = "sessions.tcss"
 
-    def __init__(self, services: Services, client_id: int | None) -> None:
+    def __init__(self, services: AppConfig, client_id: int | None) -> None:
         super().__init__()
         self.services = services
         self.client_id = client_id

@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import (
     Client,
     Credential,
@@ -21,14 +21,14 @@ from ksef_tui.core.models import (
     mask_secret,
     token_reference,
 )
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 
 
 class TokenImportScreen(ModalScreen[bool]):
     SCOPE = "form"
 
-    def __init__(self, services: Services, client: Client) -> None:
+    def __init__(self, services: AppConfig, client: Client) -> None:
         super().__init__()
         self.services = services
         self.client = client

@@ -9,9 +9,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from ksef_tui.commands import apply_bindings
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.core.i18n import _
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 
 
 class UnlockScreen(Screen[bool]):
@@ -21,7 +21,7 @@ class UnlockScreen(Screen[bool]):
     UnlockScreen .dialog { width: 60; }
     """
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
         apply_bindings(self, self.SCOPE)

@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ksef_tui.commands import apply_bindings
+from ksef_tui.core.i18n import _
 from ksef_tui.core.upo import UpoReceipt
-from ksef_tui.i18n import _
+from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.widgets.upo_view import UpoDocumentTable, document_detail, receipt_header
 
 

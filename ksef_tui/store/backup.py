@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ksef_tui.core.clock import Clock, system_clock
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.database import SQLITE_MAGIC, unreadable
 from ksef_tui.store.errors import StoreDamaged, StoreError, StoreInUse
 from ksef_tui.store.paths import DB_FILENAME, FILE_MODE, FOLDER_MODE, ensure_private_folder

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.errors import DamagedValue
 from ksef_tui.store.vault import Vault
 

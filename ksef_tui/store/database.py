@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.errors import StoreBusy, StoreDamaged, StoreError
 
 if TYPE_CHECKING:

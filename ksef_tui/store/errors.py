@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 
 class StoreError(Exception):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.database import Connection, schema_tools, write_transaction
 from ksef_tui.store.errors import StoreError
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ksef_tui.core.clock import Clock, system_clock
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.board import BoardRow, load_board
 from ksef_tui.store.damage import DamageEntry, locate
 from ksef_tui.store.database import (

@@ -8,7 +8,7 @@ stripped and upper-cased). Values read back are not cut: a store written before 
 
 from __future__ import annotations
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.errors import StoreError
 
 MAX_CLIENT_NAME = 200  # the form's limit; FA(3) allows 512 for a party name, nobody types that much

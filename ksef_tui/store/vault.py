@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.store.blind_index import blind_index
 from ksef_tui.store.database import Connection
 from ksef_tui.store.errors import DamagedOverwrite, DamagedValue, DamagedValueError, NotFound

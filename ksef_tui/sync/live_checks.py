@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.health import damaged_reason
+from ksef_tui.core.i18n import _, ngettext
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialStatus, LiveCheck
-from ksef_tui.i18n import _, ngettext
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.live_check import check_credential

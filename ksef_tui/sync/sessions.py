@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ksef_tui.core.clock import Clock
+from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
-from ksef_tui.i18n import _
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
 

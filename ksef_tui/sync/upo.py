@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ksef_tui.core.clock import Clock
+from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.safe_paths import upo_parts, write_private_file
 from ksef_tui.core.session_status import session_text
 from ksef_tui.core.upo import UpoError, parse_upo, verify_hash
-from ksef_tui.i18n import _
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.sync.sessions import KsefFactory, client_context
 

@@ -7,8 +7,8 @@ from textual.widgets import Static
 
 from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.health import Level
+from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
-from ksef_tui.i18n import _
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import safe_text
 

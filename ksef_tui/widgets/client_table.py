@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.health import Level
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 from ksef_tui.widgets.line_table import Cell, Column, LineTable, fit
 
 __all__ = ["LEVEL_STYLE", "WIDE", "ClientTable", "fit"]

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ksef_tui.core.display_text import safe_display
-from ksef_tui.i18n import _, ngettext
+from ksef_tui.core.i18n import _, ngettext
 
 
 class DamageEntry(Protocol):
@@ -21,6 +21,7 @@ class DamageEntry(Protocol):
 
     @property
     def client_words(self) -> str | None: ...
+
 
 MAX_CODES = 4  # short codes named in the banner; the rest are counted
 

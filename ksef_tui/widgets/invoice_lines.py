@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from ksef_tui.core.fa.model import Invoice, InvoiceLine, OrderLine
+from ksef_tui.core.i18n import _
 from ksef_tui.core.money_format import format_amount, format_quantity
-from ksef_tui.i18n import _
 from ksef_tui.widgets.safe_text import safe_text
 
 MIN_NAME = 12

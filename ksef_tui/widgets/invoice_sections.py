@@ -24,9 +24,9 @@ from ksef_tui.core.fa.model import (
     Invoice,
     Party,
 )
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.money_format import format_amount, format_bank_account, format_quantity
 from ksef_tui.core.nip import format_nip
-from ksef_tui.i18n import N_, _
 
 SEVERITY_GLYPH = {Severity.ERROR: "✖", Severity.WARNING: "▲"}
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from ksef_tui.core.display_text import safe_display
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 TAB_SIZE = 4
 # Above this many characters pygments would make every repaint slow; the XML is shown plain.

@@ -11,8 +11,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.upo import UpoDocument, UpoReceipt
-from ksef_tui.i18n import _
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import WIDE, fmt_dt
 

@@ -158,7 +158,7 @@ def test_not_yet_valid_certificate_is_red() -> None:
 
 
 def test_reasons_are_polish_by_default_and_english_on_request() -> None:
-    from ksef_tui.i18n import set_language
+    from ksef_tui.core.i18n import set_language
 
     c = cert(10)
     pl = health_of(c, ok_check(c)).reason

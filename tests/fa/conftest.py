@@ -11,7 +11,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from ksef_tui import i18n
+from ksef_tui.core import i18n
 
 FA_PO = Path(i18n.__file__).resolve().parent / "locale" / "src" / "pl" / "fa.po"
 # The encoding and DTD messages come from the shared hardened XML reader (core/xml_safety.py).

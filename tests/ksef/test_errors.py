@@ -117,7 +117,7 @@ def test_messages_are_polish(monkeypatch) -> None:
     finally:
         sys.path.pop(0)
     catalogue = gettext.GNUTranslations(io.BytesIO(tool.mo_bytes("pl")))
-    import ksef_tui.i18n as i18n
+    import ksef_tui.core.i18n as i18n
 
     monkeypatch.setattr(i18n, "_translations", catalogue)
     err = _err(exception_response(21178, "Nie znaleziono UPO"))

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ksef_tui import demo as demo_module
-from ksef_tui.cli_sessions import upo_command
+from ksef_tui.cli.sessions import upo_command
 from ksef_tui.store import KdfLimits, Store
 
 # The roster's profiles whose credential cannot log in (core/demo_roster.py).

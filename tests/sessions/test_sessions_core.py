@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ksef_tui.core.i18n import set_language
 from ksef_tui.core.safe_paths import safe_component, upo_path
 from ksef_tui.core.session_status import (
     BATCH_SESSION,
@@ -19,7 +20,6 @@ from ksef_tui.core.session_status import (
     status_group,
 )
 from ksef_tui.core.upo import UpoError, UpoHashMismatch, parse_upo, sha256_b64, verify_hash
-from ksef_tui.i18n import set_language
 
 NOTES = Path(__file__).resolve().parents[2] / "docs" / "KSEF-API-NOTES.md"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "upo"

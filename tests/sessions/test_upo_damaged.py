@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ksef_tui import demo as demo_module
-from ksef_tui.cli_sessions import upo_command
+from ksef_tui.cli.sessions import upo_command
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.core.ksef_sessions import SessionFilter
 from ksef_tui.simulator.faults import DAMAGE_KINDS, Faults
@@ -255,9 +255,9 @@ def test_upo_command_reports_a_upo_damaged_in_the_store_and_goes_on(
 async def test_tui_bulk_download_reports_a_damaged_upo_and_saves_the_rest(
     seeded: tuple[Any, Any, list[int]], tmp_path: Path
 ) -> None:
-    from ksef_tui.app import KsefApp
     from ksef_tui.screens.clients import ClientsScreen
     from ksef_tui.screens.sessions import UPO_FOLDER_SETTING, SessionsScreen
+    from ksef_tui.ui.app import KsefApp
     from tests.tui.helpers import screen_text, services, settle
 
     store, world, _ids = seeded

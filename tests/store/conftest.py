@@ -34,12 +34,12 @@ def polish_from_source(monkeypatch: pytest.MonkeyPatch) -> None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    import ksef_tui.i18n
+    import ksef_tui.core.i18n
 
-    po = Path(ksef_tui.i18n.__file__).parent / "locale" / "src" / "pl" / "store.po"
+    po = Path(ksef_tui.core.i18n.__file__).parent / "locale" / "src" / "pl" / "store.po"
     with po.open("rb") as fh:
         catalog = read_po(fh, locale="pl")
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
-    monkeypatch.setattr(ksef_tui.i18n, "_translations", gettext.GNUTranslations(buf))
+    monkeypatch.setattr(ksef_tui.core.i18n, "_translations", gettext.GNUTranslations(buf))

@@ -8,7 +8,7 @@ from pathlib import Path
 from ksef_tui.core.clock import fixed_clock
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.demo import seed_store
-from ksef_tui.services import Services
+from ksef_tui.ui.config import AppConfig
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 PASSPHRASE = "correct horse battery"
@@ -30,8 +30,8 @@ def make_store(home: Path, *, roster: bool = True, extra_healthy: int = 4):  # t
     return store
 
 
-def services(home: Path, store=None, **kw) -> Services:  # type: ignore[no-untyped-def]
-    return Services(home=home, clock=fixed_clock(NOW), kdf=fast_kdf(), store=store, **kw)
+def services(home: Path, store=None, **kw) -> AppConfig:  # type: ignore[no-untyped-def]
+    return AppConfig(home=home, clock=fixed_clock(NOW), kdf=fast_kdf(), store=store, **kw)
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from ksef_tui.app import KsefApp
+from ksef_tui.ui.app import KsefApp
 from tests.certgen import write_pair
 
 from .helpers import NOW, make_store, services, settle, wait_for_text

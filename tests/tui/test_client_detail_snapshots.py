@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.core.models import CheckOutcome, LiveCheck
+from ksef_tui.ui.app import KsefApp
 
 from .helpers import NOW, make_store, services, settle
 

@@ -7,11 +7,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.fa.report import inspect_file
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.screens.invoice import InvoiceScreen
-from ksef_tui.services import Services
+from ksef_tui.ui.app import KsefApp
+from ksef_tui.ui.config import AppConfig
 
 from .helpers import screen_text, settle
 
@@ -33,7 +33,7 @@ def _xml_value(path: Path, tag: str) -> str:
 async def test_every_sample_opens_and_every_tab_shows(tmp_path: Path) -> None:
     samples = _samples()
     assert len(samples) >= 30
-    app = KsefApp(Services(home=tmp_path), initial_screen=lambda: InvoiceScreen(inspect_file(samples[0])))
+    app = KsefApp(AppConfig(home=tmp_path), initial_screen=lambda: InvoiceScreen(inspect_file(samples[0])))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         for path in samples:

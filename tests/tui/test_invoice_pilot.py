@@ -10,14 +10,14 @@ from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static, TextArea
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.fa.generate import generate_invoice
 from ksef_tui.core.fa.report import InspectReport, inspect_bytes, inspect_file
 from ksef_tui.core.ksef_number import make_ksef_number
 from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.help import HelpScreen
 from ksef_tui.screens.invoice import InvoiceScreen
-from ksef_tui.services import Services
+from ksef_tui.ui.app import KsefApp
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable
 from ksef_tui.widgets.invoice_xml import XmlView
 
@@ -30,7 +30,7 @@ TODAY = NOW.date()  # checks that look at "today" see a fixed day
 
 
 def _app(tmp_path: Path, report: InspectReport, xml: bytes | None = None) -> KsefApp:
-    return KsefApp(Services(home=tmp_path), initial_screen=lambda: InvoiceScreen(report, xml))
+    return KsefApp(AppConfig(home=tmp_path), initial_screen=lambda: InvoiceScreen(report, xml))
 
 
 def _static_text(widget: Static, width: int = 200) -> str:

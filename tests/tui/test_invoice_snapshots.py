@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.fa.report import inspect_file
 from ksef_tui.screens.invoice import TABS, InvoiceScreen
-from ksef_tui.services import Services
+from ksef_tui.ui.app import KsefApp
+from ksef_tui.ui.config import AppConfig
 
 from .helpers import NOW, settle
 
@@ -25,7 +25,7 @@ def _app(home: Path, path: Path) -> KsefApp:
     # A fixed "today" for the date checks and the bytes given up front: nothing depends on the clock.
     report = inspect_file(path, today=NOW.date())
     xml = path.read_bytes()
-    return KsefApp(Services(home=home), initial_screen=lambda: InvoiceScreen(report, xml))
+    return KsefApp(AppConfig(home=home), initial_screen=lambda: InvoiceScreen(report, xml))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.health import Level
 from ksef_tui.core.models import Client, CredentialKind
 from ksef_tui.screens.certificate_import import CertificateImportScreen
 from ksef_tui.screens.clients import ClientsScreen
+from ksef_tui.ui.app import KsefApp
 from tests.certgen import write_pair
 
 from .helpers import NOW, make_store, screen_text, services, settle

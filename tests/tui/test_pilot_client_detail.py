@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.core.models import Client
 from ksef_tui.screens.client_detail import ClientDetailScreen
 from ksef_tui.screens.client_form import ClientFormScreen
 from ksef_tui.screens.clients import ClientsScreen
+from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.client_table import ClientTable
 
 from .helpers import NOW, make_store, screen_text, services, settle

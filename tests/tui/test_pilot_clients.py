@@ -6,13 +6,13 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.health import Level
 from ksef_tui.screens.client_form import ClientFormScreen
 from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.first_run import FirstRunScreen
 from ksef_tui.screens.help import HelpScreen
 from ksef_tui.screens.unlock import UnlockScreen
+from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.client_table import ClientTable
 
 from .helpers import PASSPHRASE, make_store, screen_text, services, settle, wait_for_text
@@ -210,7 +210,7 @@ async def test_palette_jumps_to_client_by_nip(tmp_path: Path) -> None:
 
 
 async def test_english_on_request(tmp_path: Path) -> None:
-    from ksef_tui.i18n import set_language
+    from ksef_tui.core.i18n import set_language
 
     set_language("en")
     store = make_store(tmp_path)

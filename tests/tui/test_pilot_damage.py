@@ -9,12 +9,12 @@ from typing import Any
 
 from textual.widgets import Input
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.core.models import CredentialKind
 from ksef_tui.screens.client_detail import ClientDetailScreen
 from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.store.paths import DB_FILENAME
+from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.damage_banner import DamageBanner
 
 from .helpers import NOW, make_store, screen_text, services, settle

@@ -10,7 +10,6 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import Static
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.display_text import PLACEHOLDER
 from ksef_tui.core.fa.report import inspect_file
 from ksef_tui.core.models import Client, Credential, CredentialKind
@@ -18,7 +17,8 @@ from ksef_tui.core.upo import parse_upo
 from ksef_tui.screens.client_detail import ClientDetailScreen
 from ksef_tui.screens.invoice import TABS, InvoiceScreen
 from ksef_tui.screens.upo_viewer import UpoViewerScreen
-from ksef_tui.services import Services
+from ksef_tui.ui.app import KsefApp
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable
 from ksef_tui.widgets.invoice_xml import XmlView
 from tests.test_display_text import HOSTILE_NAME, RAW, _clean, _hostile_invoice
@@ -83,7 +83,7 @@ async def test_every_inspector_tab(tmp_path: Path) -> None:
     path = _hostile_invoice(tmp_path)
     report = inspect_file(path)
     assert report.invoice is not None
-    app = KsefApp(Services(home=tmp_path), initial_screen=lambda: InvoiceScreen(report))
+    app = KsefApp(AppConfig(home=tmp_path), initial_screen=lambda: InvoiceScreen(report))
     async with app.run_test(size=TALL) as pilot:
         await settle(pilot)
         _check(screen_text(app))  # the header: number, seller name
@@ -109,7 +109,7 @@ async def test_upo_viewer(tmp_path: Path) -> None:
     )
     receipt = parse_upo(data.encode("utf-8"))
     assert any(c in receipt.issuer for c in RAW)
-    app = KsefApp(Services(home=tmp_path), initial_screen=lambda: UpoViewerScreen([receipt]))
+    app = KsefApp(AppConfig(home=tmp_path), initial_screen=lambda: UpoViewerScreen([receipt]))
     async with app.run_test(size=TALL) as pilot:
         await settle(pilot)
         _check(screen_text(app))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.health import Level
 from ksef_tui.demo import prepare_demo
 from ksef_tui.screens.clients import ClientsScreen
-from ksef_tui.services import Services
 from ksef_tui.simulator.faults import Faults
+from ksef_tui.ui.app import KsefApp
+from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.client_table import ClientTable
 
 from .helpers import NOW, fast_kdf, settle
@@ -22,7 +22,7 @@ def _demo_app(tmp_path: Path, **app_kwargs) -> tuple[KsefApp, object]:  # type: 
     demo = prepare_demo(NOW, kdf=fast_kdf(), home=tmp_path / "demo")
     store = Store.open(demo.home, "demo", clock=fixed_clock(NOW))
     factory = demo.ksef_factory(clock=lambda: NOW, **app_kwargs)
-    services = Services(home=demo.home, clock=fixed_clock(NOW), store=store, ksef_factory=factory)
+    services = AppConfig(home=demo.home, clock=fixed_clock(NOW), store=store, ksef_factory=factory)
     return KsefApp(services), demo
 
 

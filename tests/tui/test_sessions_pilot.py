@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import xmlschema
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.ksef_sessions import SessionFilter
 from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.session import SessionScreen
@@ -17,6 +16,7 @@ from ksef_tui.screens.sessions import UPO_FOLDER_SETTING, SessionsScreen
 from ksef_tui.screens.upo_viewer import UpoViewerScreen
 from ksef_tui.simulator.faults import Faults
 from ksef_tui.sync import upo as upo_sync
+from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.session_table import SessionInvoiceTable, SessionTable
 
 from .helpers import NOW, screen_text, services, settle

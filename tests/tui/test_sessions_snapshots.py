@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from ksef_tui.app import KsefApp
 from ksef_tui.core.ksef_sessions import SessionFilter
 from ksef_tui.core.upo import parse_upo
 from ksef_tui.screens.session import SessionScreen
 from ksef_tui.screens.sessions import SessionsScreen
 from ksef_tui.screens.upo_viewer import UpoViewerScreen
+from ksef_tui.ui.app import KsefApp
 
 from .helpers import NOW, services, settle
 from .sessions_helpers import make_session_store

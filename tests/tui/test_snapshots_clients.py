@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ksef_tui.app import KsefApp
+from ksef_tui.ui.app import KsefApp
 
 from .helpers import make_store, services, settle
 

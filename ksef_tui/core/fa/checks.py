@@ -25,10 +25,10 @@ from ksef_tui.core.fa.model import (
     InvoiceLine,
     Party,
 )
+from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_number import PATTERN as KSEF_PATTERN
 from ksef_tui.core.ksef_number import checksum as ksef_checksum
 from ksef_tui.core.nip import InvalidNip, normalize_nip
-from ksef_tui.i18n import _
 
 CENT = Decimal("0.01")
 HALF_CENT = Decimal("0.005")

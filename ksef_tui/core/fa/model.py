@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from ksef_tui.i18n import N_
+from ksef_tui.core.i18n import N_
 
 
 class FormCode(StrEnum):

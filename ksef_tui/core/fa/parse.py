@@ -51,7 +51,7 @@ from ksef_tui.core.fa.model import (
     VatRateSummary,
 )
 from ksef_tui.core.fa.secure_xml import DEFAULT_MAX_BYTES, parse_xml
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 NS_FA3 = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 NS_FA2 = "http://crd.gov.pl/wzor/2023/06/29/12648/"

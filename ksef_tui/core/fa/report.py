@@ -19,7 +19,7 @@ from ksef_tui.core.fa.model import KIND_LABELS, Invoice, Party
 from ksef_tui.core.fa.parse import parse_invoice
 from ksef_tui.core.fa.secure_xml import DEFAULT_MAX_BYTES, read_capped
 from ksef_tui.core.fa.xsd import validate
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 EXIT_OK = 0
 EXIT_WARNINGS = 1

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ksef_tui.core import xml_safety
 from ksef_tui.core.fa.findings import FaParseError
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 DEFAULT_MAX_BYTES = 3_000_000
 

@@ -14,8 +14,8 @@ from lxml import etree
 
 from ksef_tui.core.fa.findings import Finding, error
 from ksef_tui.core.fa.model import FormCode
+from ksef_tui.core.i18n import _
 from ksef_tui.core.xml_safety import load_schema
-from ksef_tui.i18n import _
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "resources" / "schemas" / "FA"
 SCHEMA_FILES: dict[FormCode, str] = {

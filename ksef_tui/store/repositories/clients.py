@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Environment
 from ksef_tui.core.nip import InvalidNip, normalize_nip
-from ksef_tui.i18n import _
 from ksef_tui.store.blind_index import normalise_nip, normalise_short_code
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, NotFound, StoreError

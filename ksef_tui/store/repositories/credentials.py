@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Credential, CredentialKind, CredentialStatus
-from ksef_tui.i18n import _
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import NotFound
 from ksef_tui.store.repositories.base import Repository

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
-from ksef_tui.i18n import N_, _
+from ksef_tui.core.i18n import N_, _
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import gettext
 from pathlib import Path
 
 DOMAIN = "ksef_tui"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 SUPPORTED = ("pl", "en")
 DEFAULT_LANGUAGE = "pl"
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ksef_tui.cli_common import EXIT_DAMAGED, CliError, opened_store, report_damage
+from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage
 from ksef_tui.core.display_text import json_dumps, safe_display
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from ksef_tui.cli_common import CliError, opened_store, read_passphrase
-from ksef_tui.i18n import _
+from ksef_tui.cli.common import CliError, opened_store, read_passphrase
+from ksef_tui.core.i18n import _
 
 _PASSPHRASE_FILE = click.option(
     "--passphrase-file",

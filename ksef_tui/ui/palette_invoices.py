@@ -13,8 +13,8 @@ from rich.markup import escape
 from textual.command import Hit, Hits, Provider
 
 from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_number import InvalidKsefNumber, normalize_ksef_number
-from ksef_tui.i18n import _
 
 
 class InvoicesProvider(Provider):

@@ -9,8 +9,8 @@ from rich.markup import escape
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
-from ksef_tui.i18n import _
 
 
 class ClientsProvider(Provider):

@@ -1,4 +1,4 @@
-"""The Textual App: wiring only. Services (store, clock, KSeF factory) are passed in."""
+"""The Textual App: wiring only. AppConfig (store, clock, KSeF factory) are passed in."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ from textual import events
 from textual.app import App
 from textual.screen import Screen
 
-from ksef_tui.commands import apply_bindings
 from ksef_tui.core.display_text import safe_display
-from ksef_tui.i18n import _
-from ksef_tui.services import Services
+from ksef_tui.core.i18n import _
+from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.config import AppConfig
 
 THEME = "textual-dark"
 
 
 def _clients_provider() -> type[Any]:
-    from ksef_tui.palette import ClientsProvider
+    from ksef_tui.ui.palette import ClientsProvider
 
     return ClientsProvider
 
 
 def _invoices_provider() -> type[Any]:
-    from ksef_tui.palette_invoices import InvoicesProvider
+    from ksef_tui.ui.palette_invoices import InvoicesProvider
 
     return InvoicesProvider
 
@@ -35,7 +35,7 @@ class KsefApp(App[int]):
     # Providers load on first use of the palette: textual.command is not needed to paint the board.
     COMMANDS = App.COMMANDS | {_clients_provider, _invoices_provider}
 
-    def __init__(self, services: Services, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
+    def __init__(self, services: AppConfig, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
         super().__init__()
         self.services = services
         # A screen to open instead of the store (e.g. `ksef-tui inspect FILE`, which needs no secrets).

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
-from ksef_tui.core.board import BoardEntry
+import click
+
+from ksef_tui.cli.common import EXIT_DAMAGED, opened_store, report_damage
+from ksef_tui.core.board import BoardEntry, build_board
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 # Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
 # to the widest cell, so one huge value (a 10 MB name in an old store) would otherwise be printed
@@ -70,3 +76,19 @@ def as_table(entries: Sequence[BoardEntry]) -> str:
         cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, str(row[-1])]).rstrip())
     return "\n".join(lines)
+
+
+@click.command("status")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--demo", "use_demo", is_flag=True, help="Report on a fresh demo store.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def status_command(fmt: str, use_demo: bool, passphrase_file: Path | None) -> None:
+    """Every client's credential health in urgency order. Exit 0 green, 1 yellow, 2 red (or values
+    damaged in the store, listed on stderr)."""
+    now = datetime.now(UTC)
+    with opened_store(use_demo, passphrase_file) as (store, _ksef):
+        rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
+        entries = build_board(rows, now)
+        click.echo(as_json(entries) if fmt == "json" else as_table(entries))
+        damaged = report_damage(store, read_board=False)
+    sys.exit(EXIT_DAMAGED if damaged else exit_code(entries))

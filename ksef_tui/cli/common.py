@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ksef_tui.i18n import _
+from ksef_tui.core.i18n import _
 
 # Exit codes 0/1/2 mean green/yellow/red (status) or valid/warnings/invalid (inspect). When the command
 # itself cannot run (no store, wrong passphrase, bad arguments), it exits 3, so that cron and monitoring

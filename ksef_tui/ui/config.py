@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Services:
+class AppConfig:
     home: Path
     clock: Clock = system_clock
     health: HealthSettings = field(default_factory=HealthSettings)

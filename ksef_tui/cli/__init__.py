@@ -1,0 +1,70 @@
+"""The headless commands and the `ksef-tui` group: one module per command group, registered here.
+
+- `tui`: the app itself (`ksef-tui`, `ksef-tui demo`)
+- `status`: credential health for cron and monitoring
+- `inspect`: one invoice, in the TUI or as text/JSON
+- `passphrase`: change the office passphrase
+- `sessions`: `sessions` and `upo`
+- `backup`: `backup` and `restore`
+- the simulator's own command (`ksef_tui.simulator.cli`)
+
+Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ksef_tui.cli.backup import backup_command, restore_command
+from ksef_tui.cli.common import EXIT_ERROR
+from ksef_tui.cli.inspect import inspect_command
+from ksef_tui.cli.passphrase import passphrase_command
+from ksef_tui.cli.sessions import sessions_command, upo_command
+from ksef_tui.cli.status import status_command
+from ksef_tui.cli.tui import demo_command, run_app
+from ksef_tui.core.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
+from ksef_tui.ksef.apilog import install_log_redaction
+from ksef_tui.simulator.cli import simulator_command
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--lang", type=click.Choice(SUPPORTED), default=None, help="UI language (default: pl, or $KSEF_TUI_LANG)."
+)
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
+    """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
+    install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
+    set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
+    if ctx.invoked_subcommand is None:
+        sys.exit(run_app())
+
+
+for command in (
+    demo_command,
+    status_command,
+    inspect_command,
+    passphrase_command,
+    sessions_command,
+    upo_command,
+    backup_command,
+    restore_command,
+    simulator_command,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="ksef-tui", standalone_mode=False)
+    except click.exceptions.Exit as done:  # --help, --version
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo(_("Interrupted."), err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as err:  # bad arguments included: never 1 or 2, which mean colours
+        err.show()
+        sys.exit(EXIT_ERROR)
