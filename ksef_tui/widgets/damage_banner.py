@@ -22,6 +22,7 @@ class DamageEntry(Protocol):
     @property
     def client_words(self) -> str | None: ...
 
+
 MAX_CODES = 4  # short codes named in the banner; the rest are counted
 
 
