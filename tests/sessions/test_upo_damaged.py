@@ -243,9 +243,12 @@ def test_upo_command_reports_a_upo_damaged_in_the_store_and_goes_on(
 
     result = CliRunner().invoke(upo_command, ["--demo", "--out", str(out)])
 
-    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
-    _assert_one_failure_line(result.output, damaged["code"], damaged["reference"])
-    assert "uszkodzone" in result.output
+    # A UPO damaged in the store is store damage: the run goes on, the damage is listed on stderr, and
+    # damage outranks failed clients in the exit code (2, issue 17 item 1).
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 2, result.output
+    _assert_one_failure_line(result.stdout, damaged["code"], damaged["reference"])
+    assert result.stderr.startswith("Uszkodzone w magazynie: tabela documents")
+    assert "uszkodzone" in result.stdout
     _check_saved_except(demo_hook["demos"][0], out, {damaged["reference"]})
 
 
