@@ -32,6 +32,8 @@ class ClientsScreen(Screen[None]):
         self.entries: list[BoardEntry] = []
         self.shown: list[BoardEntry] = []
         self._check_worker: Worker[None] | None = None
+        self._board_worker: Worker[None] | None = None
+        self._reload_pending = False  # a reload asked for while a load runs: one more load after it
         # A client to put the cursor on when the next load arrives (just added or edited).
         self._select_after_load: int | None = None
         apply_bindings(self, self.SCOPE)
@@ -54,7 +56,12 @@ class ClientsScreen(Screen[None]):
     # --- data ----------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._load()
+        # Reloads asked for while a load runs (every live check's progress asks) are coalesced into one
+        # more load when it arrives: a running load is never cancelled for a newer one.
+        if self._board_worker is not None and self._board_worker.is_running:
+            self._reload_pending = True
+            return
+        self._board_worker = self._load()
 
     @work(exclusive=True, group="board-load")
     async def _load(self) -> None:
@@ -66,7 +73,10 @@ class ClientsScreen(Screen[None]):
         self.entries = message.board.entries
         self.query_one(DamageBanner).show(message.board.damage)
         self._apply_filter()
-        if self._select_after_load is not None:
+        if self._reload_pending:  # the store changed while this load ran: its client may be missing
+            self._reload_pending = False
+            self._board_worker = self._load()
+        elif self._select_after_load is not None:
             self.query_one(ClientTable).select_client(self._select_after_load)
             self._select_after_load = None
 
