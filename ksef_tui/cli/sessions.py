@@ -6,7 +6,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -14,6 +14,10 @@ import click
 from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
+
+if TYPE_CHECKING:
+    from ksef_tui.store import Store
+    from ksef_tui.sync.sessions import KsefFactory
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -41,21 +45,17 @@ def _client_ids(store: Any, nip: str | None) -> list[int]:
     return [c.id for c in store.clients.list()]
 
 
-async def _refresh(store: Any, factory: Any, ids: list[int], since: datetime) -> dict[int, str]:
-    """Refresh each client's sessions (where the pacing allows); {client id: why it failed}."""
-    from ksef_tui.sync.sessions import RefreshTooSoon, refresh_sessions
+async def _refresh(store: Store, factory: KsefFactory, ids: list[int], since: datetime) -> dict[int, str]:
+    """Refresh each client's sessions (where the pacing allows: a client not yet due keeps what the
+    store has from its last refresh); {client id: why it failed}."""
+    # Here, not at the top: every command (and the TUI) is registered through this module, and the use
+    # case loads the KSeF client (~0.3 s, -X importtime) that only --refresh and `upo` need.
+    from ksef_tui.sync.sessions import refresh_clients
 
-    problems: dict[int, str] = {}
-    for client_id in ids:
-        try:
-            # The clock must be timezone-aware UTC like everything in the store: a naive local clock here
-            # stored refresh times an hour off under TZ=Europe/Warsaw and broke every later run.
-            await refresh_sessions(store, factory, client_id, _now, since=since)
-        except RefreshTooSoon:
-            continue  # the store has what the last refresh brought
-        except Exception as err:  # one client's trouble must not stop the others
-            problems[client_id] = str(err)
-    return problems
+    # The clock must be timezone-aware UTC like everything in the store: a naive local clock here
+    # stored refresh times an hour off under TZ=Europe/Warsaw and broke every later run.
+    summary = await refresh_clients(store, factory, ids, _now, since=since)
+    return summary.failed
 
 
 def failed_clients(refresh_problems: dict[int, str], client_errors: dict[int, list[str]]) -> dict[int, str]:

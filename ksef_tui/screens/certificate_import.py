@@ -31,6 +31,7 @@ from ksef_tui.core.humanize_pl import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
 from ksef_tui.core.nip import format_nip
+from ksef_tui.sync.records import StoreProblem, add_credential
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.safe_text import plain, safe_text
@@ -194,8 +195,6 @@ class CertificateImportScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="certificate-save")
     def _save(self, cert: str, key: str, password: str | None, kind: CredentialKind) -> None:
-        from ksef_tui.store import StoreError
-
         now = self.services.clock()
         try:
             loaded = load(cert, key, password, now)
@@ -217,11 +216,8 @@ class CertificateImportScreen(ModalScreen[bool]):
         store = self.services.store
         assert store is not None
         try:
-            store.credentials.add(credential)
-            store.audit.append(
-                credential.client_id, "credential.import_certificate", "ok", loaded.info.serial
-            )
-        except StoreError as err:
+            add_credential(store, credential, "credential.import_certificate", loaded.info.serial)
+        except StoreProblem as err:
             self.app.call_from_thread(self._failed, CertificateError(Problem.NO_FILE, str(err)))
             return
         self.app.call_from_thread(self._saved)

@@ -7,9 +7,7 @@ certificate serial).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -27,23 +25,22 @@ from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.models import (
     CREDENTIAL_KIND_LABELS,
     CheckOutcome,
-    Client,
-    Credential,
     CredentialKind,
     CredentialStatus,
-    LiveCheck,
-    SyncState,
 )
 from ksef_tui.core.nip import format_nip
-from ksef_tui.store import DamageEntry
+from ksef_tui.screens.api_log import ApiLogScreen
+from ksef_tui.screens.client_form import ClientFormScreen
+from ksef_tui.screens.sessions import SessionsScreen
+from ksef_tui.screens.token_import import TokenImportScreen
+from ksef_tui.sync.clients import ClientView, load_client_view
 from ksef_tui.sync.damage import DAMAGED_RESULT
+from ksef_tui.sync.live_checks import run_live_checks
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import ChecksFinished, ClientViewLoaded
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import plain, safe_renderable
-
-CHECKS_PER_CREDENTIAL = 5
-AUDIT_LIMIT = 50
 
 STATUS_WORDS = {
     CredentialStatus.PENDING: N_("being activated"),
@@ -104,39 +101,6 @@ def _when(at: datetime | None, now: datetime) -> str:
     return f"{in_words(at - now)} ({_date(at)})"
 
 
-@dataclass(frozen=True)
-class ClientView:
-    """What the screen shows of one client, read from the store in one go."""
-
-    client: Client
-    credentials: list[Credential]
-    latest: dict[int, LiveCheck]  # credential id -> latest check
-    history: dict[int, list[LiveCheck]]  # credential id -> newest first
-    sync: SyncState | None
-    refreshed: datetime | None
-    next_refresh: datetime | None
-    audit: list[Any]
-    damage: list[DamageEntry] = field(default_factory=list)  # this client's damaged values
-
-
-def read_view(store: Any, client_id: int) -> ClientView:
-    client = store.clients.get(client_id)
-    creds = store.credentials.for_client(client_id)
-    history = {c.id or 0: store.checks.history(c.id or 0, limit=CHECKS_PER_CREDENTIAL) for c in creds}
-    refreshed, next_refresh = store.ksef_sessions.refresh_times(client_id)
-    return ClientView(
-        client,
-        creds,
-        store.checks.latest(client_id),
-        history,
-        store.sync_state.get(client_id),
-        refreshed,
-        next_refresh,
-        store.audit.list(client_id=client_id, limit=AUDIT_LIMIT),
-        store.damage_report(client_id),  # last: everything above has been read (and checked) now
-    )
-
-
 class ClientDetailScreen(Screen[int | None]):
     """Dismissed with the client id when something changed here (the board reloads), else None."""
 
@@ -180,15 +144,14 @@ class ClientDetailScreen(Screen[int | None]):
     def reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="client-load")
-    def _load(self) -> None:
+    @work(exclusive=True, group="client-load")
+    async def _load(self) -> None:
         store = self.services.store
         assert store is not None
-        view = read_view(store, self.client_id)
-        self.app.call_from_thread(self._show, view)
+        self.post_message(ClientViewLoaded(await load_client_view(store, self.client_id)))
 
-    def _show(self, view: ClientView) -> None:
-        self.view = view
+    def on_client_view_loaded(self, message: ClientViewLoaded) -> None:
+        view = self.view = message.view
         now = self.services.clock()
         settings = self.services.health
         health = client_health(view.client, view.credentials, view.latest, view.sync, now, settings)
@@ -371,25 +334,17 @@ class ClientDetailScreen(Screen[int | None]):
             self.reload()
 
     def action_edit(self) -> None:
-        from ksef_tui.screens.client_form import ClientFormScreen
-
         if self.view is not None:
             self.app.push_screen(ClientFormScreen(self.services, self.view.client), callback=self._after)
 
     def action_import_token(self) -> None:
-        from ksef_tui.screens.token_import import TokenImportScreen
-
         if self.view is not None:
             self.app.push_screen(TokenImportScreen(self.services, self.view.client), callback=self._after)
 
     def action_sessions(self) -> None:
-        from ksef_tui.screens.sessions import SessionsScreen
-
         self.app.push_screen(SessionsScreen(self.services, self.client_id), callback=lambda _r: self.reload())
 
     def action_api_log(self) -> None:
-        from ksef_tui.screens.api_log import ApiLogScreen
-
         if self.view is not None:
             api_log = getattr(self.services.ksef_factory, "api_log", None)
             self.app.push_screen(ApiLogScreen(api_log, self.view.client))
@@ -402,20 +357,21 @@ class ClientDetailScreen(Screen[int | None]):
             return
         if self._check_worker is not None and self._check_worker.is_running:
             return
+        self._progress(_("Checking this client in KSeF…"))
         self._check_worker = self._run_check()
 
     @work(exclusive=True, group="client-check", exit_on_error=False)
     async def _run_check(self) -> None:
-        from ksef_tui.sync.live_checks import run_live_checks
-
-        self._progress(_("Checking this client in KSeF…"))
         store = self.services.store
         assert store is not None
         summary = await run_live_checks(
             store, self.services.ksef_factory, [self.client_id], self.services.clock
         )
+        self.post_message(ChecksFinished(summary))
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
         self.changed = True
-        self._progress(summary)
+        self._progress(message.summary)
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

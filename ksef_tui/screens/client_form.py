@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Label, Select, Static
 from ksef_tui.core.client_form import ClientDraft, FormErrors, still_damaged, validate_client, validate_nips
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment, suggest_short_code
+from ksef_tui.sync.records import StoreProblem, save_client
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
 
@@ -129,20 +130,11 @@ class ClientFormScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True)
     def _save(self, client: Client) -> None:
-        from ksef_tui.store import StoreError
-
         store = self.services.store
         assert store is not None
         try:
-            if client.id is None:
-                saved = store.clients.add(client)
-                store.audit.append(saved.id, "client.add", "ok")
-                client_id = saved.id
-            else:
-                store.clients.update(client)
-                store.audit.append(client.id, "client.edit", "ok")
-                client_id = client.id
-        except StoreError as err:
+            client_id = save_client(store, client)
+        except StoreProblem as err:
             self.app.call_from_thread(self._store_error, str(err))
             return
         self.app.call_from_thread(self.dismiss, client_id)

@@ -9,12 +9,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ksef_tui.core.board import BoardEntry, build_board, filter_board, level_counts
+from ksef_tui.core.board import BoardEntry, filter_board, level_counts
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.core.i18n import _
-from ksef_tui.store import DamageEntry
+from ksef_tui.sync.clients import load_board
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import BoardLoaded, CheckProgress, ChecksFinished
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
@@ -31,6 +32,8 @@ class ClientsScreen(Screen[None]):
         self.entries: list[BoardEntry] = []
         self.shown: list[BoardEntry] = []
         self._check_worker: Worker[None] | None = None
+        self._board_worker: Worker[None] | None = None
+        self._reload_pending = False  # a reload asked for while a load runs: one more load after it
         # A client to put the cursor on when the next load arrives (just added or edited).
         self._select_after_load: int | None = None
         apply_bindings(self, self.SCOPE)
@@ -53,24 +56,27 @@ class ClientsScreen(Screen[None]):
     # --- data ----------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._load()
+        # Reloads asked for while a load runs (every live check's progress asks) are coalesced into one
+        # more load when it arrives: a running load is never cancelled for a newer one.
+        if self._board_worker is not None and self._board_worker.is_running:
+            self._reload_pending = True
+            return
+        self._board_worker = self._load()
 
-    @work(thread=True, exclusive=True, group="board-load")
-    def _load(self) -> list[BoardEntry]:
+    @work(exclusive=True, group="board-load")
+    async def _load(self) -> None:
         store = self.services.store
         assert store is not None
-        now = self.services.clock()
-        rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-        entries = build_board(rows, now, self.services.health)
-        damage = store.damage_report()
-        self.app.call_from_thread(self._loaded, entries, damage)
-        return entries
+        self.post_message(BoardLoaded(await load_board(store, self.services.clock, self.services.health)))
 
-    def _loaded(self, entries: list[BoardEntry], damage: list[DamageEntry] | None = None) -> None:
-        self.entries = entries
-        self.query_one(DamageBanner).show(damage or [])
+    def on_board_loaded(self, message: BoardLoaded) -> None:
+        self.entries = message.board.entries
+        self.query_one(DamageBanner).show(message.board.damage)
         self._apply_filter()
-        if self._select_after_load is not None:
+        if self._reload_pending:  # the store changed while this load ran: its client may be missing
+            self._reload_pending = False
+            self._board_worker = self._load()
+        elif self._select_after_load is not None:
             self.query_one(ClientTable).select_client(self._select_after_load)
             self._select_after_load = None
 
@@ -107,6 +113,8 @@ class ClientsScreen(Screen[None]):
         self.action_open_client()
 
     def action_open_client(self) -> None:
+        # The other screens are imported when opened, not at the top: with the use cases behind them they
+        # load the KSeF client (~0.3 s, -X importtime), which the board's first paint does not need.
         from ksef_tui.screens.client_detail import ClientDetailScreen
 
         if (entry := self._selected()) and entry.client.id is not None:
@@ -238,25 +246,35 @@ class ClientsScreen(Screen[None]):
 
     @work(exclusive=True, group="live-check", exit_on_error=False)
     async def _run_checks(self, client_ids: list[int]) -> None:
+        # Here, not at the top: the live checks load the KSeF client (~0.3 s measured with -X importtime),
+        # which the board, the first screen, does not need to paint.
         from ksef_tui.sync.live_checks import run_live_checks
 
         total = len(client_ids)
         self._progress(_("Checking {n} clients in KSeF… (x stops)").format(n=total))
-
-        def progress(done: int, failed: int) -> None:
-            self._progress(
-                _("Checked {done} of {total}; {failed} with problems. (x stops)").format(
-                    done=done, total=total, failed=failed
-                )
-            )
-            self.reload()
-
         store = self.services.store
         assert store is not None
         summary = await run_live_checks(
-            store, self.services.ksef_factory, client_ids, self.services.clock, progress
+            store,
+            self.services.ksef_factory,
+            client_ids,
+            self.services.clock,
+            lambda done, failed: self.post_message(CheckProgress(done, failed, total)),
         )
-        self._progress(summary)
+        self.post_message(ChecksFinished(summary))
+
+    def on_check_progress(self, message: CheckProgress) -> None:
+        if self._check_worker is not None and self._check_worker.is_cancelled:
+            return  # posted before x stopped it: the "cancelled" line stays
+        self._progress(
+            _("Checked {done} of {total}; {failed} with problems. (x stops)").format(
+                done=message.done, total=message.total, failed=message.failed
+            )
+        )
+        self.reload()
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
+        self._progress(message.summary)
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

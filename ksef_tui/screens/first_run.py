@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.passphrase import MIN_LENGTH, strength
+from ksef_tui.sync.records import StoreProblem, create_store
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
 
@@ -78,14 +77,10 @@ class FirstRunScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True)
     def _make(self, passphrase: str) -> None:
-        from ksef_tui.store import Store, StoreError
-
-        kwargs: dict[str, Any] = {"kdf": self.services.kdf} if self.services.kdf is not None else {}
+        services = self.services
         try:
-            store = Store.create(self.services.home, passphrase, clock=self.services.clock, **kwargs)
-            if self.services.on_created is not None:
-                self.services.on_created(store)
-        except StoreError as err:
+            store = create_store(services.home, passphrase, services.clock, services.kdf, services.on_created)
+        except StoreProblem as err:
             self.app.call_from_thread(self._say, str(err))
             return
         self.services.store = store

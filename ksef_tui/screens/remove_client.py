@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Static
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
+from ksef_tui.sync.records import remove_client
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
 
@@ -62,8 +63,7 @@ class RemoveClientScreen(ModalScreen[bool]):
     def _remove(self) -> None:
         store = self.services.store
         assert store is not None and self.client.id is not None
-        store.clients.remove(self.client.id)
-        store.audit.append(None, "client.remove", "ok", self.client.short_code)
+        remove_client(store, self.client)
         self.app.call_from_thread(self.dismiss, True)
 
     def action_cancel(self) -> None:

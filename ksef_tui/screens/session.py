@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -16,8 +16,25 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client
 from ksef_tui.core.session_status import invoice_text, is_duplicate, session_text
+from ksef_tui.core.upo import UpoError
+from ksef_tui.screens.invoice import InvoiceScreen
+from ksef_tui.screens.upo_viewer import UpoViewerScreen
+from ksef_tui.sync import upo as upo_sync
+from ksef_tui.sync.invoices import open_invoice
+from ksef_tui.sync.sessions import fetch_session_invoices, find_or_fetch_session, load_session
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import (
+    InvoiceDownloading,
+    InvoicesFetched,
+    InvoiceXmlReady,
+    SessionFound,
+    SessionLoaded,
+    UpoDownloaded,
+    UpoOpened,
+    UpoRefused,
+    UpoWaiting,
+)
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
@@ -42,7 +59,7 @@ class SessionScreen(Screen[None]):
         self.invoices: list[SessionInvoiceRecord] = []
         self._download_on_load = download_upo
         self._upo_worker: Worker[Any] | None = None
-        self.last_upo_paths: list[Any] = []
+        self.last_upo_paths: list[Path] = []
         apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
@@ -61,16 +78,14 @@ class SessionScreen(Screen[None]):
 
     # --- data --------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="session-load")
-    def _load(self) -> None:
+    @work(exclusive=True, group="session-load")
+    async def _load(self) -> None:
         store = self.services.store
         assert store is not None and self.record.id is not None
-        client = self.client or store.clients.get(self.record.client_id)
-        record = store.ksef_sessions.get(self.record.id) or self.record
-        invoices = store.ksef_sessions.invoices(self.record.id)
-        self.app.call_from_thread(self._loaded, client, record, invoices)
+        self.post_message(SessionLoaded(await load_session(store, self.record, self.client)))
 
-    def _loaded(self, client: Client, record: SessionRecord, invoices: list[SessionInvoiceRecord]) -> None:
+    def on_session_loaded(self, message: SessionLoaded) -> None:
+        client, record, invoices = message.view.client, message.view.record, message.view.invoices
         self.client = client
         self.record = record
         self.invoices = invoices
@@ -177,12 +192,13 @@ class SessionScreen(Screen[None]):
 
     @work(exclusive=True, group="session-fetch", exit_on_error=False)
     async def _fetch_invoices(self) -> None:
-        from ksef_tui.sync.sessions import fetch_session_invoices
-
         store = self.services.store
         assert store is not None and self.services.ksef_factory is not None
         self._progress(_("Fetching the session's invoices from KSeF…"))
         await fetch_session_invoices(store, self.services.ksef_factory, self.record)
+        self.post_message(InvoicesFetched())
+
+    def on_invoices_fetched(self) -> None:
         self._progress(_("Invoices fetched from KSeF."))
         self._load()
 
@@ -203,36 +219,27 @@ class SessionScreen(Screen[None]):
     async def _open_invoice(self, inv: SessionInvoiceRecord) -> None:
         store = self.services.store
         assert store is not None and inv.ksef_number
-        xml = await asyncio.to_thread(store.documents.get, inv.client_id, "invoice", inv.ksef_number)
-        if xml is None and self.services.ksef_factory is not None:
-            from ksef_tui.sync.sessions import client_context
+        found = await open_invoice(
+            store,
+            self.services.ksef_factory,
+            inv.client_id,
+            inv.ksef_number,
+            expected_sha256=inv.invoice_hash,
+            on_download=lambda: self.post_message(InvoiceDownloading()),
+        )
+        self.post_message(InvoiceXmlReady(found))
 
-            self._progress(_("Downloading the invoice from KSeF…"))
-            async with client_context(store, self.services.ksef_factory, inv.client_id) as (_c, ksef):
-                document = await ksef.download_invoice(inv.ksef_number)
-            xml = document.content
-            await asyncio.to_thread(
-                store.documents.put,
-                inv.client_id,
-                "invoice",
-                inv.ksef_number,
-                xml,
-                {"sha256": document.sha256_b64},
-            )
-            self.query_one("#progress", Static).display = False
-        if xml is None:
+    def on_invoice_downloading(self) -> None:
+        self._progress(_("Downloading the invoice from KSeF…"))
+
+    def on_invoice_xml_ready(self, message: InvoiceXmlReady) -> None:
+        found = message.invoice
+        if found is None:
             self.notify(_("The XML of this invoice is not at hand."), severity="warning")
             return
-        try:
-            from ksef_tui.core.fa.report import inspect_bytes
-            from ksef_tui.screens.invoice import InvoiceScreen
-        except ImportError:
-            self.notify(_("The invoice inspector is not available in this build."), severity="warning")
-            return
-        report = await asyncio.to_thread(
-            inspect_bytes, xml, source=inv.ksef_number, expected_sha256=inv.invoice_hash
-        )
-        self.app.push_screen(InvoiceScreen(report, xml))
+        if found.downloaded:
+            self.query_one("#progress", Static).display = False
+        self.app.push_screen(InvoiceScreen(found.report, found.xml))
 
     def action_jump_original(self) -> None:
         inv = self._selected()
@@ -245,18 +252,19 @@ class SessionScreen(Screen[None]):
 
     @work(exclusive=True, group="session-jump", exit_on_error=False)
     async def _jump(self, client_id: int, reference: str, ksef_number: str | None) -> None:
-        from ksef_tui.sync.sessions import find_or_fetch_session
-
         store = self.services.store
         assert store is not None
         record = await find_or_fetch_session(store, self.services.ksef_factory, client_id, reference)
-        if record is None:
+        self.post_message(SessionFound(reference, record, ksef_number))
+
+    def on_session_found(self, message: SessionFound) -> None:
+        if message.record is None:
             self.notify(
-                _("Session {ref} is not in the store or in KSeF.").format(ref=reference), markup=False
+                _("Session {ref} is not in the store or in KSeF.").format(ref=message.reference), markup=False
             )
             return
-        screen = SessionScreen(self.services, record, self.client)
-        screen.focus_ksef_number = ksef_number
+        screen = SessionScreen(self.services, message.record, self.client)
+        screen.focus_ksef_number = message.ksef_number
         self.app.push_screen(screen)
 
     focus_ksef_number: str | None = None
@@ -267,9 +275,7 @@ class SessionScreen(Screen[None]):
     # --- UPO ---------------------------------------------------------------------------------------
 
     def action_session_upo(self) -> None:
-        from ksef_tui.sync.upo import explain_no_upo
-
-        reason = explain_no_upo(self.record)
+        reason = upo_sync.explain_no_upo(self.record)
         if reason:
             self._progress(reason)
             return
@@ -295,52 +301,43 @@ class SessionScreen(Screen[None]):
 
     @work(exclusive=True, group="session-upo", exit_on_error=False)
     async def _download_upo(self, inv: SessionInvoiceRecord | None) -> None:
-        from ksef_tui.screens.sessions import upo_folder
-        from ksef_tui.sync import upo as upo_sync
-        from ksef_tui.sync.sessions import client_context
-
         store = self.services.store
         factory = self.services.ksef_factory
         assert store is not None and factory is not None
-        folder = upo_folder(self.services)
         code = self.client.short_code if self.client is not None else str(self.record.client_id)
-
-        def waiting(left: int, attempt: int, attempts: int) -> None:
-            self._progress(
-                _(
-                    "KSeF has not generated the UPO yet (21178). Next try in {left} s (attempt {attempt} of {attempts}); x stops."  # noqa: E501
-                ).format(left=left, attempt=attempt, attempts=attempts)
-            )
-
         self._progress(_("Downloading the UPO…"))
+        folder = await upo_sync.read_upo_folder(store, self.services.home, self.services.demo)
         try:
-            async with client_context(store, factory, self.record.client_id) as (_c, ksef):
-                if inv is None:
-                    saved = await upo_sync.download_session_upo(
-                        store,
-                        ksef,
-                        self.record,
-                        code,
-                        folder,
-                        schedule=upo_sync.RETRY_SCHEDULE,
-                        on_wait=waiting,
-                    )
-                    pages, paths = saved.pages, saved.paths
-                else:
-                    content, path = await upo_sync.download_invoice_upo(
-                        store,
-                        ksef,
-                        self.record,
-                        inv,
-                        code,
-                        folder,
-                        schedule=upo_sync.RETRY_SCHEDULE,
-                        on_wait=waiting,
-                    )
-                    pages, paths = [content], [path] if path else []
+            download = await upo_sync.download_upo(
+                store,
+                factory,
+                self.record,
+                inv,
+                code,
+                folder,
+                on_wait=lambda left, attempt, attempts: self.post_message(
+                    UpoWaiting(left, attempt, attempts)
+                ),
+            )
         except upo_sync.UpoUnavailable as err:
-            self._progress(str(err))
+            self.post_message(UpoRefused(str(err)))
             return
+        self.post_message(UpoDownloaded(download))
+
+    def on_upo_waiting(self, message: UpoWaiting) -> None:
+        if self._upo_worker is not None and self._upo_worker.is_cancelled:
+            return  # posted before x stopped it: the "stopped" line stays
+        self._progress(
+            _(
+                "KSeF has not generated the UPO yet (21178). Next try in {left} s (attempt {attempt} of {attempts}); x stops."  # noqa: E501
+            ).format(left=message.left, attempt=message.attempt, attempts=message.attempts)
+        )
+
+    def on_upo_refused(self, message: UpoRefused) -> None:
+        self._progress(message.reason)
+
+    def on_upo_downloaded(self, message: UpoDownloaded) -> None:
+        pages, paths = message.download.pages, message.download.paths
         self.last_upo_paths = paths
         where = str(paths[0]) if paths else ""
         self._progress(_("UPO saved ({n} page(s)): {path}  v shows it.").format(n=len(pages), path=where))
@@ -352,32 +349,26 @@ class SessionScreen(Screen[None]):
             self._progress(_("UPO download stopped."))
 
     def action_view_upo(self) -> None:
-        self._view_upo()
+        self._view_upo(self.query_one(SessionInvoiceTable).selected())
 
     @work(exclusive=True, group="session-view", exit_on_error=False)
-    async def _view_upo(self) -> None:
-        from ksef_tui.core.upo import UpoError, parse_upo
-        from ksef_tui.screens.upo_viewer import UpoViewerScreen
-        from ksef_tui.sync.upo import INVOICE_UPO, stored_session_upo
-
+    async def _view_upo(self, inv: SessionInvoiceRecord | None) -> None:
         store = self.services.store
         assert store is not None
-        inv = self.query_one(SessionInvoiceTable).selected()
-        pages: list[bytes] = []
-        if inv is not None and inv.upo_saved and inv.ksef_number:
-            one = await asyncio.to_thread(store.documents.get, inv.client_id, INVOICE_UPO, inv.ksef_number)
-            pages = [one] if one else []
-        if not pages and self.record.upo_saved:
-            pages = await asyncio.to_thread(stored_session_upo, store, self.record)
-        if not pages:
-            self.notify(_("No UPO of this session is saved yet; u downloads it."), severity="warning")
-            return
         try:
-            receipts = [parse_upo(p) for p in pages]
+            receipts = await upo_sync.read_saved_upo(store, self.record, inv)
         except UpoError as err:
-            self.notify(str(err), severity="error", markup=False)
+            self.post_message(UpoOpened([], str(err)))
             return
-        self.app.push_screen(UpoViewerScreen(receipts))
+        self.post_message(UpoOpened(receipts))
+
+    def on_upo_opened(self, message: UpoOpened) -> None:
+        if message.error is not None:
+            self.notify(message.error, severity="error", markup=False)
+        elif not message.receipts:
+            self.notify(_("No UPO of this session is saved yet; u downloads it."), severity="warning")
+        else:
+            self.app.push_screen(UpoViewerScreen(message.receipts))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and str(event.worker.group).startswith("session-"):

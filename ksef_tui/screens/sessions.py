@@ -6,10 +6,8 @@ Read from the sealed store page by page (never every row into the table); refres
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -22,10 +20,23 @@ from textual.worker import Worker, WorkerState
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.ksef_sessions import SessionFilter, SessionRecord
 from ksef_tui.core.models import Client
-from ksef_tui.core.safe_paths import default_upo_folder
 from ksef_tui.core.session_status import StatusGroup, session_text
+from ksef_tui.screens.session import SessionScreen
+from ksef_tui.sync import upo as upo_sync
+from ksef_tui.sync.sessions import DEFAULT_PERIOD, load_sessions, more_sessions, refresh_clients
+from ksef_tui.sync.upo import UPO_FOLDER_SETTING
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import (
+    MoreSessionsLoaded,
+    RefreshProgress,
+    SessionsLoaded,
+    SessionsRefreshed,
+    UpoFolderRead,
+    UpoFolderSaved,
+    UpoProgress,
+    UposDownloaded,
+)
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import WARSAW, SessionTable, fmt_dt, kind_label
@@ -46,16 +57,7 @@ GROUP_LABELS = {
     StatusGroup.CANCELLED: N_("cancelled"),
 }
 KINDS: tuple[str | None, ...] = (None, "Online", "Batch")
-UPO_FOLDER_SETTING = "upo.folder"
-
-
-def upo_folder(services: AppConfig) -> Path:
-    """Where UPO copies go: the store setting, else ~/KSeF/UPO (the demo: inside its own folder)."""
-    store = services.store
-    configured = store.settings.get(UPO_FOLDER_SETTING) if store is not None else None
-    if configured:
-        return Path(str(configured)).expanduser()
-    return services.home / "UPO" if services.demo else default_upo_folder()
+__all__ = ["UPO_FOLDER_SETTING", "SessionsScreen", "parse_range"]
 
 
 def parse_range(text: str) -> tuple[date | None, date | None]:
@@ -85,6 +87,8 @@ class SessionsScreen(Screen[None]):
         self._loading_more = False
         self._bulk: Worker[Any] | None = None
         self._prompt: str | None = None
+        self._upo_steps: dict[int, upo_sync.UpoProgress] = {}  # client id -> its latest bulk UPO step
+        self._upo_clients = 0
         apply_bindings(self, self.SCOPE)
 
     # --- layout ----------------------------------------------------------------------------------
@@ -102,10 +106,9 @@ class SessionsScreen(Screen[None]):
         self.query_one("#prompt", Input).display = False
         self.query_one("#progress", Static).display = False
         self.query_one(SessionTable).focus()
-        # The first page is read here, before the first paint: one indexed query and one sealed value per
-        # row (a few milliseconds for 60 rows of 5,000), so the screen appears filled, not empty then
-        # filled. Every later reload (filters, refresh, paging) runs in a thread worker.
-        self._loaded(*self._read(self.current_filter()))
+        # Every read of the store (this first page too) runs off the event loop; the page arrives as
+        # SessionsLoaded.
+        self.reload()
 
     # --- the filter ------------------------------------------------------------------------------
 
@@ -139,51 +142,32 @@ class SessionsScreen(Screen[None]):
     def reload(self) -> None:
         self._load(self.current_filter())
 
-    @work(thread=True, exclusive=True, group="sessions-load")
-    def _load(self, flt: SessionFilter) -> None:
-        self.app.call_from_thread(self._loaded, *self._read(flt))
-
-    def _read(
-        self, flt: SessionFilter
-    ) -> tuple[dict[int, Client], int, list[SessionRecord], datetime | None]:
+    @work(exclusive=True, group="sessions-load")
+    async def _load(self, flt: SessionFilter) -> None:
         store = self.services.store
         assert store is not None
-        if not self.clients:
-            if self.client_id is not None:
-                client = store.clients.get(self.client_id)
-                clients = {self.client_id: client}
-            else:
-                clients = {c.id: c for c in store.clients.list() if c.id is not None}
-        else:
-            clients = self.clients
-        total, records = store.ksef_sessions.count_and_page(flt, PAGE)
-        allowed = None
-        if self.client_id is not None:
-            allowed = store.ksef_sessions.refresh_times(self.client_id)[1]
-        return clients, total, records, allowed
+        self.post_message(SessionsLoaded(await load_sessions(store, flt, PAGE, self.clients)))
 
-    def _loaded(
-        self, clients: dict[int, Client], total: int, records: list[SessionRecord], allowed: datetime | None
-    ) -> None:
-        self.clients = clients
-        self.total = total
-        self.next_allowed = allowed
+    def on_sessions_loaded(self, message: SessionsLoaded) -> None:
+        page = message.page
+        self.clients = page.clients
+        self.total = page.total
+        self.next_allowed = page.next_allowed
         table = self.query_one(SessionTable)
-        table.client_codes = {cid: c.short_code for cid, c in clients.items()}
-        table.show(records, self.size.width or self.app.size.width, with_client=self.client_id is None)
+        table.client_codes = {cid: c.short_code for cid, c in page.clients.items()}
+        table.show(page.records, self.size.width or self.app.size.width, with_client=self.client_id is None)
         self._update_header()
         self._show_detail()
 
-    @work(thread=True, exclusive=True, group="sessions-more")
-    def _load_more(self, flt: SessionFilter, offset: int) -> None:
+    @work(exclusive=True, group="sessions-more")
+    async def _load_more(self, flt: SessionFilter, offset: int) -> None:
         store = self.services.store
         assert store is not None
-        records = store.ksef_sessions.page(flt, offset, PAGE)
-        self.app.call_from_thread(self._more_loaded, records)
+        self.post_message(MoreSessionsLoaded(await more_sessions(store, flt, offset, PAGE)))
 
-    def _more_loaded(self, records: list[SessionRecord]) -> None:
+    def on_more_sessions_loaded(self, message: MoreSessionsLoaded) -> None:
         self._loading_more = False
-        self.query_one(SessionTable).append(records)
+        self.query_one(SessionTable).append(message.records)
 
     def _update_header(self) -> None:
         title = Text()
@@ -296,7 +280,15 @@ class SessionsScreen(Screen[None]):
         )
 
     def action_upo_folder(self) -> None:
-        self._ask("folder", _("UPO folder (Enter saves, Esc cancels)"), str(upo_folder(self.services)))
+        self._read_folder()
+
+    @work(exclusive=True, group="sessions-folder")
+    async def _read_folder(self) -> None:
+        folder = await upo_sync.read_upo_folder(self.services.store, self.services.home, self.services.demo)
+        self.post_message(UpoFolderRead(folder))
+
+    def on_upo_folder_read(self, message: UpoFolderRead) -> None:
+        self._ask("folder", _("UPO folder (Enter saves, Esc cancels)"), str(message.folder))
 
     def _ask(self, mode: str, placeholder: str, value: str = "") -> None:
         prompt = self.query_one("#prompt", Input)
@@ -317,9 +309,18 @@ class SessionsScreen(Screen[None]):
                 return
             self.reload()
         elif self._prompt == "folder" and value and self.services.store is not None:
-            self.services.store.settings.set(UPO_FOLDER_SETTING, value)
-            self.notify(_("UPO copies will be saved under {path}").format(path=value), markup=False)
+            self._save_folder(value)
         self._close_prompt()
+
+    @work(exclusive=True, group="sessions-folder")
+    async def _save_folder(self, folder: str) -> None:
+        store = self.services.store
+        assert store is not None
+        await upo_sync.save_upo_folder(store, folder)
+        self.post_message(UpoFolderSaved(folder))
+
+    def on_upo_folder_saved(self, message: UpoFolderSaved) -> None:
+        self.notify(_("UPO copies will be saved under {path}").format(path=message.folder), markup=False)
 
     def _close_prompt(self) -> None:
         prompt = self.query_one("#prompt", Input)
@@ -342,8 +343,6 @@ class SessionsScreen(Screen[None]):
         return record
 
     def action_open_session(self) -> None:
-        from ksef_tui.screens.session import SessionScreen
-
         if record := self._selected():
             client = self.clients.get(record.client_id)
             self.app.push_screen(
@@ -370,44 +369,49 @@ class SessionsScreen(Screen[None]):
 
     @work(exclusive=True, group="sessions-refresh", exit_on_error=False)
     async def _refresh(self, client_ids: list[int], since: datetime | None) -> None:
-        from ksef_tui.sync.sessions import DEFAULT_PERIOD, RefreshTooSoon, refresh_sessions
-
         store = self.services.store
         factory = self.services.ksef_factory
         assert store is not None and factory is not None
         since = since or (self.services.clock() - timedelta(days=3650))  # KSeF keeps ten years
         if self.services.clock() - since < DEFAULT_PERIOD:
             since = self.services.clock() - DEFAULT_PERIOD
-        done = failed = later = 0
-        problems: list[str] = []
-        for client_id in client_ids:
-            self._progress(
-                _("Refreshing sessions from KSeF… {done} of {total}").format(done=done, total=len(client_ids))
-            )
-            try:
-                await refresh_sessions(store, factory, client_id, self.services.clock, since=since)
-            except RefreshTooSoon as err:
-                later += 1
-                if len(client_ids) == 1:
-                    problems.append(str(err))
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # one client's trouble must not stop the rest
-                failed += 1
-                code = self.clients[client_id].short_code if client_id in self.clients else str(client_id)
-                problems.append(f"{code}: {err}")
-            done += 1
-        summary = _("Refreshed {ok} of {total}; {later} not yet allowed, {failed} failed.").format(
-            ok=done - failed - later, total=len(client_ids), later=later, failed=failed
+        summary = await refresh_clients(
+            store,
+            factory,
+            client_ids,
+            self.services.clock,
+            since=since,
+            progress=lambda done, total: self.post_message(RefreshProgress(done, total)),
         )
-        self._progress(summary + ("  " + problems[0] if problems else ""))
+        self.post_message(SessionsRefreshed(summary))
+
+    def on_refresh_progress(self, message: RefreshProgress) -> None:
+        self._progress(
+            _("Refreshing sessions from KSeF… {done} of {total}").format(
+                done=message.done, total=message.total
+            )
+        )
+
+    def on_sessions_refreshed(self, message: SessionsRefreshed) -> None:
+        summary = message.summary
+        problems = [
+            f"{self.clients[cid].short_code if cid in self.clients else cid}: {why}"
+            for cid, why in summary.failed.items()
+        ]
+        if summary.total == 1 and summary.too_soon:
+            problems = [str(err) for err in summary.too_soon.values()]
+        line = _("Refreshed {ok} of {total}; {later} not yet allowed, {failed} failed.").format(
+            ok=len(summary.refreshed),
+            total=summary.total,
+            later=len(summary.too_soon),
+            failed=len(summary.failed),
+        )
+        self._progress(line + ("  " + problems[0] if problems else ""))
         self.reload()
 
     # --- UPO ---------------------------------------------------------------------------------------
 
     def action_download_upo(self) -> None:
-        from ksef_tui.screens.session import SessionScreen
-
         record = self._selected()
         if record is None:
             return
@@ -423,41 +427,19 @@ class SessionsScreen(Screen[None]):
             return
         flt = self.current_filter()
         ids = [self.client_id] if self.client_id is not None else sorted(self.clients)
+        self._upo_steps = {}
+        self._upo_clients = len(ids)
+        self._progress(_("Looking for missing UPOs…"))
         self._bulk = self._download_all(ids, flt.since, flt.until)
 
     @work(exclusive=True, group="sessions-upo", exit_on_error=False)
     async def _download_all(
         self, client_ids: list[int], since: datetime | None, until: datetime | None
     ) -> None:
-        from ksef_tui.sync import upo as upo_sync
-
         store = self.services.store
         factory = self.services.ksef_factory
         assert store is not None and factory is not None
-        folder = upo_folder(self.services)
-        per_client: dict[int, upo_sync.UpoProgress] = {}
-
-        def progress(event: upo_sync.UpoProgress) -> None:
-            per_client[event.client_id] = event
-            fetched = sum(e.fetched for e in per_client.values())
-            failed = sum(e.failed for e in per_client.values())
-            clients_done = sum(1 for e in per_client.values() if e.finished)
-            line = _(
-                "UPO: {code} {done}/{total} · clients {cdone}/{ctotal} · fetched {fetched}, failed {failed} (x stops)"  # noqa: E501
-            ).format(
-                code=event.short_code,
-                done=event.done,
-                total=event.total,
-                cdone=clients_done,
-                ctotal=len(client_ids),
-                fetched=fetched,
-                failed=failed,
-            )
-            if event.message:
-                line += " · " + event.message
-            self._progress(line)
-
-        self._progress(_("Looking for missing UPOs…"))
+        folder = await upo_sync.read_upo_folder(store, self.services.home, self.services.demo)
         result = await upo_sync.download_missing_upos(
             store,
             factory,
@@ -466,13 +448,40 @@ class SessionsScreen(Screen[None]):
             self.services.clock,
             since=since,
             until=until,
-            progress=progress,
+            progress=lambda event: self.post_message(UpoProgress(event)),
             schedule=upo_sync.RETRY_SCHEDULE,
         )
+        self.post_message(UposDownloaded(result, folder))
+
+    def on_upo_progress(self, message: UpoProgress) -> None:
+        if self._bulk is not None and self._bulk.is_cancelled:
+            return  # posted before x stopped it: the "stopped" line stays
+        event = message.event
+        self._upo_steps[event.client_id] = event
+        steps = self._upo_steps.values()
+        line = _(
+            "UPO: {code} {done}/{total} · clients {cdone}/{ctotal} · fetched {fetched}, failed {failed} (x stops)"  # noqa: E501
+        ).format(
+            code=event.short_code,
+            done=event.done,
+            total=event.total,
+            cdone=sum(1 for e in steps if e.finished),
+            ctotal=self._upo_clients,
+            fetched=sum(e.fetched for e in steps),
+            failed=sum(e.failed for e in steps),
+        )
+        if event.message:
+            line += " · " + event.message
+        self._progress(line)
+
+    def on_upos_downloaded(self, message: UposDownloaded) -> None:
+        result = message.result
         self._progress(
             _(
                 "UPO done: fetched {fetched}, already saved {skipped}, failed {failed}. Folder: {folder}"
-            ).format(fetched=result.fetched, skipped=result.skipped, failed=result.failed, folder=folder)
+            ).format(
+                fetched=result.fetched, skipped=result.skipped, failed=result.failed, folder=message.folder
+            )
             + (("  " + result.errors[0]) if result.errors else "")
         )
         self.reload()

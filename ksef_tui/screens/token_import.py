@@ -21,6 +21,7 @@ from ksef_tui.core.models import (
     mask_secret,
     token_reference,
 )
+from ksef_tui.sync.records import StoreProblem, add_credential
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
 
@@ -99,16 +100,11 @@ class TokenImportScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True)
     def _save(self, credential: Credential) -> None:
-        from ksef_tui.store import StoreError
-
         store = self.services.store
         assert store is not None
         try:
-            store.credentials.add(credential)
-            store.audit.append(
-                credential.client_id, "credential.import_token", "ok", credential.reference or ""
-            )
-        except StoreError as err:
+            add_credential(store, credential, "credential.import_token", credential.reference or "")
+        except StoreProblem as err:
             self.app.call_from_thread(self._say, str(err))
             return
         self.app.call_from_thread(self.dismiss, True)

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from ksef_tui.core.i18n import _
+from ksef_tui.sync.records import StoreProblem, unlock_store
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
 
@@ -50,15 +51,10 @@ class UnlockScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True)
     def _open(self, passphrase: str) -> None:
-        from ksef_tui.store import Store, StoreError
-
-        store = self.services.store
+        services = self.services
         try:
-            if store is not None:
-                store.unlock(passphrase)
-            else:
-                self.services.store = Store.open(self.services.home, passphrase, clock=self.services.clock)
-        except StoreError as err:
+            services.store = unlock_store(services.home, passphrase, services.clock, services.store)
+        except StoreProblem as err:
             self.app.call_from_thread(self._failed, str(err))
             return
         self.app.call_from_thread(self.dismiss, True)

@@ -23,7 +23,7 @@ from ksef_tui.sync.damage import login_damaged, record_skip
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], object]  # (done, failed); the result is ignored
 
 
 class CheckStore(Protocol):

@@ -15,15 +15,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
-from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
+from ksef_tui.core.ksef_sessions import SessionFilter, SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
+from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 from ksef_tui.ksef.retry import retry_operation
+from ksef_tui.store import Store
 from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -115,8 +117,6 @@ async def client_context(
     store: Any, factory: KsefFactory, client_id: int
 ) -> AsyncIterator[tuple[Client, Any]]:
     """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
-    from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
-
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
     damaged = [c for c in creds if login_damaged(client, c)]  # never sent to KSeF: docs/SECURITY.md
@@ -266,3 +266,102 @@ async def find_or_fetch_session(
                 await asyncio.to_thread(store.ksef_sessions.upsert, [record])
                 return record
     return None
+
+
+# --- use cases the screens and the CLI share ----------------------------------------------------------
+
+
+@dataclass
+class RefreshSummary:
+    """What refreshing many clients came to; each client is in exactly one of the three groups."""
+
+    total: int
+    refreshed: list[int] = field(default_factory=list)
+    too_soon: dict[int, RefreshTooSoon] = field(default_factory=dict)  # client id -> when it is allowed
+    failed: dict[int, str] = field(default_factory=dict)  # client id -> why, in the order they failed
+
+
+RefreshStep = Callable[[int, int], object]  # (clients done, clients in all), before each client
+
+
+async def refresh_clients(
+    store: Store,
+    factory: KsefFactory,
+    client_ids: list[int],
+    clock: Clock,
+    *,
+    since: datetime | None = None,
+    progress: RefreshStep | None = None,
+) -> RefreshSummary:
+    """Refresh each client's sessions in turn (within the pacing: a client refreshed less than
+    REFRESH_INTERVAL ago is left for later). One client's failure never stops the others."""
+    summary = RefreshSummary(total=len(client_ids))
+    for done, client_id in enumerate(client_ids):
+        if progress is not None:
+            progress(done, len(client_ids))
+        try:
+            await refresh_sessions(store, factory, client_id, clock, since=since)
+        except RefreshTooSoon as err:
+            summary.too_soon[client_id] = err
+        except Exception as err:  # one client's trouble must not stop the rest (cancellation still does)
+            summary.failed[client_id] = str(err)
+        else:
+            summary.refreshed.append(client_id)
+    return summary
+
+
+@dataclass
+class SessionsPage:
+    """The first page of sessions a filter selects, with what the sessions screen shows around it."""
+
+    clients: dict[int, Client]
+    total: int
+    records: list[SessionRecord]
+    next_allowed: datetime | None  # the one client's next allowed refresh (None for every client)
+
+
+def _read_page(
+    store: Store, flt: SessionFilter, size: int, clients: dict[int, Client] | None
+) -> SessionsPage:
+    if not clients:
+        if flt.client_id is not None:
+            clients = {flt.client_id: store.clients.get(flt.client_id)}
+        else:
+            clients = {c.id: c for c in store.clients.list() if c.id is not None}
+    total, records = store.ksef_sessions.count_and_page(flt, size)
+    allowed = store.ksef_sessions.refresh_times(flt.client_id)[1] if flt.client_id is not None else None
+    return SessionsPage(clients, total, records, allowed)
+
+
+async def load_sessions(
+    store: Store, flt: SessionFilter, size: int, clients: dict[int, Client] | None = None
+) -> SessionsPage:
+    """The first `size` sessions `flt` selects, newest first, from the store (in a thread). The clients
+    are read too unless the caller already has them (`clients`)."""
+    return await asyncio.to_thread(_read_page, store, flt, size, clients)
+
+
+async def more_sessions(store: Store, flt: SessionFilter, offset: int, size: int) -> list[SessionRecord]:
+    """The next page of sessions from `offset` (in a thread)."""
+    return await asyncio.to_thread(store.ksef_sessions.page, flt, offset, size)
+
+
+@dataclass
+class SessionView:
+    """One session with its client and its invoices, as the session screen shows it."""
+
+    client: Client
+    record: SessionRecord
+    invoices: list[SessionInvoiceRecord]
+
+
+def _read_session(store: Store, record: SessionRecord, client: Client | None) -> SessionView:
+    assert record.id is not None
+    client = client or store.clients.get(record.client_id)
+    fresh = store.ksef_sessions.get(record.id) or record
+    return SessionView(client, fresh, store.ksef_sessions.invoices(record.id))
+
+
+async def load_session(store: Store, record: SessionRecord, client: Client | None = None) -> SessionView:
+    """The session as the store has it now (in a thread); `client` saves reading it again."""
+    return await asyncio.to_thread(_read_session, store, record, client)

@@ -25,19 +25,22 @@ from typing import Any, TypeVar
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
-from ksef_tui.core.safe_paths import upo_parts, write_private_file
+from ksef_tui.core.safe_paths import default_upo_folder, upo_parts, write_private_file
 from ksef_tui.core.session_status import session_text
-from ksef_tui.core.upo import UpoError, parse_upo, verify_hash
+from ksef_tui.core.upo import UpoError, UpoReceipt, parse_upo, verify_hash
+from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.retry import retry_operation
+from ksef_tui.store import DamagedValueError, Store
 from ksef_tui.sync.sessions import KsefFactory, client_context
 
 T = TypeVar("T")
 SESSION_UPO = "upo"
 INVOICE_UPO = "upo-invoice"
 UPO_NOT_READY = 21178
+UPO_FOLDER_SETTING = "upo.folder"  # the store setting naming the folder for UPO copies
 RETRY_SCHEDULE: tuple[float, ...] = (5, 10, 20, 30, 60, 120)  # seconds between attempts while 21178
 # on_wait(seconds_left, attempt, attempts): called every second while waiting for a retry.
-OnWait = Callable[[int, int, int], None]
+OnWait = Callable[[int, int, int], object]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -59,8 +62,6 @@ class UpoDamagedInStore(UpoUnavailable):
 
 def _stored(store: Any, client_id: int, kind: str, key: str) -> bytes | None:
     """A sealed UPO, None when absent; UpoDamagedInStore when present but damaged."""
-    from ksef_tui.store.errors import DamagedValueError
-
     try:
         content: bytes | None = store.documents.get(client_id, kind, key)
     except DamagedValueError:
@@ -81,8 +82,6 @@ async def with_upo_retry(
 ) -> T:
     """Run `call`; while KSeF answers 21178 wait the next delay of `schedule` (counting down) and retry.
     `sleep`: the KSeF client's (its injected timing), so tests run the countdown on a virtual clock."""
-    from ksef_tui.ksef.errors import KsefError
-
     sleep = sleep or asyncio.sleep
 
     attempts = len(schedule) + 1
@@ -179,8 +178,6 @@ async def download_session_upo(
             again = await ksef.get_session_status(record.reference)
             found = list(again.upo.pages) if again.upo else []
             if not found:
-                from ksef_tui.ksef.errors import KsefError
-
                 raise KsefError(_("The UPO is not ready yet; try again later."), codes=[UPO_NOT_READY])
             return found
 
@@ -324,7 +321,7 @@ async def download_missing_upos(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-    progress: Callable[[UpoProgress], None] | None = None,
+    progress: Callable[[UpoProgress], object] | None = None,
     schedule: tuple[float, ...] = RETRY_SCHEDULE,
     sleep: Sleep | None = None,
     copy_existing: bool = False,
@@ -456,3 +453,80 @@ async def download_missing_upos(
 
     await asyncio.gather(*(one(cid) for cid in client_ids))
     return result
+
+
+# --- the use cases the screens call -------------------------------------------------------------------
+
+
+def upo_folder(store: Store | None, home: Path, demo: bool) -> Path:
+    """Where UPO copies go: the store setting, else ~/KSeF/UPO (the demo: inside its own folder).
+    Blocking (reads the store): call it from a thread, or use `read_upo_folder`."""
+    configured = store.settings.get(UPO_FOLDER_SETTING) if store is not None else None
+    if configured:
+        return Path(str(configured)).expanduser()
+    return home / "UPO" if demo else default_upo_folder()
+
+
+async def read_upo_folder(store: Store | None, home: Path, demo: bool) -> Path:
+    return await asyncio.to_thread(upo_folder, store, home, demo)
+
+
+async def save_upo_folder(store: Store, folder: str) -> None:
+    await asyncio.to_thread(store.settings.set, UPO_FOLDER_SETTING, folder)
+
+
+@dataclass
+class UpoDownload:
+    """One UPO download's outcome: the pages (one for an invoice's UPO) and the copies written."""
+
+    pages: list[bytes]
+    paths: list[Path]
+
+
+async def download_upo(
+    store: Store,
+    factory: KsefFactory,
+    session: SessionRecord,
+    invoice: SessionInvoiceRecord | None,
+    short_code: str,
+    folder: Path,
+    *,
+    schedule: tuple[float, ...] | None = None,
+    sleep: Sleep | None = None,
+    on_wait: OnWait | None = None,
+) -> UpoDownload:
+    """The session's UPO (every page), or the invoice's own UPO when `invoice` is given: logged in to
+    the client's context, sealed in the store, copied under `folder`. UpoUnavailable says why not.
+    `schedule`: the waits while KSeF answers 21178 (default RETRY_SCHEDULE, read at call time)."""
+    schedule = RETRY_SCHEDULE if schedule is None else schedule
+    async with client_context(store, factory, session.client_id) as (_client, ksef):
+        if invoice is None:
+            saved = await download_session_upo(
+                store, ksef, session, short_code, folder, schedule=schedule, sleep=sleep, on_wait=on_wait
+            )
+            return UpoDownload(saved.pages, saved.paths)
+        content, path = await download_invoice_upo(
+            store, ksef, session, invoice, short_code, folder, schedule=schedule, sleep=sleep, on_wait=on_wait
+        )
+        return UpoDownload([content], [path] if path else [])
+
+
+def _saved_receipts(
+    store: Store, session: SessionRecord, invoice: SessionInvoiceRecord | None
+) -> list[UpoReceipt]:
+    pages: list[bytes] = []
+    if invoice is not None and invoice.upo_saved and invoice.ksef_number:
+        one = store.documents.get(invoice.client_id, INVOICE_UPO, invoice.ksef_number)
+        pages = [one] if one else []
+    if not pages and session.upo_saved:
+        pages = stored_session_upo(store, session)
+    return [parse_upo(page) for page in pages]
+
+
+async def read_saved_upo(
+    store: Store, session: SessionRecord, invoice: SessionInvoiceRecord | None = None
+) -> list[UpoReceipt]:
+    """The saved UPO to show, parsed (in a thread): the invoice's own when it has one, else the
+    session's pages; [] when none is saved. UpoError when a page does not parse, UpoDamagedInStore
+    when it is damaged in the store."""
+    return await asyncio.to_thread(_saved_receipts, store, session, invoice)

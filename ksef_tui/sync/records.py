@@ -1,0 +1,80 @@
+"""The store writes the forms make (create, unlock, a client, a credential), each with its audit line.
+
+Blocking (SQLite, Argon2id): the screens call these from a thread worker. A StoreError becomes
+StoreProblem, which says what went wrong in words; the screens never import the store.
+No textual here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ksef_tui.core.clock import Clock
+from ksef_tui.core.models import Client, Credential
+from ksef_tui.store import KdfLimits, Store, StoreError
+
+
+class StoreProblem(Exception):
+    """The store refused or could not do it; the message says why (from the store's StoreError)."""
+
+
+def create_store(
+    home: Path,
+    passphrase: str,
+    clock: Clock,
+    kdf: KdfLimits | None = None,
+    on_created: Callable[[Store], None] | None = None,
+) -> Store:
+    """A new store at `home`, handed to `on_created` (the demo seeds it there)."""
+    kwargs: dict[str, Any] = {"kdf": kdf} if kdf is not None else {}
+    try:
+        store = Store.create(home, passphrase, clock=clock, **kwargs)
+        if on_created is not None:
+            on_created(store)
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None
+    return store
+
+
+def unlock_store(home: Path, passphrase: str, clock: Clock, store: Store | None) -> Store:
+    """`store` unlocked again (after the idle lock), or the store at `home` opened."""
+    try:
+        if store is not None:
+            store.unlock(passphrase)
+            return store
+        return Store.open(home, passphrase, clock=clock)
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None
+
+
+def save_client(store: Store, client: Client) -> int:
+    """Add the client (no id yet) or update it; its id."""
+    try:
+        if client.id is None:
+            saved = store.clients.add(client)
+            assert saved.id is not None
+            store.audit.append(saved.id, "client.add", "ok")
+            return saved.id
+        store.clients.update(client)
+        store.audit.append(client.id, "client.edit", "ok")
+        return client.id
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None
+
+
+def remove_client(store: Store, client: Client) -> None:
+    assert client.id is not None
+    store.clients.remove(client.id)
+    store.audit.append(None, "client.remove", "ok", client.short_code)
+
+
+def add_credential(store: Store, credential: Credential, action: str, detail: str) -> None:
+    """Seal the credential and record `action` (with `detail`: a token reference or a serial, never a
+    secret) in the audit trail."""
+    try:
+        store.credentials.add(credential)
+        store.audit.append(credential.client_id, action, "ok", detail)
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None

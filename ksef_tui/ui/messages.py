@@ -1,0 +1,209 @@
+"""Past-tense messages a screen's worker posts to the screen when a use case (ksef_tui.sync) is done,
+or has made progress. The screen's `on_<name>` handler repaints; a worker never touches a widget
+with a result itself. `post_message` is thread-safe, so thread workers post these too.
+
+The messages carry the use cases' typed results; they do not bubble past the screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from ksef_tui.core.ksef_sessions import SessionRecord
+
+if TYPE_CHECKING:
+    # Types only: importing the use cases here would load the KSeF client (~0.3 s, measured with
+    # -X importtime) with the board, the first screen, which needs none of it.
+    from ksef_tui.core.upo import UpoReceipt
+    from ksef_tui.sync.clients import BoardView, ClientView
+    from ksef_tui.sync.invoices import InvoiceXml
+    from ksef_tui.sync.sessions import RefreshSummary, SessionsPage, SessionView
+    from ksef_tui.sync.upo import BulkResult, UpoDownload
+    from ksef_tui.sync.upo import UpoProgress as UpoEvent
+
+
+class ScreenMessage(Message, bubble=False):
+    """A result for the screen that started the work; nobody above it needs it."""
+
+
+# --- the board and the client screen ------------------------------------------------------------------
+
+
+class BoardLoaded(ScreenMessage):
+    def __init__(self, board: BoardView) -> None:
+        super().__init__()
+        self.board = board
+
+
+class ClientViewLoaded(ScreenMessage):
+    def __init__(self, view: ClientView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class CheckProgress(ScreenMessage):
+    def __init__(self, done: int, failed: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.failed = failed
+        self.total = total
+
+
+class ChecksFinished(ScreenMessage):
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary  # one line in words
+
+
+# --- sessions ---------------------------------------------------------------------------------------
+
+
+class SessionsLoaded(ScreenMessage):
+    def __init__(self, page: SessionsPage) -> None:
+        super().__init__()
+        self.page = page
+
+
+class MoreSessionsLoaded(ScreenMessage):
+    def __init__(self, records: list[SessionRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+
+class RefreshProgress(ScreenMessage):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class SessionsRefreshed(ScreenMessage):
+    def __init__(self, summary: RefreshSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+class SessionLoaded(ScreenMessage):
+    def __init__(self, view: SessionView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class InvoicesFetched(ScreenMessage):
+    """A session's invoice list arrived from KSeF (and is in the store)."""
+
+
+class SessionFound(ScreenMessage):
+    """A jump to another session: `record` is None when neither the store nor KSeF has it."""
+
+    def __init__(self, reference: str, record: SessionRecord | None, ksef_number: str | None) -> None:
+        super().__init__()
+        self.reference = reference
+        self.record = record
+        self.ksef_number = ksef_number
+
+
+class InvoiceDownloading(ScreenMessage):
+    """The invoice is not in the store: its download from KSeF has started."""
+
+
+class InvoiceXmlReady(ScreenMessage):
+    """`invoice` is None when its XML is not at hand (not in the store, KSeF not configured)."""
+
+    def __init__(self, invoice: InvoiceXml | None) -> None:
+        super().__init__()
+        self.invoice = invoice
+
+
+# --- UPO --------------------------------------------------------------------------------------------
+
+
+class UpoFolderRead(ScreenMessage):
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+
+class UpoFolderSaved(ScreenMessage):
+    def __init__(self, folder: str) -> None:
+        super().__init__()
+        self.folder = folder
+
+
+class UpoWaiting(ScreenMessage):
+    """KSeF has not generated the UPO yet (21178): the next try is `left` seconds away."""
+
+    def __init__(self, left: int, attempt: int, attempts: int) -> None:
+        super().__init__()
+        self.left = left
+        self.attempt = attempt
+        self.attempts = attempts
+
+
+class UpoDownloaded(ScreenMessage):
+    def __init__(self, download: UpoDownload) -> None:
+        super().__init__()
+        self.download = download
+
+
+class UpoRefused(ScreenMessage):
+    """No UPO could be had; `reason` says why in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class UpoProgress(ScreenMessage):
+    """One client's step in the bulk download of missing UPOs."""
+
+    def __init__(self, event: UpoEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class UposDownloaded(ScreenMessage):
+    """The bulk download is done."""
+
+    def __init__(self, result: BulkResult, folder: Path) -> None:
+        super().__init__()
+        self.result = result
+        self.folder = folder
+
+
+class UpoOpened(ScreenMessage):
+    """The saved UPO, parsed; `receipts` is empty when none is saved; `error` when it does not parse."""
+
+    def __init__(self, receipts: list[UpoReceipt], error: str | None = None) -> None:
+        super().__init__()
+        self.receipts = receipts
+        self.error = error
+
+
+__all__ = [
+    "BoardLoaded",
+    "CheckProgress",
+    "ChecksFinished",
+    "ClientViewLoaded",
+    "InvoiceDownloading",
+    "InvoiceXmlReady",
+    "InvoicesFetched",
+    "MoreSessionsLoaded",
+    "RefreshProgress",
+    "ScreenMessage",
+    "SessionFound",
+    "SessionLoaded",
+    "SessionsLoaded",
+    "SessionsRefreshed",
+    "UpoDownloaded",
+    "UpoFolderRead",
+    "UpoFolderSaved",
+    "UpoOpened",
+    "UpoProgress",
+    "UpoRefused",
+    "UpoWaiting",
+    "UposDownloaded",
+]
