@@ -34,6 +34,7 @@ from ksef_tui.core.nip import format_nip
 from ksef_tui.sync.records import StoreProblem, add_credential
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import CertificatePreviewed, RecordSaved, StoreRefused
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 PREVIEW_DELAY = 0.3  # seconds after the last keystroke in a path before the files are read
@@ -144,7 +145,7 @@ class CertificateImportScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="certificate-preview")
     def _preview(self, generation: int, cert: str, key: str, password: str | None) -> None:
         shown = preview(cert, key, password, self.services.clock())
-        self.app.call_from_thread(self._previewed, generation, shown)
+        self.post_message(CertificatePreviewed(generation, shown))
 
     def _previewed(self, generation: int, shown: Preview) -> None:
         if generation != self._generation or self._saving:
@@ -199,7 +200,7 @@ class CertificateImportScreen(ModalScreen[bool]):
         try:
             loaded = load(cert, key, password, now)
         except CertificateError as err:
-            self.app.call_from_thread(self._failed, err)
+            self.post_message(StoreRefused(str(err), err))
             return
         credential = Credential(
             client_id=self.client.id or 0,
@@ -218,9 +219,10 @@ class CertificateImportScreen(ModalScreen[bool]):
         try:
             add_credential(store, credential, "credential.import_certificate", loaded.info.serial)
         except StoreProblem as err:
-            self.app.call_from_thread(self._failed, CertificateError(Problem.NO_FILE, str(err)))
+            problem = CertificateError(Problem.NO_FILE, str(err))
+            self.post_message(StoreRefused(str(problem), problem))
             return
-        self.app.call_from_thread(self._saved)
+        self.post_message(RecordSaved(True))
 
     def _failed(self, err: CertificateError) -> None:
         self._saving = False
@@ -245,3 +247,12 @@ class CertificateImportScreen(ModalScreen[bool]):
     def action_cancel(self) -> None:
         self._clear()
         self.dismiss(False)
+
+    def on_certificate_previewed(self, message: CertificatePreviewed) -> None:
+        self._previewed(message.generation, message.preview)  # type: ignore[arg-type]  # a Preview
+
+    def on_store_refused(self, message: StoreRefused) -> None:
+        self._failed(message.problem)  # type: ignore[arg-type]  # always a CertificateError here
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self._saved()

@@ -15,6 +15,7 @@ from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment, suggest_sho
 from ksef_tui.sync.records import StoreProblem, save_client
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 ENV_LABELS = {Environment.PROD: "prod", Environment.DEMO: "demo", Environment.TEST: "test"}
 
@@ -135,12 +136,18 @@ class ClientFormScreen(ModalScreen[int | None]):
         try:
             client_id = save_client(store, client)
         except StoreProblem as err:
-            self.app.call_from_thread(self._store_error, str(err))
+            self.post_message(StoreRefused(str(err)))
             return
-        self.app.call_from_thread(self.dismiss, client_id)
+        self.post_message(RecordSaved(client_id))
 
     def _store_error(self, message: str) -> None:
         self.query_one("#message", Static).update(escape(_("Not saved: {reason}").format(reason=message)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_store_refused(self, message: StoreRefused) -> None:
+        self._store_error(message.reason)
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.dismiss(message.result)  # type: ignore[arg-type]  # the client id this form saved

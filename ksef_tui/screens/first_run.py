@@ -14,6 +14,7 @@ from ksef_tui.core.passphrase import MIN_LENGTH, strength
 from ksef_tui.sync.records import StoreProblem, create_store
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 
 class FirstRunScreen(Screen[bool]):
@@ -81,12 +82,18 @@ class FirstRunScreen(Screen[bool]):
         try:
             store = create_store(services.home, passphrase, services.clock, services.kdf, services.on_created)
         except StoreProblem as err:
-            self.app.call_from_thread(self._say, str(err))
+            self.post_message(StoreRefused(str(err)))
             return
         self.services.store = store
-        self.app.call_from_thread(self.dismiss, True)
+        self.post_message(RecordSaved(True))
 
     def _say(self, message: str, error: bool = True) -> None:
         label = self.query_one("#message", Static)
         label.set_class(error, "error")
         label.update(escape(message))
+
+    def on_store_refused(self, message: StoreRefused) -> None:
+        self._say(message.reason)
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.dismiss(True)

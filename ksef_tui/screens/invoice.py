@@ -23,6 +23,7 @@ from ksef_tui.core.fa.secure_xml import DEFAULT_MAX_BYTES, read_capped
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.messages import XmlTextRead
 from ksef_tui.widgets import invoice_sections as sections
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable, line_details
 from ksef_tui.widgets.invoice_xml import XmlView, decode_xml
@@ -185,7 +186,7 @@ class InvoiceScreen(Screen[None]):
             text = exc.message
         except OSError as exc:
             text = _("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
-        self.app.call_from_thread(self.query_one(XmlView).show, text)
+        self.post_message(XmlTextRead(text))
 
     def _xml_view(self) -> XmlView | None:
         if self.report.invoice is None:
@@ -217,3 +218,6 @@ class InvoiceScreen(Screen[None]):
                 view.close_search()
             return
         self.dismiss(None)
+
+    def on_xml_text_read(self, message: XmlTextRead) -> None:
+        self.query_one(XmlView).show(message.text)

@@ -15,6 +15,7 @@ from ksef_tui.core.models import Client
 from ksef_tui.sync.records import remove_client
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import RecordSaved
 
 
 class RemoveClientScreen(ModalScreen[bool]):
@@ -64,7 +65,10 @@ class RemoveClientScreen(ModalScreen[bool]):
         store = self.services.store
         assert store is not None and self.client.id is not None
         remove_client(store, self.client)
-        self.app.call_from_thread(self.dismiss, True)
+        self.post_message(RecordSaved(True))
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.dismiss(True)

@@ -24,6 +24,7 @@ from ksef_tui.core.models import (
 from ksef_tui.sync.records import StoreProblem, add_credential
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 
 class TokenImportScreen(ModalScreen[bool]):
@@ -105,9 +106,9 @@ class TokenImportScreen(ModalScreen[bool]):
         try:
             add_credential(store, credential, "credential.import_token", credential.reference or "")
         except StoreProblem as err:
-            self.app.call_from_thread(self._say, str(err))
+            self.post_message(StoreRefused(str(err)))
             return
-        self.app.call_from_thread(self.dismiss, True)
+        self.post_message(RecordSaved(True))
 
     def _say(self, message: str) -> None:
         self.query_one("#message", Static).update(escape(safe_display(message)))
@@ -115,3 +116,9 @@ class TokenImportScreen(ModalScreen[bool]):
     def action_cancel(self) -> None:
         self.query_one("#token", Input).value = ""
         self.dismiss(False)
+
+    def on_store_refused(self, message: StoreRefused) -> None:
+        self._say(message.reason)
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.dismiss(True)

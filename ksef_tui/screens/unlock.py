@@ -13,6 +13,7 @@ from ksef_tui.core.i18n import _
 from ksef_tui.sync.records import StoreProblem, unlock_store
 from ksef_tui.ui.commands import apply_bindings
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 
 class UnlockScreen(Screen[bool]):
@@ -55,9 +56,9 @@ class UnlockScreen(Screen[bool]):
         try:
             services.store = unlock_store(services.home, passphrase, services.clock, services.store)
         except StoreProblem as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.post_message(StoreRefused(str(err)))
             return
-        self.app.call_from_thread(self.dismiss, True)
+        self.post_message(RecordSaved(True))
 
     def _failed(self, message: str) -> None:
         field = self.query_one("#passphrase", Input)
@@ -70,3 +71,9 @@ class UnlockScreen(Screen[bool]):
         label = self.query_one("#message", Static)
         label.set_class(error, "error")
         label.update(escape(message))
+
+    def on_store_refused(self, message: StoreRefused) -> None:
+        self._failed(message.reason)
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.dismiss(True)

@@ -207,3 +207,36 @@ __all__ = [
     "UpoWaiting",
     "UposDownloaded",
 ]
+
+
+# --- forms and dialogs ----------------------------------------------------------------------------------
+
+
+class RecordSaved(ScreenMessage):
+    """A form's store write is done; `result` is what the dialog returns (True, a client id, ...)."""
+
+    def __init__(self, result: object = True) -> None:
+        super().__init__()
+        self.result = result
+
+
+class StoreRefused(ScreenMessage):
+    """The store (or the file a form named) refused; `reason` is the message for the user, in words."""
+
+    def __init__(self, reason: str, problem: object = None) -> None:
+        super().__init__()
+        self.reason = reason
+        self.problem = problem  # the typed error, when the screen shows more than the words
+
+
+class CertificatePreviewed(ScreenMessage):
+    def __init__(self, generation: int, preview: object) -> None:
+        super().__init__()
+        self.generation = generation
+        self.preview = preview
+
+
+class XmlTextRead(ScreenMessage):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
