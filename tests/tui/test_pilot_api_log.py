@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ksef_tui.app import KsefApp
 from ksef_tui.screens.api_log import ApiLogScreen
 from ksef_tui.widgets.client_table import ClientTable
 
@@ -37,4 +36,3 @@ async def test_api_log_lists_calls_without_secrets(tmp_path: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, ApiLogScreen)
-    assert isinstance(app, KsefApp)
