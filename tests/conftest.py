@@ -3,6 +3,8 @@
 - Clears NO_COLOR / TEXTUAL_THEME / colour-system overrides so snapshots do not depend on the shell.
 - Points pytest-textual-snapshot at `snapshots/` in the repository root (DESIGN.md "Tests and proof").
 - Forces Polish (the default UI language) for every test unless a test switches it.
+- Starts every app with animations off: Tabs' underline and animated scrolls take 0.3 s, and the pilot
+  waits for every animation after each key, so they cost seconds per test and prove nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ import pytest
 
 for _var in ("NO_COLOR", "TEXTUAL_THEME", "TEXTUAL_COLOR_SYSTEM", "KSEF_TUI_HOME"):
     os.environ.pop(_var, None)
+
+# For subprocesses, and for this process: textual.constants is read once, at its import, and the snapshot
+# plugin imports textual before this file runs; App() reads the constant when it is made.
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+import textual.constants  # noqa: E402
+
+textual.constants.TEXTUAL_ANIMATIONS = "none"
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = ROOT / "snapshots"
