@@ -3,6 +3,7 @@
 - Clears NO_COLOR / TEXTUAL_THEME / colour-system overrides so snapshots do not depend on the shell.
 - Points pytest-textual-snapshot at `snapshots/` in the repository root (DESIGN.md "Tests and proof").
 - Forces Polish (the default UI language) for every test unless a test switches it.
+- Makes Hypothesis deterministic and untimed (see below).
 - Starts every app with animations off: Tabs' underline and animated scrolls take 0.3 s, and the pilot
   waits for every animation after each key, so they cost seconds per test and prove nothing.
 """
@@ -23,6 +24,22 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 import textual.constants  # noqa: E402
 
 textual.constants.TEXTUAL_ANIMATIONS = "none"
+
+# Property tests replay: the examples come from a seed derived from each test (not from the run), no
+# example database carries failures from one run to the next, and nothing is timed (Hypothesis's
+# per-example deadline and its "too slow" check fail on a busy machine, not on a defect).
+# `pytest --hypothesis-profile=default` explores new examples on purpose.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ksef-tui",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile("ksef-tui")
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = ROOT / "snapshots"
