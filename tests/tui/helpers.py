@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
 
 from ksef_tui.core.clock import fixed_clock
 from ksef_tui.core.demo_roster import make_roster
@@ -55,7 +58,9 @@ def screen_text(app) -> str:  # type: ignore[no-untyped-def]
 UNTIL_PAUSES = 1000
 
 
-async def until(pilot, condition: Callable[[], object], what: str, *, pauses: int = UNTIL_PAUSES) -> None:  # type: ignore[no-untyped-def]
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str, *, pauses: int = UNTIL_PAUSES
+) -> None:
     """Let the app run (`pilot.pause()`, no delay) until `condition()` holds; fail naming `what` if it
     has not after `pauses` pauses. For work the app finishes on its own time: timers, worker threads."""
     for _ in range(pauses):
