@@ -38,12 +38,25 @@ def test_status_demo_json_lists_all_colours_and_exits_2(runner: CliRunner) -> No
 def test_status_exit_codes_follow_the_worst_colour(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
     from datetime import UTC, datetime, timedelta
 
+    import ksef_tui.__main__ as main_module
+    from ksef_tui.core.clock import fixed_clock
     from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, LiveCheck
     from ksef_tui.store import KdfLimits, Store
 
+    now = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+    class FixedDatetime(datetime):
+        """The command's `datetime.now`, at `now`: the colours are decided on a fixed date."""
+
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return now.astimezone(tz) if tz is not None else now.replace(tzinfo=None)
+
+    monkeypatch.setattr(main_module, "datetime", FixedDatetime)
     monkeypatch.setenv("KSEF_TUI_HOME", str(tmp_path / "home"))
-    now = datetime.now(UTC)
-    store = Store.create(tmp_path / "home", "pass phrase 1", kdf=KdfLimits.FAST_FOR_TESTS)
+    store = Store.create(
+        tmp_path / "home", "pass phrase 1", kdf=KdfLimits.FAST_FOR_TESTS, clock=fixed_clock(now)
+    )
     client = store.clients.add(Client("Zielona", "ZIELONA_218", ["1234563218"]))
     cred = store.credentials.add(
         Credential(client.id, CredentialKind.KSEF_CERTIFICATE, valid_until=now + timedelta(days=400))

@@ -22,7 +22,7 @@ def test_invalid_nip_is_explained() -> None:
 
 def test_duplicate_nip_in_one_client() -> None:
     _nips, error = validate_nips("1234563218, 123-456-32-18")
-    assert error
+    assert error is not None and "1234563218" in error and "dwa razy" in error, error
 
 
 def test_markup_in_name_is_kept_literally() -> None:

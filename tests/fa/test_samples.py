@@ -49,7 +49,10 @@ def test_sample_matches_independent_reading(path: Path) -> None:
     expected = expected_summary(data)
     for key, value in expected.items():
         assert doc[key] == value, key
-    assert render_text(report)
+    text = render_text(report)
+    totals = expected["totals"]
+    assert f"Faktura {expected['number']} " in text, text
+    assert f"Netto: {totals['net']}   VAT: {totals['vat']}   Brutto: {totals['gross']}" in text, text
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=IDS)

@@ -51,7 +51,8 @@ async def test_session_status_and_invoices(authed, fake: FakeKsef) -> None:
     assert fake.requests[-1].url.path.endswith("/invoices/failed")
     assert failed.invoices
     one = await authed.get_session_invoice(ref, "20250918-EE-2F15D39000-242207E5C4-1B")
-    assert one.reference_number
+    assert one.reference_number == "20250626-EE-2F20AD2000-242386DF86-52"  # the example the fake serves
+    assert one.status.code == 440
 
 
 async def test_upo_endpoints_verify_hash(authed, fake: FakeKsef) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
@@ -136,26 +137,95 @@ def test_helper_translates_nullable_and_can_fail() -> None:
     assert list(v.iter_errors({"sessions": "no"}))
 
 
-@pytest.mark.parametrize("name", [n for n in RESPONSE_FILES if _split(n)[1] < 300])
-def test_examples_match_their_own_schema(name: str) -> None:
-    """Sanity of the schema helper against the spec's own success examples (xfail where the spec's
-    examples disagree with its schemas — reported, not hidden)."""
-    stem, status = _split(name)
-    from tests.ksef.openapi_schema import spec
+# Where the spec's own examples disagree with its schemas: example file → every violation expected, as
+# (JSON path, validator, a fragment of the message). Reported as xfail, and strict: the test fails if an
+# example listed here validates (the spec was fixed: drop the entry) or breaks its schema in any other way.
+_AUTH_STATUS_WITHOUT_METHOD_INFO = {("$", "required", "'authenticationMethodInfo' is a required property")}
+SPEC_EXAMPLE_VIOLATIONS: dict[str, set[tuple[str, str, str]]] = {
+    **{
+        f"GET_auth_referenceNumber__response_200__{case}.json": _AUTH_STATUS_WITHOUT_METHOD_INFO
+        for case in (
+            "Kod_100_Uwierzytelnianie_w_toku",
+            "Kod_200_Uwierzytelnianie_zako_czone_sukcesem",
+            "Kod_400_Uwierzytelnianie_zako_czone_niepowodzeniem_B_d_weryfikacji_a_cucha_certyfikat_w",
+            "Kod_400_Uwierzytelnianie_zako_czone_niepowodzeniem_Certyfikat_odwo_any",
+            "Kod_400_Uwierzytelnianie_zako_czone_niepowodzeniem_Niepoprawny_certyfikat",
+            "Kod_400_Uwierzytelnianie_zako_czone_niepowodzeniem_Niewa_ny_certyfikat",
+            "Kod_400_Uwierzytelnianie_zako_czone_niepowodzeniem_Niezaufany_a_cuch_certyfikat_w",
+            "Kod_500_Nieznany_b_d",
+        )
+    },
+    # A provider id of 10 characters where the schema wants P + 2 letters + 6 digits (9 characters).
+    "GET_peppol_query__response_200.json": {
+        ("$.peppolProviders[0].id", "maxLength", "'P123456789' is too long"),
+        ("$.peppolProviders[0].id", "pattern", "does not match '^P[A-Z]{2}[0-9]{6}$'"),
+    },
+    "GET_sessions_referenceNumber_invoices_invoiceReferenceNumber__response_200.json": {
+        ("$", "required", "'invoiceHash' is a required property"),
+    },
+}
 
+
+def _violations(validator, document: object) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    return {(e.json_path, str(e.validator), e.message) for e in validator.iter_errors(document)}
+
+
+def _matches(found: set[tuple[str, str, str]], expected: set[tuple[str, str, str]]) -> bool:
+    """Every violation found is one expected (same path and validator, the message fragment in it),
+    and every expected one was found."""
+
+    def known(v: tuple[str, str, str], e: tuple[str, str, str]) -> bool:
+        return v[0] == e[0] and v[1] == e[1] and e[2] in v[2]
+
+    return all(any(known(v, e) for e in expected) for v in found) and all(
+        any(known(v, e) for v in found) for e in expected
+    )
+
+
+def _example_validator(name: str):  # type: ignore[no-untyped-def]
+    from tests.ksef.openapi_schema import example_file_stem, spec
+
+    stem, status = _split(name)
     for path, ops in spec()["paths"].items():
         for method in ops:
-            from tests.ksef.openapi_schema import example_file_stem
-
             if example_file_stem(path, method) == stem:
-                v = validator_for(path, method, status=status)
-                if v is None:
-                    pytest.skip("no JSON schema")
-                problems = [e.message for e in v.iter_errors(json.loads((EXAMPLES / name).read_text()))]
-                if problems:
-                    pytest.xfail(f"spec example disagrees with schema: {problems[:2]}")
-                return
+                return validator_for(path, method, status=status)
     pytest.fail(f"no operation for {name}")
+
+
+@pytest.mark.parametrize("name", [n for n in RESPONSE_FILES if _split(n)[1] < 300])
+def test_examples_match_their_own_schema(name: str) -> None:
+    """Sanity of the schema helper against the spec's own success examples. Where an example disagrees
+    with its schema the test xfails, naming the violation — only that one, exactly (see above)."""
+    v = _example_validator(name)
+    if v is None:
+        pytest.skip("no JSON schema")
+    found = _violations(v, json.loads((EXAMPLES / name).read_text()))
+    expected = SPEC_EXAMPLE_VIOLATIONS.get(name, set())
+    assert _matches(found, expected), {"found": sorted(found), "expected": sorted(expected)}
+    if expected:
+        pytest.xfail(f"spec example disagrees with its schema: {sorted(e[2] for e in expected)}")
+
+
+def test_every_listed_spec_violation_names_a_real_example() -> None:
+    success = {n for n in RESPONSE_FILES if _split(n)[1] < 300}
+    assert set(SPEC_EXAMPLE_VIOLATIONS) <= success, set(SPEC_EXAMPLE_VIOLATIONS) - success
+
+
+def test_violation_matching_is_exact() -> None:
+    """An unexpected violation, a missing one, or one at another path does not pass as expected."""
+    v = _example_validator("GET_peppol_query__response_200.json")
+    example = json.loads((EXAMPLES / "GET_peppol_query__response_200.json").read_text())
+    expected = SPEC_EXAMPLE_VIOLATIONS["GET_peppol_query__response_200.json"]
+    assert _matches(_violations(v, example), expected)
+    fixed = copy.deepcopy(example)
+    fixed["peppolProviders"][0]["id"] = "PAB123456"
+    assert _violations(v, fixed) == set()
+    assert not _matches(set(), expected)  # the spec was fixed: the entry must go
+    worse = copy.deepcopy(example)
+    worse["peppolProviders"][0]["name"] = 7
+    assert not _matches(_violations(v, worse), expected)  # one more violation
+    assert not _matches(_violations(v, example), expected | {("$", "required", "'x'")})
 
 
 def test_paths_are_real() -> None:

@@ -228,6 +228,13 @@ async def test_auth_sessions_list_and_revoke(http, world):  # type: ignore[no-un
 
 
 def test_package_exports() -> None:
+    """The package's lazy re-exports hand out the implementing objects, and nothing else."""
     import ksef_tui.simulator as sim
+    from ksef_tui.simulator import app, faults, ratelimit, world
 
-    assert sim.build_world and sim.create_app and sim.Faults and sim.RateLimitConfig and sim.World
+    assert sim.__all__ == ["Faults", "RateLimitConfig", "World", "build_world", "create_app"]
+    assert sim.build_world is world.build_world and sim.World is world.World
+    assert sim.create_app is app.create_app
+    assert sim.Faults is faults.Faults and sim.RateLimitConfig is ratelimit.RateLimitConfig
+    with pytest.raises(AttributeError):
+        sim.not_exported  # noqa: B018

@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -42,28 +41,38 @@ def test_world_file_shape(world: World) -> None:
     assert with_cert and all("PRIVATE KEY" in e["private_key_pem"] for e in with_cert)
 
 
+# The command as a user runs it, plus one line printed once uvicorn listens (its own "running on" line is
+# below the command's log level), so the test waits for that line instead of polling the port.
+SERVE = """
+import uvicorn
+_startup = uvicorn.Server.startup
+async def startup(self, *args, **kwargs):
+    await _startup(self, *args, **kwargs)
+    print("LISTENING", flush=True)
+uvicorn.Server.startup = startup
+from ksef_tui.simulator.cli import simulator_command
+simulator_command()
+"""
+
+
 def test_serves_over_http(tmp_path: Path) -> None:
     port = _free_port()
     world_file = tmp_path / "world.json"
-    code = "from ksef_tui.simulator.cli import simulator_command; simulator_command()"
-    args = [sys.executable, "-c", code, "--port", str(port), "--seed", "5", "--world-file", str(world_file)]
+    args = [sys.executable, "-c", SERVE, "--port", str(port), "--seed", "5", "--world-file", str(world_file)]
     proc = subprocess.Popen(
-        [*args, "--rate-limit-scale", "10"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*args, "--rate-limit-scale", "10"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        deadline = time.monotonic() + 60
-        response = None
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"simulator exited: {proc.stdout.read().decode() if proc.stdout else ''}")
-            try:
-                response = httpx.get(
-                    f"http://127.0.0.1:{port}/v2/security/public-key-certificates", timeout=10
-                )
+        assert proc.stdout is not None
+        said = []
+        for line in proc.stdout:  # ends when the process does: no deadline, no polling
+            said.append(line)
+            if line.strip() == "LISTENING":
                 break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        assert response is not None and response.status_code == 200
+        else:
+            pytest.fail(f"simulator exited before listening: {''.join(said)}")
+        response = httpx.get(f"http://127.0.0.1:{port}/v2/security/public-key-certificates", timeout=10)
+        assert response.status_code == 200
         usages = {u for entry in response.json() for u in entry["usage"]}
         assert usages == {"KsefTokenEncryption", "SymmetricKeyEncryption"}
         data = json.loads(world_file.read_text("utf-8"))

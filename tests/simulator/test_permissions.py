@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.simulator import kit
-from tests.simulator.conftest import by_profile, office_token, own_certificate
+from tests.simulator.conftest import office_token, own_certificate
 
 
 async def _token_headers(http, world, profile):  # type: ignore[no-untyped-def]
@@ -89,4 +89,3 @@ async def test_tokens_visibility_follows_credentials_permissions(http, world):  
         "/tokens", json={"permissions": ["CredentialsManage"], "description": "Nowy token"}, headers=xh
     )
     assert r.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 26001
-    assert by_profile(world, "token_and_cert")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from tests.simulator import kit
-from tests.simulator.conftest import by_profile, office_token, own_certificate
+from tests.simulator.conftest import office_token, own_certificate
 
 
 async def test_token_login_and_lists(http, world, conformance):  # type: ignore[no-untyped-def]
@@ -22,4 +22,3 @@ async def test_xades_login(http, world):  # type: ignore[no-untyped-def]
     h = kit.bearer(tokens["accessToken"]["token"])
     r = await http.get("/sessions", params={"sessionType": "Batch"}, headers=h)
     assert r.status_code == 200, r.text
-    assert by_profile(world, "cert_600")

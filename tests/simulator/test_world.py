@@ -1,9 +1,9 @@
-"""The seeded world: built from the roster, deterministic, fast, covering every state."""
+"""The seeded world: built from the roster, deterministic, covering every state (its build time is
+measured by benchmarks/bench_world.py, not asserted here)."""
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -42,19 +42,6 @@ def test_same_seed_same_world() -> None:
 
 def test_different_seed_different_world() -> None:
     assert digest(build_world(seed=7, now=NOW), 0) != digest(build_world(seed=8, now=NOW), 0)
-
-
-def test_builds_fast_for_the_demo_roster() -> None:
-    roster = make_roster(NOW, 2026)
-    assert len(roster) >= 45
-    best = min(_timed(roster) for _ in range(3))
-    assert best < 1.0, f"world build took {best:.2f} s"
-
-
-def _timed(roster) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    build_world(seed=2026, now=NOW, roster=roster)
-    return time.perf_counter() - start
 
 
 def test_taxpayers_and_credentials_come_from_the_roster(world: World) -> None:

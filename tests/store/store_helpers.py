@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,22 +66,21 @@ def raw(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
-def add_clients_worker(home: str, prefix: str, count: int, start: Any = None) -> int:
+def add_clients_worker(home: str, prefix: str, count: int, in_step: Any = None) -> int:
     """Run in a separate process: open the shared store and add `count` clients with a token each.
-    `start` (a multiprocessing Barrier) makes both processes begin writing at the same moment."""
+    `in_step` (a multiprocessing Barrier shared with the other writer) starts every write of both
+    processes at the same moment: they contend for SQLite's write lock on each one (the busy handler
+    at work) and, whatever the machine's load, the writes interleave; no sleeping to make room."""
     from ksef_tui.store import Store
 
     store = Store.open(Path(home), PASSPHRASE)
-    if start is not None:
-        start.wait()
     try:
         for n in range(count):
+            if in_step is not None:
+                in_step.wait()
             added = store.clients.add(client(n, prefix=prefix))
             assert added.id is not None
             store.credentials.add(token_for(added.id, n))
-            # A real client does network work between writes; without any pause SQLite's busy
-            # handler (sleep and retry) lets one process take every turn and nothing interleaves.
-            time.sleep(0.003)
         return count
     finally:
         store.close()

@@ -1,8 +1,8 @@
-"""The client board is one fast call: 500 clients, a handful of queries, well under 100 ms."""
+"""The client board is one call: 500 clients, a handful of queries, no query per client. (Its time, well
+under 100 ms, is measured by benchmarks/bench_board_rows.py: a wall-clock bound has no place in the suite.)"""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,25 +26,18 @@ def _fill(store: Store) -> None:
         store.sync_state.set(SyncState(client_id=c.id, last_success=FIXED_NOW, last_error=""))
 
 
-def test_board_rows_for_500_clients_is_fast_and_not_n_plus_one(store: Store, home: Path) -> None:
+def test_board_rows_for_500_clients_is_a_few_queries_not_n_plus_one(store: Store, home: Path) -> None:
     _fill(store)
     store.close()
     s = Store.open(home, PASSPHRASE)
     statements: list[str] = []
     s._db.conn.set_trace_callback(statements.append)
-    started = time.perf_counter()
     rows = s.board_rows()  # first call after unlock: every client key is unwrapped here
-    first = time.perf_counter() - started
     s._db.conn.set_trace_callback(None)
-    started = time.perf_counter()
-    s.board_rows()
-    warm = time.perf_counter() - started
-    print(f"\nboard_rows() for {CLIENTS} clients: first {first * 1000:.0f} ms, warm {warm * 1000:.0f} ms")
     assert len(rows) == CLIENTS
     assert all(len(r.credentials) == 2 and len(r.checks) == 2 and r.sync for r in rows)
     assert all(c.checked_at == FIXED_NOW - timedelta(days=1) for r in rows for c in r.checks.values())
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 6, selects
-    # Generous bound for slow CI machines; measured well under 100 ms on a developer machine.
-    assert first < 1.0
+    assert s.board_rows() == rows  # warm: the same answer
     s.close()

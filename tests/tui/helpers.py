@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
 
 from ksef_tui.core.clock import fixed_clock
 from ksef_tui.core.demo_roster import make_roster
@@ -48,10 +52,29 @@ def screen_text(app) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(strip.text for strip in strips)
 
 
-async def wait_for_text(pilot, text: str, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    """Poll the screen until `text` shows (work done in threads, like the palette's search)."""
-    for _ in range(int(timeout / 0.05)):
-        if text in screen_text(pilot.app):
-            return True
-        await pilot.pause(0.05)
-    return text in screen_text(pilot.app)
+# How many times `until` lets the app run before it gives up. Each pause is at least one Textual idle
+# check (~20 ms), so this is seconds of real time on any machine and more on a loaded one: a bound on
+# work, never a deadline that decides an outcome on a fast machine.
+UNTIL_PAUSES = 1000
+
+
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str, *, pauses: int = UNTIL_PAUSES
+) -> None:
+    """Let the app run (`pilot.pause()`, no delay) until `condition()` holds; fail naming `what` if it
+    has not after `pauses` pauses. For work the app finishes on its own time: timers, worker threads."""
+    for _ in range(pauses):
+        if condition():
+            return
+        await pilot.pause()
+    if not condition():
+        raise AssertionError(f"still waiting after {pauses} pauses for: {what}")
+
+
+async def wait_for_text(pilot, text: str) -> bool:  # type: ignore[no-untyped-def]
+    """Let the app run until `text` shows on the screen (work done in threads, like the palette's search)."""
+    try:
+        await until(pilot, lambda: text in screen_text(pilot.app), f"{text!r} on the screen")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- the screen ---\n{screen_text(pilot.app)}") from None
+    return True

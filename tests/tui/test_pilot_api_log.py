@@ -37,4 +37,3 @@ async def test_api_log_lists_calls_without_secrets(tmp_path: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, ApiLogScreen)
-    assert isinstance(app, KsefApp)

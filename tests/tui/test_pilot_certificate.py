@@ -13,7 +13,7 @@ from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.ui.app import KsefApp
 from tests.certgen import write_pair
 
-from .helpers import NOW, make_store, screen_text, services, settle
+from .helpers import NOW, make_store, screen_text, services, settle, until
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -26,7 +26,8 @@ async def _fill(pilot, cert: Path, key: Path, password: str = "") -> None:  # ty
     screen.query_one("#cert", Input).value = str(cert)
     screen.query_one("#key", Input).value = str(key)
     screen.query_one("#password", Input).value = password
-    await pilot.pause(0.5)  # the preview waits for typing to stop
+    # The dialog reads the files a moment after typing stops, in a worker: wait for what it shows.
+    await until(pilot, lambda: _text(pilot.app, "#cert-info") != "", "the certificate's preview")
     await settle(pilot)
 
 

@@ -12,7 +12,7 @@ from ksef_tui.ui.app import KsefApp
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.client_table import ClientTable
 
-from .helpers import NOW, fast_kdf, settle
+from .helpers import NOW, fast_kdf, settle, until
 
 
 def _demo_app(tmp_path: Path, **app_kwargs) -> tuple[KsefApp, object]:  # type: ignore[no-untyped-def]
@@ -24,6 +24,10 @@ def _demo_app(tmp_path: Path, **app_kwargs) -> tuple[KsefApp, object]:  # type: 
     factory = demo.ksef_factory(clock=lambda: NOW, **app_kwargs)
     services = AppConfig(home=demo.home, clock=fixed_clock(NOW), store=store, ksef_factory=factory)
     return KsefApp(services), demo
+
+
+def _progress(screen: ClientsScreen) -> str:
+    return str(screen.query_one("#progress").render())
 
 
 def _entry(screen: ClientsScreen, profile: str, demo) -> object:  # type: ignore[no-untyped-def]
@@ -67,17 +71,17 @@ async def test_check_all_recolours_from_ksef_answers(tmp_path: Path) -> None:
 
 
 async def test_check_all_can_be_cancelled_and_ui_stays_alive(tmp_path: Path) -> None:
-    app, _demo = _demo_app(tmp_path, faults=Faults(latency_ms=400))
+    # KSeF never finishes an authentication: the checks run until cancelled, however slow the machine.
+    app, _demo = _demo_app(tmp_path, faults=Faults(auth_stuck=True))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = app.screen
         await pilot.press("C")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: "(x przerywa)" in _progress(screen), "the checks to start")
         # The UI answers while checks run: the filter opens and filters.
         await pilot.press("slash", "z")
-        await pilot.pause()
-        assert len(screen.shown) < len(screen.entries)
+        await until(pilot, lambda: len(screen.shown) < len(screen.entries), "the filter to apply")
+        assert screen._check_worker is not None and screen._check_worker.is_running
         await pilot.press("escape", "escape", "x")
-        await pilot.pause(0.3)
-        assert "przerwane" in str(screen.query_one("#progress").render())
-        assert screen._check_worker is not None and screen._check_worker.is_cancelled
+        await until(pilot, lambda: screen._check_worker.is_cancelled, "the checks to stop")
+        assert "przerwane" in _progress(screen)
