@@ -38,7 +38,7 @@ def test_status_demo_json_lists_all_colours_and_exits_2(runner: CliRunner) -> No
 def test_status_exit_codes_follow_the_worst_colour(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
     from datetime import UTC, datetime, timedelta
 
-    import ksef_tui.__main__ as main_module
+    import ksef_tui.cli.status as status_module
     from ksef_tui.core.clock import fixed_clock
     from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, LiveCheck
     from ksef_tui.store import KdfLimits, Store
@@ -52,7 +52,7 @@ def test_status_exit_codes_follow_the_worst_colour(runner: CliRunner, tmp_path: 
         def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
             return now.astimezone(tz) if tz is not None else now.replace(tzinfo=None)
 
-    monkeypatch.setattr(main_module, "datetime", FixedDatetime)
+    monkeypatch.setattr(status_module, "datetime", FixedDatetime)
     monkeypatch.setenv("KSEF_TUI_HOME", str(tmp_path / "home"))
     store = Store.create(
         tmp_path / "home", "pass phrase 1", kdf=KdfLimits.FAST_FOR_TESTS, clock=fixed_clock(now)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -13,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from ksef_tui.core import i18n
 
-FA_PO = Path(i18n.__file__).resolve().parent / "locale" / "src" / "pl" / "fa.po"
+FA_PO = i18n.LOCALE_DIR / "src" / "pl" / "fa.po"
 # The encoding and DTD messages come from the shared hardened XML reader (core/xml_safety.py).
 XML_PO = FA_PO.with_name("xml_text.po")
 

@@ -36,7 +36,7 @@ def polish_from_source(monkeypatch: pytest.MonkeyPatch) -> None:
 
     import ksef_tui.core.i18n
 
-    po = Path(ksef_tui.core.i18n.__file__).parent / "locale" / "src" / "pl" / "store.po"
+    po = ksef_tui.core.i18n.LOCALE_DIR / "src" / "pl" / "store.po"
     with po.open("rb") as fh:
         catalog = read_po(fh, locale="pl")
     buf = io.BytesIO()

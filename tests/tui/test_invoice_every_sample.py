@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from textual.widgets import TabbedContent
 
-from ksef_tui.ui.app import KsefApp
 from ksef_tui.core.fa.model import Invoice, InvoiceLine
 from ksef_tui.core.fa.report import inspect_bytes, inspect_file
-from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.i18n import _
+from ksef_tui.core.money_format import format_amount
 from ksef_tui.screens.invoice import TABS, InvoiceScreen
+from ksef_tui.ui.app import KsefApp
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable
 from ksef_tui.widgets.invoice_xml import XmlView

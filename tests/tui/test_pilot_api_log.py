@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ksef_tui.screens.api_log import ApiLogScreen
-from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.client_table import ClientTable
 
 from .helpers import screen_text, settle
