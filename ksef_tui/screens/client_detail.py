@@ -37,7 +37,7 @@ from ksef_tui.core.models import (
 from ksef_tui.core.nip import format_nip
 from ksef_tui.store import DamageEntry
 from ksef_tui.sync.damage import DAMAGED_RESULT
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import plain, safe_renderable
@@ -137,10 +137,11 @@ def read_view(store: Any, client_id: int) -> ClientView:
     )
 
 
-class ClientDetailScreen(Screen[int | None]):
+class ClientDetailScreen(RegistryKeys, Screen[int | None]):
     """Dismissed with the client id when something changed here (the board reloads), else None."""
 
     SCOPE = "client"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ClientDetailScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
     ClientDetailScreen #header { height: auto; padding: 0 1; }
@@ -156,7 +157,6 @@ class ClientDetailScreen(Screen[int | None]):
         self.view: ClientView | None = None
         self.changed = False
         self._check_worker: Worker[None] | None = None
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")

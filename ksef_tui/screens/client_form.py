@@ -12,14 +12,15 @@ from textual.widgets import Footer, Input, Label, Select, Static
 from ksef_tui.core.client_form import ClientDraft, FormErrors, still_damaged, validate_client, validate_nips
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment, suggest_short_code
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 
 ENV_LABELS = {Environment.PROD: "prod", Environment.DEMO: "demo", Environment.TEST: "test"}
 
 
-class ClientFormScreen(ModalScreen[int | None]):
+class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
     SCOPE = "form"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ClientFormScreen .dialog { width: 76; }
     ClientFormScreen Input { margin-bottom: 0; }
@@ -32,7 +33,6 @@ class ClientFormScreen(ModalScreen[int | None]):
         self.services = services
         self.client = client
         self._code_touched = client is not None
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         c = self.client

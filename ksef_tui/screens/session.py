@@ -16,15 +16,16 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client
 from ksef_tui.core.session_status import invoice_text, is_duplicate, session_text
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
 
 
-class SessionScreen(Screen[None]):
+class SessionScreen(RegistryKeys, Screen[None]):
     SCOPE = "session"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
 
     def __init__(
@@ -43,7 +44,6 @@ class SessionScreen(Screen[None]):
         self._download_on_load = download_upo
         self._upo_worker: Worker[Any] | None = None
         self.last_upo_paths: list[Any] = []
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")

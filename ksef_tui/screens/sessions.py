@@ -24,7 +24,7 @@ from ksef_tui.core.ksef_sessions import SessionFilter, SessionRecord
 from ksef_tui.core.models import Client
 from ksef_tui.core.safe_paths import default_upo_folder
 from ksef_tui.core.session_status import StatusGroup, session_text
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
@@ -66,8 +66,9 @@ def parse_range(text: str) -> tuple[date | None, date | None]:
     return (date.fromisoformat(lo) if lo else None, date.fromisoformat(hi) if hi else None)
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(RegistryKeys, Screen[None]):
     SCOPE = "sessions"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
 
     def __init__(self, services: AppConfig, client_id: int | None) -> None:
@@ -85,7 +86,6 @@ class SessionsScreen(Screen[None]):
         self._loading_more = False
         self._bulk: Worker[Any] | None = None
         self._prompt: str | None = None
-        apply_bindings(self, self.SCOPE)
 
     # --- layout ----------------------------------------------------------------------------------
 
