@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 
@@ -28,8 +28,9 @@ def status_style(status: int | None) -> str:
     return "green"
 
 
-class ApiLogScreen(Screen[None]):
+class ApiLogScreen(RegistryKeys, Screen[None]):
     SCOPE = "api_log"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ApiLogScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
     ApiLogScreen DataTable { height: 1fr; }
@@ -42,7 +43,6 @@ class ApiLogScreen(Screen[None]):
         self.client = client
         self.limit = limit
         self.entries: list[Any] = []
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")

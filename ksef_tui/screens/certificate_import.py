@@ -32,7 +32,7 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
 from ksef_tui.core.nip import format_nip
 from ksef_tui.sync.records import StoreProblem, add_credential
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import CertificatePreviewed, RecordSaved, StoreRefused
 from ksef_tui.widgets.safe_text import plain, safe_text
@@ -62,8 +62,9 @@ def info_text(info: CertificateInfo) -> Text:
     return text
 
 
-class CertificateImportScreen(ModalScreen[bool]):
+class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
     SCOPE = "form"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     CertificateImportScreen .dialog { width: 76; }
     CertificateImportScreen #cert-info { height: 3; }
@@ -77,7 +78,6 @@ class CertificateImportScreen(ModalScreen[bool]):
         self._generation = 0
         self._timer: Timer | None = None
         self._saving = False
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

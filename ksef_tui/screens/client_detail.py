@@ -36,7 +36,7 @@ from ksef_tui.screens.token_import import TokenImportScreen
 from ksef_tui.sync.clients import ClientView, load_client_view
 from ksef_tui.sync.damage import DAMAGED_RESULT
 from ksef_tui.sync.live_checks import run_live_checks
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import ChecksFinished, ClientViewLoaded
 from ksef_tui.widgets.client_table import LEVEL_STYLE
@@ -101,10 +101,11 @@ def _when(at: datetime | None, now: datetime) -> str:
     return f"{in_words(at - now)} ({_date(at)})"
 
 
-class ClientDetailScreen(Screen[int | None]):
+class ClientDetailScreen(RegistryKeys, Screen[int | None]):
     """Dismissed with the client id when something changed here (the board reloads), else None."""
 
     SCOPE = "client"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ClientDetailScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
     ClientDetailScreen #header { height: auto; padding: 0 1; }
@@ -120,7 +121,6 @@ class ClientDetailScreen(Screen[int | None]):
         self.view: ClientView | None = None
         self.changed = False
         self._check_worker: Worker[None] | None = None
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")

@@ -13,15 +13,16 @@ from ksef_tui.core.client_form import ClientDraft, FormErrors, still_damaged, va
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import SHORT_CODE_RE, Client, Environment, suggest_short_code
 from ksef_tui.sync.records import StoreProblem, save_client
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 ENV_LABELS = {Environment.PROD: "prod", Environment.DEMO: "demo", Environment.TEST: "test"}
 
 
-class ClientFormScreen(ModalScreen[int | None]):
+class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
     SCOPE = "form"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ClientFormScreen .dialog { width: 76; }
     ClientFormScreen Input { margin-bottom: 0; }
@@ -34,7 +35,6 @@ class ClientFormScreen(ModalScreen[int | None]):
         self.services = services
         self.client = client
         self._code_touched = client is not None
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         c = self.client
@@ -150,4 +150,4 @@ class ClientFormScreen(ModalScreen[int | None]):
         self._store_error(message.reason)
 
     def on_record_saved(self, message: RecordSaved) -> None:
-        self.dismiss(message.result)  # type: ignore[arg-type]  # the client id this form saved
+        self.dismiss(message.result)  # the client id this form saved

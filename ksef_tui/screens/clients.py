@@ -13,7 +13,7 @@ from ksef_tui.core.board import BoardEntry, filter_board, level_counts
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.core.i18n import _
 from ksef_tui.sync.clients import load_board
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import BoardLoaded, CheckProgress, ChecksFinished
 from ksef_tui.widgets.client_detail import ClientDetail
@@ -22,8 +22,9 @@ from ksef_tui.widgets.damage_banner import DamageBanner
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 
-class ClientsScreen(Screen[None]):
+class ClientsScreen(RegistryKeys, Screen[None]):
     SCOPE = "clients"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "clients.tcss"
 
     def __init__(self, services: AppConfig) -> None:
@@ -36,7 +37,6 @@ class ClientsScreen(Screen[None]):
         self._reload_pending = False  # a reload asked for while a load runs: one more load after it
         # A client to put the cursor on when the next load arrives (just added or edited).
         self._select_after_load: int | None = None
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")

@@ -12,13 +12,14 @@ from textual.widgets import Input, Label, Static
 from ksef_tui.core.i18n import _
 from ksef_tui.core.passphrase import MIN_LENGTH, strength
 from ksef_tui.sync.records import StoreProblem, create_store
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 
-class FirstRunScreen(Screen[bool]):
+class FirstRunScreen(RegistryKeys, Screen[bool]):
     SCOPE = "first_run"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     FirstRunScreen { align: center middle; }
     FirstRunScreen .dialog { width: 64; }
@@ -27,7 +28,6 @@ class FirstRunScreen(Screen[bool]):
     def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

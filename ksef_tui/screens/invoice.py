@@ -22,7 +22,7 @@ from ksef_tui.core.fa.report import InspectReport
 from ksef_tui.core.fa.secure_xml import DEFAULT_MAX_BYTES, read_capped
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.money_format import format_amount
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.messages import XmlTextRead
 from ksef_tui.widgets import invoice_sections as sections
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable, line_details
@@ -41,8 +41,9 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 
 
-class InvoiceScreen(Screen[None]):
+class InvoiceScreen(RegistryKeys, Screen[None]):
     SCOPE = "invoice"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "invoice.tcss"
 
     def __init__(self, report: InspectReport, xml: bytes | None = None) -> None:
@@ -50,7 +51,6 @@ class InvoiceScreen(Screen[None]):
         self.report = report
         self._xml = xml
         self._xml_loaded = False
-        apply_bindings(self, self.SCOPE)
 
     # --- layout --------------------------------------------------------------------------------
 

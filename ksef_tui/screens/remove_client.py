@@ -13,19 +13,19 @@ from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
 from ksef_tui.sync.records import remove_client
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved
 
 
-class RemoveClientScreen(ModalScreen[bool]):
+class RemoveClientScreen(RegistryKeys, ModalScreen[bool]):
     SCOPE = "form"
+    BINDINGS = bindings_for(SCOPE)
 
     def __init__(self, services: AppConfig, client: Client) -> None:
         super().__init__()
         self.services = services
         self.client = client
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

@@ -22,7 +22,7 @@ from ksef_tui.screens.upo_viewer import UpoViewerScreen
 from ksef_tui.sync import upo as upo_sync
 from ksef_tui.sync.invoices import open_invoice
 from ksef_tui.sync.sessions import fetch_session_invoices, find_or_fetch_session, load_session
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
     InvoiceDownloading,
@@ -40,8 +40,9 @@ from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
 
 
-class SessionScreen(Screen[None]):
+class SessionScreen(RegistryKeys, Screen[None]):
     SCOPE = "session"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
 
     def __init__(
@@ -60,7 +61,6 @@ class SessionScreen(Screen[None]):
         self._download_on_load = download_upo
         self._upo_worker: Worker[Any] | None = None
         self.last_upo_paths: list[Path] = []
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")

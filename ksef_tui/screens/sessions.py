@@ -25,7 +25,7 @@ from ksef_tui.screens.session import SessionScreen
 from ksef_tui.sync import upo as upo_sync
 from ksef_tui.sync.sessions import DEFAULT_PERIOD, load_sessions, more_sessions, refresh_clients
 from ksef_tui.sync.upo import UPO_FOLDER_SETTING
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
     MoreSessionsLoaded,
@@ -68,8 +68,9 @@ def parse_range(text: str) -> tuple[date | None, date | None]:
     return (date.fromisoformat(lo) if lo else None, date.fromisoformat(hi) if hi else None)
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(RegistryKeys, Screen[None]):
     SCOPE = "sessions"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
 
     def __init__(self, services: AppConfig, client_id: int | None) -> None:
@@ -89,7 +90,6 @@ class SessionsScreen(Screen[None]):
         self._prompt: str | None = None
         self._upo_steps: dict[int, upo_sync.UpoProgress] = {}  # client id -> its latest bulk UPO step
         self._upo_clients = 0
-        apply_bindings(self, self.SCOPE)
 
     # --- layout ----------------------------------------------------------------------------------
 

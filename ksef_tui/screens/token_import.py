@@ -22,19 +22,19 @@ from ksef_tui.core.models import (
     token_reference,
 )
 from ksef_tui.sync.records import StoreProblem, add_credential
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 
-class TokenImportScreen(ModalScreen[bool]):
+class TokenImportScreen(RegistryKeys, ModalScreen[bool]):
     SCOPE = "form"
+    BINDINGS = bindings_for(SCOPE)
 
     def __init__(self, services: AppConfig, client: Client) -> None:
         super().__init__()
         self.services = services
         self.client = client
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

@@ -11,13 +11,14 @@ from textual.widgets import Input, Label, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.sync.records import StoreProblem, unlock_store
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
 
 
-class UnlockScreen(Screen[bool]):
+class UnlockScreen(RegistryKeys, Screen[bool]):
     SCOPE = "unlock"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     UnlockScreen { align: center middle; }
     UnlockScreen .dialog { width: 60; }
@@ -26,7 +27,6 @@ class UnlockScreen(Screen[bool]):
     def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

@@ -12,18 +12,18 @@ from textual.widgets import DataTable, Footer, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.upo import UpoReceipt
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.widgets.upo_view import UpoDocumentTable, document_detail, receipt_header
 
 
-class UpoViewerScreen(Screen[None]):
+class UpoViewerScreen(RegistryKeys, Screen[None]):
     SCOPE = "upo"
+    BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "upo_viewer.tcss"
 
     def __init__(self, receipts: Sequence[UpoReceipt]) -> None:
         super().__init__()
         self.receipts = list(receipts)
-        apply_bindings(self, self.SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Static(_("UPO — official acknowledgement of receipt"), id="title")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
-from ksef_tui.ui.commands import apply_bindings
+from ksef_tui.ui.commands import bindings_for
 from ksef_tui.ui.config import AppConfig
 
 THEME = "textual-dark"
@@ -34,6 +34,7 @@ class KsefApp(App[int]):
     TITLE = "ksef-tui"
     # Providers load on first use of the palette: textual.command is not needed to paint the board.
     COMMANDS = App.COMMANDS | {_clients_provider, _invoices_provider}
+    BINDINGS = bindings_for("global")
 
     def __init__(self, services: AppConfig, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
         super().__init__()
@@ -42,7 +43,6 @@ class KsefApp(App[int]):
         self._initial_screen = initial_screen
         # Fixed here (not from the shell's TEXTUAL_THEME) so that screens and snapshots look the same.
         self.theme = THEME
-        apply_bindings(self, "global")
 
     def on_mount(self) -> None:
         from ksef_tui.store import Store
@@ -155,8 +155,16 @@ class KsefApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
-        scope = getattr(self.screen, "SCOPE", "global")
-        self.push_screen(HelpScreen(scope))
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    # --- command palette -------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The current screen's registry commands first, then Textual's own (theme, keys, ...)."""
+        from ksef_tui.ui.palette import registry_commands  # loads textual.command: on first use only
+
+        yield from registry_commands(self, screen)
+        yield from super().get_system_commands(screen)
 
     def jump_to_client(self, client_id: int) -> None:
         from ksef_tui.screens.clients import ClientsScreen

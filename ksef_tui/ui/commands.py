@@ -1,27 +1,44 @@
 """One command registry: it feeds key bindings, the footer, the command palette and the help screen.
 
-Labels are English msgids translated when a screen is built, so `--lang` takes effect everywhere.
+Every key of the app is a `Command` here, screens' and widgets' alike. A class takes its keys from the
+registry when it is defined (`BINDINGS = bindings_for(SCOPE)`), so Textual's own binding machinery (and its
+public keymap API: each binding has a stable `id`, see `Command.id`) does the rest; nothing writes
+Textual's private binding maps.
+
+Labels are English msgids. Bindings are made at import time, before `--lang` is known, so they carry the
+msgid; `RegistryKeys.active_bindings` (what the footer and Textual's key panel read) translates them at
+render time, and the palette and the help screen translate as they are built.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.binding import Binding, BindingsMap
-from textual.dom import DOMNode
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.screen import Screen
 
 from ksef_tui.core.i18n import N_, _
 
 
 @dataclass(frozen=True)
 class Command:
-    scope: str  # "global" or a screen's scope ("clients", "form", ...)
+    scope: str  # "global", a screen's scope ("clients", "form", ...) or a widget's ("line_table", ...)
     keys: str  # Textual key spec, comma-separated alternatives
-    action: str  # Textual action (on the screen, or "app." prefixed)
+    action: str  # Textual action (on the screen or widget, or "app." prefixed)
     label: str  # msgid: short, for the footer
     help: str  # msgid: one sentence for the help screen and the palette
     footer: bool = True
     key_display: str | None = None
+    title: str | None = None  # msgid: the palette's title when the help sentence does not fit one key
+    name: str = ""  # the last part of `id`; derived from the action when empty
+    id: str = field(init=False)  # "scope.name": the binding id a keymap (App.set_keymap) refers to
+
+    def __post_init__(self) -> None:
+        name = self.name or re.sub(r"[^a-z0-9]+", "_", self.action.removeprefix("app.").lower()).strip("_")
+        object.__setattr__(self, "id", f"{self.scope}.{name}")
 
 
 REGISTRY: tuple[Command, ...] = (
@@ -79,6 +96,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("Tabs"),
         N_("Show a tab: 1 Summary, 2 Lines, 3 VAT, 4 Payment, 5 Parties, 6 Checks, 7 XML"),
         key_display="1-7",
+        title=N_("Show the invoice summary"),
     ),
     Command("invoice", "2", "show_tab('lines')", N_("Lines"), N_("Show the invoice lines"), footer=False),
     Command(
@@ -191,6 +209,23 @@ REGISTRY: tuple[Command, ...] = (
     Command("client", "s", "sessions", N_("Sessions"), N_("Show this client's KSeF sessions")),
     Command("client", "l", "api_log", N_("API log"), N_("Recent KSeF calls of this client")),
     Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    # Widgets' own keys: they work while the widget has the focus (the help screen lists them).
+    *(
+        command
+        for scope, up, down in (("line_table", "up,k", "down,j"), ("client_table", "up", "down"))
+        for command in (
+            Command(scope, up, "cursor(-1)", N_("Up"), N_("Move to the row above"), False, name="row_up"),
+            Command(
+                scope, down, "cursor(1)", N_("Down"), N_("Move to the row below"), False, name="row_down"
+            ),
+            Command(scope, "pageup", "page(-1)", N_("Page up"), N_("Move up a page"), False, name="page_up"),
+            Command(
+                scope, "pagedown", "page(1)", N_("Page down"), N_("Move down a page"), False, name="page_down"
+            ),
+            Command(scope, "home", "edge(0)", N_("First"), N_("Go to the first row"), False, name="first"),
+            Command(scope, "end", "edge(1)", N_("Last"), N_("Go to the last row"), False, name="last"),
+        )
+    ),
 )
 
 
@@ -198,22 +233,42 @@ def commands_for(scope: str, include_global: bool = True) -> list[Command]:
     return [c for c in REGISTRY if c.scope == scope or (include_global and c.scope == "global")]
 
 
-def bindings_for(scope: str) -> list[Binding]:
+def bindings_for(scope: str) -> list[BindingType]:
+    """The registry's keys of `scope` as Textual bindings, for a class's `BINDINGS`.
+
+    Descriptions are msgids (classes are defined before `--lang` is known); `RegistryKeys` translates
+    them for the footer. Each binding has the command's `id`, so `App.set_keymap` can move it.
+    """
     return [
-        Binding(c.keys, c.action, _(c.label), show=c.footer, key_display=c.key_display)
+        Binding(c.keys, c.action, c.label, show=c.footer, key_display=c.key_display, id=c.id)
         for c in commands_for(scope, include_global=False)
     ]
 
 
-def apply_bindings(node: DOMNode, scope: str) -> None:
-    """Add the registry's bindings for `scope` to `node`, translated now (call it from __init__).
+def _translated(active: ActiveBinding) -> ActiveBinding:
+    binding = active.binding
+    if not binding.description:
+        return active
+    return active._replace(binding=dataclasses.replace(binding, description=_(binding.description)))
 
-    Textual reads BINDINGS when a class is defined, before `--lang` is known; binding per instance
-    keeps one registry and lets the footer speak the chosen language.
-    """
-    merged = BindingsMap(bindings_for(scope))
-    for key, bindings in merged.key_to_bindings.items():
-        node._bindings.key_to_bindings[key] = bindings
+
+# The mixin is typed as a Screen for mypy, and is a plain class at run time: Textual's CSS follows a
+# screen's first DOMNode base only, so a Screen subclass here would hide ModalScreen's styles.
+if TYPE_CHECKING:
+    _ScreenBase = Screen[Any]
+else:
+    _ScreenBase = object
+
+
+class RegistryKeys(_ScreenBase):
+    """Mixin for every screen with registry keys (`class X(RegistryKeys, Screen[None])`): the footer and
+    Textual's key panel read `active_bindings`, which this translates into the current language."""
+
+    SCOPE: ClassVar[str]  # the registry scope of this screen's keys
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return {key: _translated(active) for key, active in super().active_bindings.items()}
 
 
 _KEY_NAMES = {
@@ -228,6 +283,10 @@ _KEY_NAMES = {
     "down": "↓",
     "tab": "Tab",
     "space": "Space",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
 }
 
 

@@ -1,16 +1,46 @@
-"""Command palette: jump to any client by name, NIP or short code."""
+"""Command palette: the current screen's registry commands, and a jump to any client by name, NIP or
+short code."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from functools import partial
+from typing import Any
 
 from rich.markup import escape
+from textual.actions import parse
+from textual.app import App, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
+from ksef_tui.ui.commands import Command, commands_for, key_label
+
+
+def registry_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+    """The registry's commands of `screen` (and the global ones) for `App.get_system_commands`: the
+    translated title, the key under it; choosing one runs the same action as the key, on that screen."""
+    scope = getattr(screen, "SCOPE", None)
+    if scope is None:
+        return
+    by_action: dict[str, list[Command]] = {}
+    for command in commands_for(scope):
+        by_action.setdefault(command.action, []).append(command)
+    for action, commands in by_action.items():
+        namespace, name, params = parse(action)
+        target: Any = app if namespace == "app" else screen
+        if not target.check_action(name, params):
+            continue  # switched off on this screen right now (a screen's `check_action`)
+        first = commands[0]
+        keys = " / ".join(dict.fromkeys(key_label(c) for c in commands))
+        yield SystemCommand(
+            _(first.title or first.help),
+            _("Key: {keys}").format(keys=keys),
+            partial(app.run_action, action, screen),
+        )
 
 
 class ClientsProvider(Provider):

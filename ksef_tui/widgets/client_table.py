@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from textual.binding import Binding
-
 from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
+from ksef_tui.ui.commands import bindings_for
 from ksef_tui.widgets.line_table import Cell, Column, LineTable, fit
 
 __all__ = ["LEVEL_STYLE", "WIDE", "ClientTable", "fit"]
@@ -45,14 +44,8 @@ class ClientTable(LineTable, inherit_bindings=False):
 
     # The board's letters are commands (`k` imports a certificate), so this table moves by arrows
     # only: LineTable's vim keys j/k would swallow them.
-    BINDINGS = [
-        Binding("up", "cursor(-1)", show=False),
-        Binding("down", "cursor(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "edge(0)", show=False),
-        Binding("end", "edge(1)", show=False),
-    ]
+    SCOPE = "client_table"
+    BINDINGS = bindings_for(SCOPE)
 
     class Highlighted(LineTable.Highlighted):
         def __init__(self, table: LineTable, row: int, entry: BoardEntry | None) -> None:

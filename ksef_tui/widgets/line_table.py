@@ -26,7 +26,6 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -34,6 +33,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ksef_tui.core.display_text import safe_display
+from ksef_tui.ui.commands import bindings_for
 
 GAP = 2  # spaces between columns
 SCROLLBAR = 2  # cells kept free for the vertical scrollbar
@@ -85,14 +85,8 @@ class LineTable(ScrollView, can_focus=True):
     LineTable:focus > .line-table--cursor { background: $accent; }
     """
     COMPONENT_CLASSES = {"line-table--header", "line-table--cursor"}
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", show=False),
-        Binding("down,j", "cursor(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "edge(0)", show=False),
-        Binding("end", "edge(1)", show=False),
-    ]
+    SCOPE = "line_table"
+    BINDINGS = bindings_for(SCOPE)
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
 
