@@ -7,15 +7,13 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
-
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _since(value: str | None, now: datetime, default_days: int) -> datetime:

@@ -15,6 +15,7 @@ import httpx
 
 from ksef_tui.core.clock import Timing
 from ksef_tui.core.models import Environment
+from ksef_tui.core.rate_limits import Limit
 from ksef_tui.ksef.apilog import ApiLog, install_log_redaction, register_secret
 from ksef_tui.ksef.auth import AuthManager, PollPolicy, complete_auth, init_token_auth
 from ksef_tui.ksef.environments import KsefEnvironment, resolve_environment
@@ -24,7 +25,7 @@ from ksef_tui.ksef.invoices import InvoicesApi
 from ksef_tui.ksef.keys import PublicKeyCache
 from ksef_tui.ksef.models import AuthStatus, AuthTokens
 from ksef_tui.ksef.permissions import PermissionsApi
-from ksef_tui.ksef.ratelimit import Limit, RateScheduler
+from ksef_tui.ksef.ratelimit import RateScheduler
 from ksef_tui.ksef.retry import RetryPolicy
 from ksef_tui.ksef.sessions import SessionsApi
 from ksef_tui.ksef.tokens import TokensApi

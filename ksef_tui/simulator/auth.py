@@ -49,12 +49,12 @@ def public_key_certificates(ctx: Ctx) -> list[dict]:
     return [k.as_json() for k in ctx.world.keys.mf_keys]
 
 
-@route("GET", "/security/public-key-certificates", group="public", auth=NONE)
+@route("GET", "/security/public-key-certificates", auth=NONE)
 async def get_public_keys(ctx: Ctx) -> Response:
     return json_response(public_key_certificates(ctx))
 
 
-@route("POST", "/auth/challenge", group="public", auth=NONE)
+@route("POST", "/auth/challenge", auth=NONE)
 async def post_challenge(ctx: Ctx) -> Response:
     now = ctx.now()
     value = reference(ctx.world.runtime_rng, now, "CR")
@@ -126,7 +126,7 @@ def _init_response(ctx: Ctx, op: AuthOp) -> Response:
     )
 
 
-@route("POST", "/auth/ksef-token", group="public", auth=NONE)
+@route("POST", "/auth/ksef-token", auth=NONE)
 async def post_ksef_token(ctx: Ctx) -> Response:
     data = await ctx.json()
     ctype, cvalue, cnip = _context(data.get("contextIdentifier"))
@@ -235,7 +235,7 @@ def _verify_signature(body: bytes, root: etree._Element, cert: x509.Certificate)
         raise ApiError(9105, str(exc)[:200]) from exc
 
 
-@route("POST", "/auth/xades-signature", group="public", auth=NONE)
+@route("POST", "/auth/xades-signature", auth=NONE)
 async def post_xades(ctx: Ctx) -> Response:
     body = await ctx.request.body()
     if body.startswith(b"\xef\xbb\xbf"):
@@ -356,7 +356,7 @@ def _status_json(op: AuthOp, code: int) -> dict:
     return out
 
 
-@route("GET", "/auth/{referenceNumber}", group="public", auth=OPERATION)
+@route("GET", "/auth/{referenceNumber}", auth=OPERATION)
 async def get_auth_status(ctx: Ctx) -> Response:
     op = _op_for_path(ctx)
     return json_response(_status_json(op, effective_status(ctx, op, poll=True)))
@@ -390,7 +390,7 @@ def _access_token(ctx: Ctx, op: AuthOp) -> dict:
     return {"token": token, "validUntil": iso(until)}
 
 
-@route("POST", "/auth/token/redeem", group="public", auth=OPERATION)
+@route("POST", "/auth/token/redeem", auth=OPERATION)
 async def post_redeem(ctx: Ctx) -> Response:
     op = _op_for_path(ctx)
     code = effective_status(ctx, op, poll=False)
@@ -423,7 +423,7 @@ async def post_redeem(ctx: Ctx) -> Response:
     )
 
 
-@route("POST", "/auth/token/refresh", group="public", auth=REFRESH)
+@route("POST", "/auth/token/refresh", auth=REFRESH)
 async def post_refresh(ctx: Ctx) -> Response:
     op = ctx.op
     assert op is not None
@@ -438,14 +438,14 @@ async def post_refresh(ctx: Ctx) -> Response:
     return json_response({"accessToken": _access_token(ctx, op)})
 
 
-@route("DELETE", "/auth/sessions/current", group="other", auth=REFRESH_OR_ACCESS)
+@route("DELETE", "/auth/sessions/current", auth=REFRESH_OR_ACCESS)
 async def delete_current_session(ctx: Ctx) -> Response:
     assert ctx.op is not None
     ctx.op.refresh_revoked = True
     return Response(status_code=204)
 
 
-@route("DELETE", "/auth/sessions/{referenceNumber}", group="other")
+@route("DELETE", "/auth/sessions/{referenceNumber}")
 async def delete_session(ctx: Ctx) -> Response:
     assert ctx.op is not None  # an ACCESS route: the bearer's operation
     ref = ctx.request.path_params["referenceNumber"]
@@ -462,7 +462,7 @@ async def delete_session(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@route("GET", "/auth/sessions", group="other")
+@route("GET", "/auth/sessions")
 async def get_auth_sessions(ctx: Ctx) -> Response:
     assert ctx.op is not None
     page_size = ctx.query_int("pageSize", 10, 10, 100)

@@ -94,7 +94,7 @@ def new_session(ctx: Ctx, kind: str, form: dict) -> Session:
     return session
 
 
-@route("POST", "/sessions/online", group="onlineSession", permissions=WRITE_PERMS)
+@route("POST", "/sessions/online", permissions=WRITE_PERMS)
 async def open_online(ctx: Ctx) -> Response:
     data = await ctx.json()
     form = form_code(data)
@@ -122,7 +122,7 @@ def _own_open_session(ctx: Ctx, verb: str) -> Session:
     return session
 
 
-@route("POST", "/sessions/online/{referenceNumber}/invoices", group="invoiceSend", permissions=WRITE_PERMS)
+@route("POST", "/sessions/online/{referenceNumber}/invoices", permissions=WRITE_PERMS)
 async def send_invoice(ctx: Ctx) -> Response:
     data = await ctx.json()
     session = _own_open_session(ctx, "wysyłkę faktur")
@@ -179,7 +179,7 @@ def close(ctx: Ctx, session: Session, *, processing_code: int) -> None:
     settle(ctx, session, poll=False)
 
 
-@route("POST", "/sessions/online/{referenceNumber}/close", group="onlineSession", permissions=WRITE_PERMS)
+@route("POST", "/sessions/online/{referenceNumber}/close", permissions=WRITE_PERMS)
 async def close_online(ctx: Ctx) -> Response:
     session = _own_open_session(ctx, "jej zamknięcie")
     close(ctx, session, processing_code=170)

@@ -11,15 +11,14 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.simulator.model import Invoice, Session, UpoPage
 
 NS = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
 ISSUER = "Ministerstwo Finansów"
 ISSUER_TE = "Ministerstwo Finansów - środowisko testowe (TE)"
 PAGE_SIZE = 10_000
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _ts(dt: datetime) -> str:
