@@ -10,6 +10,8 @@ tests/core/test_rate_limits.py.)
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from ksef_tui.core import clock
@@ -55,3 +57,23 @@ def test_the_source_checks_can_fail() -> None:
 def _line_of_warsaw() -> int:
     lines = Path(clock.__file__).read_text(encoding="utf-8").splitlines()
     return next(n for n, line in enumerate(lines, 1) if line.startswith("WARSAW = "))
+
+
+# Imports sit at the top of modules; the few deferred ones say why with a measured cost (issue 9 item 3).
+# The costliest is Textual, which no headless command may load.
+HEADLESS_PROBE = (
+    "import sys, ksef_tui.cli, ksef_tui.cli.status; "
+    "print(sorted(m for m in ('textual', 'starlette', 'uvicorn', 'sqlite_utils') if m in sys.modules))"
+)
+
+
+def test_headless_commands_do_not_import_textual_or_the_simulator_server() -> None:
+    done = subprocess.run([sys.executable, "-c", HEADLESS_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_headless_probe_can_fail() -> None:
+    probe = HEADLESS_PROBE.replace("ksef_tui.cli.status;", "ksef_tui.cli.status, ksef_tui.ui.app;")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert "'textual'" in done.stdout, done.stderr

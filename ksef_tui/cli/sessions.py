@@ -14,6 +14,9 @@ from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_dam
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
+from ksef_tui.core.ksef_sessions import SessionFilter
+from ksef_tui.core.session_status import session_text
+from ksef_tui.sync.upo import download_missing_upos
 
 
 def _since(value: str | None, now: datetime, default_days: int) -> datetime:
@@ -88,9 +91,6 @@ def sessions_command(
 
     Exit code 0; 1 when --refresh could not refresh some client (one line per such client on stderr,
     the sessions the store has are printed all the same)."""
-    from ksef_tui.core.ksef_sessions import SessionFilter
-    from ksef_tui.core.session_status import session_text
-
     start = _since(since, _now(), 7)
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         ids = _client_ids(store, nip)
@@ -170,8 +170,6 @@ def upo_command(
     Exit code 0 when every client was refreshed (or not yet due) and every missing UPO arrived; 1 when
     any client failed (it could not log in, its refresh failed, or one of its UPOs did not arrive), with
     one line per failed client saying why; 2 when the store holds damaged values (listed on stderr)."""
-    from ksef_tui.sync.upo import download_missing_upos
-
     start = _since(since, _now(), 30)
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         if factory is None:

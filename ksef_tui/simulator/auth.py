@@ -9,6 +9,8 @@ from typing import Any
 
 from cryptography import x509
 from lxml import etree
+from signxml import SignatureConfiguration  # noqa: F401  (imported for its side effects on signxml)
+from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 from starlette.responses import Response
 
 from ksef_tui.core.xml_safety import UnsafeXml, new_parser, parse_untrusted
@@ -27,6 +29,8 @@ from ksef_tui.simulator.routing import (
     route,
 )
 from ksef_tui.simulator.state import AuthOp, Challenge
+from ksef_tui.simulator.tokens import runtime_activation
+from ksef_tui.simulator.xsd import auth_schema
 
 CHALLENGE_LIFETIME = timedelta(minutes=10)
 OPERATION_TOKEN_LIFETIME = timedelta(minutes=20)
@@ -148,8 +152,6 @@ async def post_ksef_token(ctx: Ctx) -> Response:
     if code == 200:
         token = ctx.world.token_by_text(text)
         if token is not None:
-            from ksef_tui.simulator.tokens import runtime_activation
-
             runtime_activation(token)
         if stamp != str(challenge.timestamp_ms):
             code, details = 450, ["Nieprawidłowy czas tokena"]
@@ -204,8 +206,6 @@ def _xml_context(root: etree._Element, ns: str) -> tuple[str, str, str]:
 
 
 def _validate_auth_xsd(root: etree._Element, ns: str) -> None:
-    from ksef_tui.simulator.xsd import auth_schema
-
     copy = parse_untrusted(etree.tostring(root))
     for sig in copy.findall(f"{{{DS_NS}}}Signature"):
         copy.remove(sig)
@@ -215,9 +215,6 @@ def _validate_auth_xsd(root: etree._Element, ns: str) -> None:
 
 
 def _verify_signature(body: bytes, root: etree._Element, cert: x509.Certificate) -> None:
-    from signxml import SignatureConfiguration  # noqa: F401  (imported for its side effects on signxml)
-    from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
-
     signed_info = root.find(f"{{{DS_NS}}}Signature/{{{DS_NS}}}SignedInfo")
     refs = len(signed_info.findall(f"{{{DS_NS}}}Reference")) if signed_info is not None else 0
     try:

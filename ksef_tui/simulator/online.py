@@ -15,7 +15,7 @@ from ksef_tui.simulator.model import Session
 from ksef_tui.simulator.processing import receive
 from ksef_tui.simulator.refs import iso, reference
 from ksef_tui.simulator.routing import Ctx, json_response, route
-from ksef_tui.simulator.sessions import find_session
+from ksef_tui.simulator.sessions import find_session, settle
 
 WRITE_PERMS = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
 SUPPORTED_FORMS = {("FA (3)", "1-0E", "FA"), ("FA (2)", "1-0E", "FA")}
@@ -174,8 +174,6 @@ def close(ctx: Ctx, session: Session, *, processing_code: int) -> None:
     session.final_status = 200 if session.accepted else 445
     session.status_code = processing_code
     session.status_polls_after_close = max(0, ctx.faults.close_processing_polls)
-    from ksef_tui.simulator.sessions import settle
-
     settle(ctx, session, poll=False)
 
 

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.simulator.model import Invoice, Session, UpoPage
+from ksef_tui.simulator.refs import reference
 
 NS = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
 ISSUER = "Ministerstwo Finansów"
@@ -106,8 +107,6 @@ def invoice_upo(session: Session, invoice: Invoice, issuer: str = ISSUER) -> byt
 
 
 def make_pages(session: Session, rng: random.Random) -> list[UpoPage]:
-    from ksef_tui.simulator.refs import reference
-
     n = len(session.accepted)
     return [
         UpoPage(reference(rng, session.updated, "EU"), first, min(first + PAGE_SIZE - 1, n))
