@@ -13,6 +13,8 @@ import click
 
 from ksef_tui.cli.common import CliError, opened_store, read_passphrase
 from ksef_tui.core.i18n import _
+from ksef_tui.store import StoreError, default_home
+from ksef_tui.store.backup import backup_store, restore_store
 
 _PASSPHRASE_FILE = click.option(
     "--passphrase-file",
@@ -31,9 +33,6 @@ def backup_command(file: Path, force: bool, passphrase_file: Path | None) -> Non
     The copy stays sealed: it opens with the passphrase the store has now. It is created readable only
     by you (0600); an existing FILE is refused unless --force.
     """
-    from ksef_tui.store import StoreError
-    from ksef_tui.store.backup import backup_store
-
     with opened_store(False, passphrase_file) as (store, _ksef):
         clients = store.count_clients()
         try:
@@ -59,9 +58,6 @@ def restore_command(file: Path, passphrase_file: Path | None) -> None:
     The backup is checked and opened with the passphrase before anything is replaced; the current store
     is kept beside it as ksef-tui.db.before-restore-<time>. Refused while ksef-tui has the store open.
     """
-    from ksef_tui.store import StoreError, default_home
-    from ksef_tui.store.backup import restore_store
-
     home = default_home()
     if not file.is_file():
         raise CliError(_("There is no backup file at {path}.").format(path=file))

@@ -12,7 +12,10 @@ from typing import Any
 
 import click
 
+from ksef_tui import demo  # its attributes are looked up at call time: tests replace prepare_demo
 from ksef_tui.core.i18n import _
+from ksef_tui.store import Store, StoreError, default_home, describe_damage, read_passphrase_file
+from ksef_tui.sync.connections import configured_connections
 
 # Exit codes 0/1/2 mean green/yellow/red (status) or valid/warnings/invalid (inspect). When the command
 # itself cannot run (no store, wrong passphrase, bad arguments), it exits 3, so that cron and monitoring
@@ -29,8 +32,6 @@ class CliError(click.ClickException):
 
 def read_passphrase(passphrase_file: Path | None) -> str:
     if passphrase_file is not None:
-        from ksef_tui.store import StoreError, read_passphrase_file
-
         try:
             return read_passphrase_file(passphrase_file)  # refuses a file others can read
         except StoreError as err:
@@ -50,16 +51,12 @@ def opened_store(
 
     The factory is made only when asked for: the demo's one starts the simulator.
     """
-    from ksef_tui.store import Store, StoreError, default_home
-
     setup = None
     factory = None
     try:
         if use_demo:
-            from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
-
-            setup = prepare_demo(datetime.now(UTC))
-            home, passphrase = setup.home, DEMO_PASSPHRASE
+            setup = demo.prepare_demo(datetime.now(UTC))
+            home, passphrase = setup.home, demo.DEMO_PASSPHRASE
             if with_ksef:
                 factory = setup.ksef_factory()
         else:
@@ -68,8 +65,6 @@ def opened_store(
                 raise CliError(_("No store at {path}: run ksef-tui first.").format(path=home))
             passphrase = read_passphrase(passphrase_file)
             if with_ksef:
-                from ksef_tui.sync.connections import configured_connections
-
                 factory = configured_connections()
         try:
             store = Store.open(home, passphrase)
@@ -91,8 +86,6 @@ def report_damage(store: Any, *, read_board: bool = True) -> bool:
     `read_board` reads every client's record, credentials (secrets checked intact without being
     opened), newest checks and sync state first, so damage is found even where the command itself
     did not look (`status` has just read them and passes False)."""
-    from ksef_tui.store import describe_damage
-
     if read_board:
         store.board_rows()
     entries = store.damage_report()

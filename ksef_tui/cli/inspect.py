@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ksef_tui.core.fa.report import exit_code, inspect_file, render_json, render_text
+from ksef_tui.store import default_home
+from ksef_tui.ui.config import AppConfig
 
 
 @click.command("inspect")
@@ -29,10 +31,10 @@ def inspect_command(file: Path, fmt: str | None, max_bytes: int) -> None:
     if fmt is not None:
         click.echo(render_json(report) if fmt == "json" else render_text(report))
         sys.exit(exit_code(report))
-    from ksef_tui.screens.invoice import InvoiceScreen  # Textual: only when the TUI starts
-    from ksef_tui.store import default_home
+    # deferred: Textual, ~950 ms (python -X importtime, on top of `ksef_tui.cli`, median of 5 runs); the
+    # headless commands and `inspect --format` never pay for it. tests/test_one_source.py checks.
+    from ksef_tui.screens.invoice import InvoiceScreen
     from ksef_tui.ui.app import KsefApp
-    from ksef_tui.ui.config import AppConfig
 
     app = KsefApp(AppConfig(home=default_home()), initial_screen=lambda: InvoiceScreen(report))
     app.run()

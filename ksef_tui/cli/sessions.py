@@ -7,19 +7,20 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
+from ksef_tui.core.ksef_sessions import SessionFilter
+from ksef_tui.core.session_status import session_text
+from ksef_tui.sync.upo import download_missing_upos
 
 if TYPE_CHECKING:
     from ksef_tui.store import Store
     from ksef_tui.sync.sessions import KsefFactory
-
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _since(value: str | None, now: datetime, default_days: int) -> datetime:
@@ -90,9 +91,6 @@ def sessions_command(
 
     Exit code 0; 1 when --refresh could not refresh some client (one line per such client on stderr,
     the sessions the store has are printed all the same)."""
-    from ksef_tui.core.ksef_sessions import SessionFilter
-    from ksef_tui.core.session_status import session_text
-
     start = _since(since, _now(), 7)
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         ids = _client_ids(store, nip)
@@ -172,8 +170,6 @@ def upo_command(
     Exit code 0 when every client was refreshed (or not yet due) and every missing UPO arrived; 1 when
     any client failed (it could not log in, its refresh failed, or one of its UPOs did not arrive), with
     one line per failed client saying why; 2 when the store holds damaged values (listed on stderr)."""
-    from ksef_tui.sync.upo import download_missing_upos
-
     start = _since(since, _now(), 30)
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         if factory is None:

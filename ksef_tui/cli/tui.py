@@ -9,14 +9,17 @@ from datetime import UTC, datetime
 
 import click
 
+from ksef_tui import demo  # its attributes are looked up at call time: tests replace prepare_demo
 from ksef_tui.core.i18n import _
+from ksef_tui.store import default_home
+from ksef_tui.ui.config import AppConfig
 
 
 def run_app() -> int:
     """The app on the user's own store; its exit code."""
-    from ksef_tui.store import default_home
-    from ksef_tui.ui.app import KsefApp  # Textual: only when the TUI starts
-    from ksef_tui.ui.config import AppConfig
+    # deferred: Textual, ~950 ms (python -X importtime, on top of `ksef_tui.cli`, median of 5 runs); the
+    # headless commands (`status` from cron) never pay for it. tests/test_one_source.py checks.
+    from ksef_tui.ui.app import KsefApp
 
     return int(KsefApp(AppConfig(home=default_home())).run() or 0)
 
@@ -24,15 +27,18 @@ def run_app() -> int:
 @click.command("demo")
 def demo_command() -> None:
     """Start the app on the built-in demo (simulator + seeded store; passphrase "demo")."""
-    from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
-    from ksef_tui.ui.app import KsefApp  # Textual: only when the TUI starts
-    from ksef_tui.ui.config import AppConfig
+    # deferred: Textual, ~950 ms (python -X importtime, on top of `ksef_tui.cli`, median of 5 runs); the
+    # headless commands (`status` from cron) never pay for it. tests/test_one_source.py checks.
+    from ksef_tui.ui.app import KsefApp
 
     click.echo(_("Preparing the demo…"))
-    setup = prepare_demo(datetime.now(UTC))
+    setup = demo.prepare_demo(datetime.now(UTC))
     try:
         config = AppConfig(
-            home=setup.home, passphrase_hint=DEMO_PASSPHRASE, demo=True, ksef_factory=setup.ksef_factory()
+            home=setup.home,
+            passphrase_hint=demo.DEMO_PASSPHRASE,
+            demo=True,
+            ksef_factory=setup.ksef_factory(),
         )
         KsefApp(config).run()
     finally:

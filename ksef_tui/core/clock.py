@@ -4,6 +4,8 @@
 - `Timing`: everything that waits, paces or jitters in `ksef/` and `sync/` — the wall clock, a monotonic
   clock, an awaitable sleep and a random stream — travels together in one object, so a test swaps all
   four at once and a seed replays.
+- `WARSAW`: Polish time (Europe/Warsaw), the one zone object for every date KSeF shows, parses or
+  numbers in local time (API-NOTES §2: a date without an offset is Warsaw time); import it from here.
 - `VirtualTime`: a fake clock for tests and benchmarks on which sleeping advances time instead of
   waiting. It is deliberately simple: every sleep moves the one shared timeline forward by its length, so
   concurrent sleepers add up rather than overlap. That only ever makes more time pass than asked for,
@@ -19,10 +21,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def system_clock() -> datetime:

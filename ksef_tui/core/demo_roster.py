@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ksef_tui.core.models import CheckOutcome, CredentialKind, CredentialStatus, Permission
+from ksef_tui.core.ksef_number import checksum
+from ksef_tui.core.models import (
+    CheckOutcome,
+    CredentialKind,
+    CredentialStatus,
+    Permission,
+    suggest_short_code,
+)
 from ksef_tui.core.nip import random_nip
 
 ALL_PERMS = frozenset(
@@ -119,8 +126,6 @@ def _token(rng: random.Random, nip: str, created: datetime) -> tuple[str, str]:
     hex10a = "".join(rng.choice("0123456789ABCDEF") for _ in range(10))
     hex10b = "".join(rng.choice("0123456789ABCDEF") for _ in range(10))
     head = f"{created:%Y%m%d}-EC-{hex10a}-{hex10b}"
-    from ksef_tui.core.ksef_number import checksum
-
     reference = f"{head}-{checksum(head)}"
     secret = "".join(rng.choice("0123456789abcdef") for _ in range(64))
     return f"{reference}|nip-{nip}|{secret}", reference
@@ -181,8 +186,6 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
         notes: str = "",
         sync_failed: bool = False,
     ) -> None:
-        from ksef_tui.core.models import suggest_short_code
-
         name = company()
         ids = tuple(random_nip(rng, used_nips) for _ in range(nips))
         code = suggest_short_code(name, ids[0])

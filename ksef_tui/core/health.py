@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 
-from ksef_tui.core.humanize_pl import WARSAW, until_words
+from ksef_tui.core.clock import WARSAW
+from ksef_tui.core.humanize_pl import until_words
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import (
     CheckOutcome,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import humanize
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _, current_language
 
 # humanize keeps its active locale per thread; boards are built in worker threads, so each thread
 # activates the UI language the first time (and again if the language changes).
 _thread_state = threading.local()
 _HUMANIZE_LOCALES = {"pl": "pl_PL"}
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _ensure_locale() -> None:

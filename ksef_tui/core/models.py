@@ -6,6 +6,7 @@ Plain dataclasses, no I/O. The store seals them; the screens show them; `health`
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -58,8 +59,6 @@ SHORT_CODE_RE = re.compile(r"^[A-Z0-9_]{2,16}$")
 
 def suggest_short_code(name: str, nip: str) -> str:
     """`NAME_XXX`: the first word of the name (letters only, up to 8) and the last three NIP digits."""
-    import unicodedata
-
     words = [w for w in re.split(r"[^\w]+", name) if w and not w.isdigit()]
     stop = {"SP", "Z", "O", "OO", "SA", "SPÓŁKA", "SPOLKA", "PHU", "FHU", "PPHU", "FIRMA"}
     first = next((w for w in words if w.upper() not in stop), words[0] if words else "KLIENT")

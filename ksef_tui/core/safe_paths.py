@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
@@ -192,8 +193,6 @@ def _write_at(dir_fd: int, name: str, content: bytes) -> None:
 def _write_by_path(root: Path, parts: Sequence[str], content: bytes) -> Path:  # pragma: no cover
     """The same without descriptor-relative calls: refuse links by checking each level, then
     mkstemp (exclusive, random name) in the target folder and os.replace."""
-    import tempfile
-
     where = root
     for folder in parts[:-1]:
         where = where / folder

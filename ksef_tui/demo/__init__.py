@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ksef_tui.core.clock import Timing
 from ksef_tui.core.demo_roster import RosterEntry, make_roster
 from ksef_tui.core.i18n import _
@@ -29,6 +31,12 @@ from ksef_tui.core.models import (
     LiveCheck,
     SyncState,
 )
+from ksef_tui.demo.sessions import seed_sessions
+from ksef_tui.ksef.client import KsefClient
+from ksef_tui.simulator.ratelimit import RateLimitConfig
+from ksef_tui.simulator.world import build_world as simulator_world
+from ksef_tui.store import Store
+from ksef_tui.sync.connections import KsefConnections
 
 DEMO_PASSPHRASE = "demo"
 DEMO_SEED = 2026
@@ -143,12 +151,10 @@ class Demo:
 
         `timing`: run the clients — and the simulator's latency faults and rate-limit windows — on this
         timeline (a `VirtualTime` in tests: seconds of retries and pacing pass at once)."""
-        import httpx
-
-        from ksef_tui.ksef.client import KsefClient
+        # deferred: the simulator's web app (Starlette), ~190-300 ms (python -X importtime, on top of
+        # `ksef_tui.cli`, median of 5 runs); every headless command imports this module, only the demo's
+        # KSeF connections need it.
         from ksef_tui.simulator.app import create_app
-        from ksef_tui.simulator.ratelimit import RateLimitConfig
-        from ksef_tui.sync.connections import KsefConnections
 
         if timing is not None:
             app_kwargs.setdefault("sleep", timing.sleep)
@@ -164,8 +170,6 @@ class Demo:
 
 
 def build_world(now: datetime, roster: list[RosterEntry]) -> Any:
-    from ksef_tui.simulator.world import build_world as simulator_world
-
     return simulator_world(seed=DEMO_SEED, now=now, roster=roster)
 
 
@@ -236,8 +240,6 @@ def prepare_demo(
 
     Without `home`: a new temporary folder (`tmp_dir`, else the system's), locked for this run, after
     removing the folders earlier runs left behind when they were killed (clean_stale_demos)."""
-    from ksef_tui.store import Store
-
     lock_fd = None
     if home is None:
         clean_stale_demos(tmp_dir)
@@ -254,8 +256,6 @@ def prepare_demo(
         store = Store.create(home, DEMO_PASSPHRASE, **kwargs)
         try:
             seed_store(store, demo.roster, demo.world, now)
-            from ksef_tui.demo.sessions import seed_sessions
-
             seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
         finally:
             store.close()

@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
+from ksef_tui.core.models import CredentialKind
+from ksef_tui.simulator import statuses
+from ksef_tui.sync.sessions import USABLE, _credential_order
 
 
 def _session(client_id: int, sess: Any, statuses: Any) -> SessionRecord:
@@ -70,8 +73,6 @@ def _certificate(world: Any, cred: Any) -> Any:
 def _works(world: Any, nip: str, cred: Any, now: datetime | None) -> tuple[str, frozenset[str]] | None:
     """(subject, permissions) if KSeF would let `cred` log in to `nip`'s context, else None
     (the simulator's rules: an active token of this context; a known, unrevoked, valid certificate)."""
-    from ksef_tui.core.models import CredentialKind
-
     if cred.kind is CredentialKind.KSEF_TOKEN:
         token = world.token_by_text(cred.secret)
         if token is None or token.context_nip != nip or token.status != "Active" or not token.permissions:
@@ -90,8 +91,6 @@ def _once_worked(world: Any, nip: str, cred: Any, now: datetime | None) -> tuple
     """(subject, permissions) of a credential KSeF refuses now but accepted before (a revoked token, an
     expired or revoked certificate): what it listed then is still in the office's store. A pending or
     failed token, or a certificate not valid yet, never worked: None."""
-    from ksef_tui.core.models import CredentialKind
-
     if cred.kind is CredentialKind.KSEF_TOKEN:
         token = world.token_by_text(cred.secret)
         if token is None or token.context_nip != nip or token.status not in ("Revoked", "Revoking"):
@@ -111,8 +110,9 @@ def _login_view(store: Any, world: Any, client: Any, nip: str, now: datetime | N
     revoked token, an expired certificate) stays in the store: its UPOs fail at login, saying why, which
     is what the demo shows for those clients. A credential that never worked (pending or failed token)
     or no credential at all: nothing was ever listed."""
+    # deferred: simulator.sessions brings Starlette, ~120 ms (python -X importtime, on top of
+    # `ksef_tui.cli`, median of 5 runs) for every headless command; only seeding the demo needs it.
     from ksef_tui.simulator.sessions import LIST_PERMS
-    from ksef_tui.sync.sessions import USABLE, _credential_order
 
     creds = [
         c
@@ -134,8 +134,6 @@ def _login_view(store: Any, world: Any, client: Any, nip: str, now: datetime | N
 def seed_sessions(store: Any, world: Any, now: datetime | None = None) -> int:
     """Copy the demo clients' sessions and invoices the office would have listed into the store; returns
     how many sessions. `now` judges certificate validity (None: validity dates are not checked)."""
-    from ksef_tui.simulator import statuses
-
     count = 0
     for client in store.clients.list():
         items = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -42,8 +43,6 @@ def drop_none(params: dict[str, Any]) -> dict[str, Any]:
 
 def iso(value: Any) -> Any:
     """Datetimes in query strings and bodies as ISO-8601 (aware ones keep their offset)."""
-    from datetime import date, datetime
-
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

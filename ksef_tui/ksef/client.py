@@ -15,19 +15,22 @@ import httpx
 
 from ksef_tui.core.clock import Timing
 from ksef_tui.core.models import Environment
+from ksef_tui.core.rate_limits import Limit
 from ksef_tui.ksef.apilog import ApiLog, install_log_redaction, register_secret
 from ksef_tui.ksef.auth import AuthManager, PollPolicy, complete_auth, init_token_auth
 from ksef_tui.ksef.environments import KsefEnvironment, resolve_environment
+from ksef_tui.ksef.errors import NotAuthenticated
 from ksef_tui.ksef.exports import ExportsApi
 from ksef_tui.ksef.http import HttpCore
 from ksef_tui.ksef.invoices import InvoicesApi
 from ksef_tui.ksef.keys import PublicKeyCache
 from ksef_tui.ksef.models import AuthStatus, AuthTokens
 from ksef_tui.ksef.permissions import PermissionsApi
-from ksef_tui.ksef.ratelimit import Limit, RateScheduler
+from ksef_tui.ksef.ratelimit import RateScheduler
 from ksef_tui.ksef.retry import RetryPolicy
 from ksef_tui.ksef.sessions import SessionsApi
 from ksef_tui.ksef.tokens import TokensApi
+from ksef_tui.ksef.xades import init_xades_auth
 
 
 class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi):
@@ -169,8 +172,6 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
         """§5: signed AuthTokenRequest (XAdES-BES) with a KSeF certificate → tokens for context `nip`.
 
         Also the office-certificate path: the office's certificate, the client's NIP as context."""
-        from ksef_tui.ksef.xades import init_xades_auth
-
         register_secret(private_key_pem)  # its body and every line of it, wherever they are echoed
 
         async def full() -> tuple[AuthStatus, AuthTokens]:
@@ -196,8 +197,6 @@ class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi
 
     async def access_token(self) -> str:
         """A currently valid access token (refreshed or re-obtained as needed)."""
-        from ksef_tui.ksef.errors import NotAuthenticated
-
         if self._auth is None:
             raise NotAuthenticated()
         return await self._auth.access_token()

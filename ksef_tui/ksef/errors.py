@@ -16,7 +16,9 @@ contains a token or an Authorization header: it is built only from server text p
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ksef_tui.core.i18n import N_, _
@@ -340,14 +342,10 @@ def parse_retry_after(value: str | None, now_epoch: float | None = None) -> floa
         return max(0.0, float(value))
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime
-
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    import time
-
     now = time.time() if now_epoch is None else now_epoch
     return max(0.0, when.timestamp() - now)
 

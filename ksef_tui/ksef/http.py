@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ksef_tui.core.clock import Clock, Monotonic, Sleep, Timing
+from ksef_tui.core.rate_limits import group_for
 from ksef_tui.ksef.apilog import ApiLog, ApiLogEntry, get_logger, redact, redact_text, register_secret
 from ksef_tui.ksef.errors import (
     KsefHttpError,
@@ -24,7 +25,7 @@ from ksef_tui.ksef.errors import (
     error_from_response,
     parse_error_payload,
 )
-from ksef_tui.ksef.ratelimit import NO_CONTEXT_ROUTES, OFFICE_WIDE, UNLIMITED, RateScheduler, group_for
+from ksef_tui.ksef.ratelimit import NO_CONTEXT_ROUTES, OFFICE_WIDE, UNLIMITED, RateScheduler
 from ksef_tui.ksef.retry import RetryPolicy, charge, is_idempotent, may_wait, new_budget
 
 log = get_logger(__name__)

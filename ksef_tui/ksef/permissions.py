@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ksef_tui.core.rate_limits import Limit
 from ksef_tui.ksef.base import ApiBase
 from ksef_tui.ksef.models import (
     GroupLimit,
@@ -12,7 +13,6 @@ from ksef_tui.ksef.models import (
     from_json,
     parse_rate_limits,
 )
-from ksef_tui.ksef.ratelimit import Limit
 
 
 class PermissionsApi(ApiBase):

@@ -10,6 +10,7 @@ bouncing off them.
 - `enabled=False` turns pacing off (a Retry-After block is still honoured: that is KSeF telling us).
 - Every wait is an awaited `timing.sleep` (asyncio.sleep by default), so cancelling the task cancels the
   wait; `timing.monotonic` is the clock (a fake one in tests).
+- The limits and the route -> group table are core/rate_limits.py, shared with the simulator.
 - Requests that name no context (the challenge, the public keys: `NO_CONTEXT_ROUTES`) are paced under
   one office-wide key (`OFFICE_WIDE`): KSeF has no context to count them under, only the office's IP.
 """
@@ -19,73 +20,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from ksef_tui.core.clock import Timing
+from ksef_tui.core.rate_limits import LIMITS as DEFAULT_LIMITS
 
-
-@dataclass(frozen=True)
-class Limit:
-    per_second: int | None = None
-    per_minute: int | None = None
-    per_hour: int | None = None
-
-    def windows(self) -> list[tuple[float, int]]:
-        """(window length in seconds, max requests) for each set threshold."""
-        pairs = [(1.0, self.per_second), (60.0, self.per_minute), (3600.0, self.per_hour)]
-        return [(w, n) for w, n in pairs if n]
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Limit:
-        return cls(data.get("perSecond"), data.get("perMinute"), data.get("perHour"))
-
-
-# Groups as named by GET /rate-limits; `auth` covers the 60/s endpoints (auth steps, public keys) that the
-# spec lists with a per-second limit only. Values: the production table (API-NOTES §16, spec x-rate-limits).
-DEFAULT_LIMITS: dict[str, Limit] = {
-    "onlineSession": Limit(10, 30, 120),
-    "batchSession": Limit(10, 20, 60),
-    "invoiceSend": Limit(10, 30, 180),
-    "invoiceStatus": Limit(30, 120, 1200),
-    "sessionList": Limit(5, 10, 60),
-    "sessionInvoiceList": Limit(10, 20, 200),
-    "sessionMisc": Limit(10, 120, 1200),
-    "invoiceMetadata": Limit(8, 16, 20),
-    "invoiceExport": Limit(8, 16, 20),
-    "invoiceExportStatus": Limit(10, 60, 600),
-    "invoiceDownload": Limit(8, 16, 64),
-    "other": Limit(10, 30, 120),
-    "auth": Limit(60, None, None),
-}
-
-# (METHOD, spec path template) -> group. Anything not listed is `other`.
-ROUTE_GROUPS: dict[tuple[str, str], str] = {
-    ("POST", "/auth/challenge"): "auth",
-    ("POST", "/auth/ksef-token"): "auth",
-    ("POST", "/auth/xades-signature"): "auth",
-    ("GET", "/auth/{referenceNumber}"): "auth",
-    ("POST", "/auth/token/redeem"): "auth",
-    ("POST", "/auth/token/refresh"): "auth",
-    ("GET", "/security/public-key-certificates"): "auth",
-    ("POST", "/sessions/online"): "onlineSession",
-    ("POST", "/sessions/online/{referenceNumber}/close"): "onlineSession",
-    ("POST", "/sessions/online/{referenceNumber}/invoices"): "invoiceSend",
-    ("POST", "/sessions/batch"): "batchSession",
-    ("POST", "/sessions/batch/{referenceNumber}/close"): "batchSession",
-    ("GET", "/sessions"): "sessionList",
-    ("GET", "/sessions/{referenceNumber}"): "sessionMisc",
-    ("GET", "/sessions/{referenceNumber}/invoices"): "sessionInvoiceList",
-    ("GET", "/sessions/{referenceNumber}/invoices/failed"): "sessionInvoiceList",
-    ("GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}"): "invoiceStatus",
-    ("GET", "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo"): "sessionMisc",
-    ("GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo"): "sessionMisc",
-    ("GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}"): "sessionMisc",
-    ("POST", "/invoices/query/metadata"): "invoiceMetadata",
-    ("POST", "/invoices/exports"): "invoiceExport",
-    ("GET", "/invoices/exports/{referenceNumber}"): "invoiceExportStatus",
-    ("GET", "/invoices/ksef/{ksefNumber}"): "invoiceDownload",
-}
+# Re-exported for the tests and benchmarks that name them here; the definitions are in core.
+from ksef_tui.core.rate_limits import ROUTE_GROUPS as ROUTE_GROUPS
+from ksef_tui.core.rate_limits import Limit
+from ksef_tui.core.rate_limits import group_for as group_for
 
 # Pre-signed storage URLs (UPO, export parts, batch parts) are not rate-limited.
 UNLIMITED = "unlimited"
@@ -93,10 +35,6 @@ UNLIMITED = "unlimited"
 # one IP), so they share one window across every client context.
 OFFICE_WIDE = "office"
 NO_CONTEXT_ROUTES = frozenset({"/auth/challenge", "/security/public-key-certificates"})
-
-
-def group_for(method: str, route: str) -> str:
-    return ROUTE_GROUPS.get((method.upper(), route), "other")
 
 
 class _Bucket:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from ksef_tui.core import xml_safety
-from ksef_tui.ksef.auth import _init_response
+from ksef_tui.ksef.auth import _init_response, get_challenge
 from ksef_tui.ksef.http import HttpCore
 from ksef_tui.ksef.models import AuthInitResponse
 
@@ -59,6 +59,8 @@ def load_schema() -> etree.XMLSchema:
 
 def sign_xades(document: etree._Element, certificate_pem: str | bytes, private_key_pem: str | bytes) -> bytes:
     """Enveloped XAdES-BES signature over the whole document; returns the UTF-8 XML bytes to send."""
+    # deferred: signxml, ~85 ms (python -X importtime, on top of `ksef_tui.cli`, median of 5 runs), which
+    # every headless command would pay through the client; only a certificate login signs.
     from signxml import SignatureMethod
     from signxml.xades import XAdESSigner
 
@@ -91,8 +93,6 @@ async def init_xades_auth(
     verify_certificate_chain: bool | None = None,
 ) -> AuthInitResponse:
     """Steps 1-3 of §5: challenge, signed AuthTokenRequest, POST /auth/xades-signature."""
-    from ksef_tui.ksef.auth import get_challenge
-
     challenge = await get_challenge(core, context_value)
     document = build_auth_token_request(
         challenge.challenge,

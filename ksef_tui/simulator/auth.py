@@ -9,6 +9,8 @@ from typing import Any
 
 from cryptography import x509
 from lxml import etree
+from signxml import SignatureConfiguration  # noqa: F401  (imported for its side effects on signxml)
+from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 from starlette.responses import Response
 
 from ksef_tui.core.xml_safety import UnsafeXml, new_parser, parse_untrusted
@@ -27,6 +29,8 @@ from ksef_tui.simulator.routing import (
     route,
 )
 from ksef_tui.simulator.state import AuthOp, Challenge
+from ksef_tui.simulator.tokens import runtime_activation
+from ksef_tui.simulator.xsd import auth_schema
 
 CHALLENGE_LIFETIME = timedelta(minutes=10)
 OPERATION_TOKEN_LIFETIME = timedelta(minutes=20)
@@ -49,12 +53,12 @@ def public_key_certificates(ctx: Ctx) -> list[dict]:
     return [k.as_json() for k in ctx.world.keys.mf_keys]
 
 
-@route("GET", "/security/public-key-certificates", group="public", auth=NONE)
+@route("GET", "/security/public-key-certificates", auth=NONE)
 async def get_public_keys(ctx: Ctx) -> Response:
     return json_response(public_key_certificates(ctx))
 
 
-@route("POST", "/auth/challenge", group="public", auth=NONE)
+@route("POST", "/auth/challenge", auth=NONE)
 async def post_challenge(ctx: Ctx) -> Response:
     now = ctx.now()
     value = reference(ctx.world.runtime_rng, now, "CR")
@@ -126,7 +130,7 @@ def _init_response(ctx: Ctx, op: AuthOp) -> Response:
     )
 
 
-@route("POST", "/auth/ksef-token", group="public", auth=NONE)
+@route("POST", "/auth/ksef-token", auth=NONE)
 async def post_ksef_token(ctx: Ctx) -> Response:
     data = await ctx.json()
     ctype, cvalue, cnip = _context(data.get("contextIdentifier"))
@@ -148,8 +152,6 @@ async def post_ksef_token(ctx: Ctx) -> Response:
     if code == 200:
         token = ctx.world.token_by_text(text)
         if token is not None:
-            from ksef_tui.simulator.tokens import runtime_activation
-
             runtime_activation(token)
         if stamp != str(challenge.timestamp_ms):
             code, details = 450, ["Nieprawidłowy czas tokena"]
@@ -204,8 +206,6 @@ def _xml_context(root: etree._Element, ns: str) -> tuple[str, str, str]:
 
 
 def _validate_auth_xsd(root: etree._Element, ns: str) -> None:
-    from ksef_tui.simulator.xsd import auth_schema
-
     copy = parse_untrusted(etree.tostring(root))
     for sig in copy.findall(f"{{{DS_NS}}}Signature"):
         copy.remove(sig)
@@ -215,9 +215,6 @@ def _validate_auth_xsd(root: etree._Element, ns: str) -> None:
 
 
 def _verify_signature(body: bytes, root: etree._Element, cert: x509.Certificate) -> None:
-    from signxml import SignatureConfiguration  # noqa: F401  (imported for its side effects on signxml)
-    from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
-
     signed_info = root.find(f"{{{DS_NS}}}Signature/{{{DS_NS}}}SignedInfo")
     refs = len(signed_info.findall(f"{{{DS_NS}}}Reference")) if signed_info is not None else 0
     try:
@@ -235,7 +232,7 @@ def _verify_signature(body: bytes, root: etree._Element, cert: x509.Certificate)
         raise ApiError(9105, str(exc)[:200]) from exc
 
 
-@route("POST", "/auth/xades-signature", group="public", auth=NONE)
+@route("POST", "/auth/xades-signature", auth=NONE)
 async def post_xades(ctx: Ctx) -> Response:
     body = await ctx.request.body()
     if body.startswith(b"\xef\xbb\xbf"):
@@ -356,7 +353,7 @@ def _status_json(op: AuthOp, code: int) -> dict:
     return out
 
 
-@route("GET", "/auth/{referenceNumber}", group="public", auth=OPERATION)
+@route("GET", "/auth/{referenceNumber}", auth=OPERATION)
 async def get_auth_status(ctx: Ctx) -> Response:
     op = _op_for_path(ctx)
     return json_response(_status_json(op, effective_status(ctx, op, poll=True)))
@@ -390,7 +387,7 @@ def _access_token(ctx: Ctx, op: AuthOp) -> dict:
     return {"token": token, "validUntil": iso(until)}
 
 
-@route("POST", "/auth/token/redeem", group="public", auth=OPERATION)
+@route("POST", "/auth/token/redeem", auth=OPERATION)
 async def post_redeem(ctx: Ctx) -> Response:
     op = _op_for_path(ctx)
     code = effective_status(ctx, op, poll=False)
@@ -423,7 +420,7 @@ async def post_redeem(ctx: Ctx) -> Response:
     )
 
 
-@route("POST", "/auth/token/refresh", group="public", auth=REFRESH)
+@route("POST", "/auth/token/refresh", auth=REFRESH)
 async def post_refresh(ctx: Ctx) -> Response:
     op = ctx.op
     assert op is not None
@@ -438,14 +435,14 @@ async def post_refresh(ctx: Ctx) -> Response:
     return json_response({"accessToken": _access_token(ctx, op)})
 
 
-@route("DELETE", "/auth/sessions/current", group="other", auth=REFRESH_OR_ACCESS)
+@route("DELETE", "/auth/sessions/current", auth=REFRESH_OR_ACCESS)
 async def delete_current_session(ctx: Ctx) -> Response:
     assert ctx.op is not None
     ctx.op.refresh_revoked = True
     return Response(status_code=204)
 
 
-@route("DELETE", "/auth/sessions/{referenceNumber}", group="other")
+@route("DELETE", "/auth/sessions/{referenceNumber}")
 async def delete_session(ctx: Ctx) -> Response:
     assert ctx.op is not None  # an ACCESS route: the bearer's operation
     ref = ctx.request.path_params["referenceNumber"]
@@ -462,7 +459,7 @@ async def delete_session(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@route("GET", "/auth/sessions", group="other")
+@route("GET", "/auth/sessions")
 async def get_auth_sessions(ctx: Ctx) -> Response:
     assert ctx.op is not None
     page_size = ctx.query_int("pageSize", 10, 10, 100)

@@ -61,7 +61,7 @@ def _parts(batch_file: object) -> tuple[dict, list[dict]]:
     return batch_file, sorted(parts, key=lambda p: p["ordinalNumber"])
 
 
-@route("POST", "/sessions/batch", group="batchSession", permissions=BATCH_PERMS)
+@route("POST", "/sessions/batch", permissions=BATCH_PERMS)
 async def open_batch(ctx: Ctx) -> Response:
     data = await ctx.json()
     form = form_code(data)
@@ -91,7 +91,7 @@ def _fail(ctx: Ctx, session: Session, code: int) -> None:
     session.status_code = code
 
 
-@route("POST", "/sessions/batch/{referenceNumber}/close", group="batchSession", permissions=BATCH_PERMS)
+@route("POST", "/sessions/batch/{referenceNumber}/close", permissions=BATCH_PERMS)
 async def close_batch(ctx: Ctx) -> Response:
     session = find_session(ctx)
     assert ctx.op is not None

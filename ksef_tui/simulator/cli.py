@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ksef_tui.core.models import CredentialKind
+from ksef_tui.simulator.ratelimit import RateLimitConfig
 from ksef_tui.simulator.world import World, build_world
 
 
@@ -56,10 +57,11 @@ def simulator_command(
     port: int, seed: int, world_file: Path | None, rate_limit_scale: float, no_rate_limits: bool
 ) -> None:
     """Run the KSeF API 2.0 simulator on http://127.0.0.1:PORT/v2."""
+    # deferred: uvicorn and the Starlette app, ~270 ms together (python -X importtime, on top of
+    # `ksef_tui.cli`, median of 5 runs); `ksef_tui.cli` registers this command for every run.
     import uvicorn
 
     from ksef_tui.simulator.app import create_app
-    from ksef_tui.simulator.ratelimit import RateLimitConfig
 
     world = build_world(seed=seed, now=datetime.now(UTC))
     base_url = f"http://127.0.0.1:{port}/v2"

@@ -29,7 +29,7 @@ RETENTION = timedelta(days=7)
 PACKAGE_LIFETIME = timedelta(hours=1)
 
 
-@route("POST", "/invoices/exports", group="invoiceExport", permissions=("InvoiceRead",))
+@route("POST", "/invoices/exports", permissions=("InvoiceRead",))
 async def start_export(ctx: Ctx) -> Response:
     data = await ctx.json()
     if not isinstance(data.get("filters"), dict):
@@ -123,9 +123,7 @@ def _build(ctx: Ctx, export: Export) -> None:
     export.status_code = 200
 
 
-@route(
-    "GET", "/invoices/exports/{referenceNumber}", group="invoiceExportStatus", permissions=("InvoiceRead",)
-)
+@route("GET", "/invoices/exports/{referenceNumber}", permissions=("InvoiceRead",))
 async def export_status(ctx: Ctx) -> Response:
     ref = ctx.request.path_params["referenceNumber"]
     export = ctx.sim.exports.get(ref)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.ksef_number import PATTERN as KSEF_PATTERN
 from ksef_tui.simulator.errors import ApiError, validation
 from ksef_tui.simulator.model import FA3_FORM, Invoice
 from ksef_tui.simulator.refs import iso, sha256_b64
 from ksef_tui.simulator.routing import Ctx, json_response, route
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 RESULT_CAP = 10_000
 HWM_LAG = timedelta(minutes=2)  # permanent storage is complete up to a little before now
 SUBJECT_TYPES = ("Subject1", "Subject2", "Subject3", "SubjectAuthorized")
@@ -202,7 +201,7 @@ def result_cap(ctx: Ctx) -> int:
     return cap if cap is not None and cap > 0 else RESULT_CAP
 
 
-@route("POST", "/invoices/query/metadata", group="invoiceMetadata", permissions=("InvoiceRead",))
+@route("POST", "/invoices/query/metadata", permissions=("InvoiceRead",))
 async def query_metadata(ctx: Ctx) -> Response:
     offset = ctx.query_int("pageOffset", 0, 0)
     size = ctx.query_int("pageSize", 10, 10, 250)
@@ -225,7 +224,7 @@ async def query_metadata(ctx: Ctx) -> Response:
     return json_response(body)
 
 
-@route("GET", "/invoices/ksef/{ksefNumber}", group="invoiceDownload", permissions=("InvoiceRead",))
+@route("GET", "/invoices/ksef/{ksefNumber}", permissions=("InvoiceRead",))
 async def download_invoice(ctx: Ctx) -> Response:
     number = ctx.request.path_params["ksefNumber"]
     if not KSEF_PATTERN.match(number):

@@ -21,6 +21,7 @@ from functools import cached_property, lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.x509.oid import NameOID
@@ -287,8 +288,6 @@ def rsa_oaep_decrypt(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
 
 def aes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
     """AES-256-CBC with PKCS#7, the IV passed separately (API-NOTES §3)."""
-    from cryptography.hazmat.primitives import padding as sym_padding
-
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
     padded = decryptor.update(data) + decryptor.finalize()
     unpadder = sym_padding.PKCS7(128).unpadder()
@@ -296,8 +295,6 @@ def aes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
 
 
 def aes_cbc_encrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives import padding as sym_padding
-
     padder = sym_padding.PKCS7(128).padder()
     padded = padder.update(data) + padder.finalize()
     encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()

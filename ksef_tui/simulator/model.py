@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from ksef_tui.core.fa.generate import generate_invoice
 from ksef_tui.core.models import CredentialKind
+from ksef_tui.simulator.fa import read_amounts
 from ksef_tui.simulator.refs import sha256_b64
 
 FA3_FORM = {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"}
@@ -106,9 +108,18 @@ class Invoice:
     @property
     def body(self) -> bytes:
         if self._body is None:
-            from ksef_tui.simulator.fa import generate_body
-
-            self._body = generate_body(self)
+            self._body = generate_invoice(
+                self.seller_nip,
+                self.seller_name,
+                self.buyer_nip,
+                self.buyer_name,
+                self.invoice_number,
+                self.issue_date,
+                lines=self.lines,
+                currency=self.currency,
+                kind=self.kind,
+                seed=self.gen_seed,
+            )
         return self._body
 
     @property
@@ -125,8 +136,6 @@ class Invoice:
     def amounts(self) -> tuple[Decimal, Decimal, Decimal]:
         """(net, vat, gross) read from the invoice body."""
         if self._amounts is None:
-            from ksef_tui.simulator.fa import read_amounts
-
             self._amounts = read_amounts(self.body)
         return self._amounts
 

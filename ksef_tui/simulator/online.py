@@ -15,7 +15,7 @@ from ksef_tui.simulator.model import Session
 from ksef_tui.simulator.processing import receive
 from ksef_tui.simulator.refs import iso, reference
 from ksef_tui.simulator.routing import Ctx, json_response, route
-from ksef_tui.simulator.sessions import find_session
+from ksef_tui.simulator.sessions import find_session, settle
 
 WRITE_PERMS = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
 SUPPORTED_FORMS = {("FA (3)", "1-0E", "FA"), ("FA (2)", "1-0E", "FA")}
@@ -94,7 +94,7 @@ def new_session(ctx: Ctx, kind: str, form: dict) -> Session:
     return session
 
 
-@route("POST", "/sessions/online", group="onlineSession", permissions=WRITE_PERMS)
+@route("POST", "/sessions/online", permissions=WRITE_PERMS)
 async def open_online(ctx: Ctx) -> Response:
     data = await ctx.json()
     form = form_code(data)
@@ -122,7 +122,7 @@ def _own_open_session(ctx: Ctx, verb: str) -> Session:
     return session
 
 
-@route("POST", "/sessions/online/{referenceNumber}/invoices", group="invoiceSend", permissions=WRITE_PERMS)
+@route("POST", "/sessions/online/{referenceNumber}/invoices", permissions=WRITE_PERMS)
 async def send_invoice(ctx: Ctx) -> Response:
     data = await ctx.json()
     session = _own_open_session(ctx, "wysyłkę faktur")
@@ -174,12 +174,10 @@ def close(ctx: Ctx, session: Session, *, processing_code: int) -> None:
     session.final_status = 200 if session.accepted else 445
     session.status_code = processing_code
     session.status_polls_after_close = max(0, ctx.faults.close_processing_polls)
-    from ksef_tui.simulator.sessions import settle
-
     settle(ctx, session, poll=False)
 
 
-@route("POST", "/sessions/online/{referenceNumber}/close", group="onlineSession", permissions=WRITE_PERMS)
+@route("POST", "/sessions/online/{referenceNumber}/close", permissions=WRITE_PERMS)
 async def close_online(ctx: Ctx) -> Response:
     session = _own_open_session(ctx, "jej zamknięcie")
     close(ctx, session, processing_code=170)

@@ -6,8 +6,8 @@ import uuid
 
 from starlette.responses import Response
 
+from ksef_tui.core.rate_limits import REPORTED_GROUPS
 from ksef_tui.simulator.errors import validation
-from ksef_tui.simulator.ratelimit import REPORTED
 from ksef_tui.simulator.refs import iso
 from ksef_tui.simulator.routing import Ctx, json_response, route
 
@@ -65,7 +65,7 @@ def personal_grants(ctx: Ctx) -> list[dict]:
     return items
 
 
-@route("POST", "/permissions/query/personal/grants", group="other")
+@route("POST", "/permissions/query/personal/grants")
 async def query_personal_grants(ctx: Ctx) -> Response:
     offset = ctx.query_int("pageOffset", 0, 0)
     size = ctx.query_int("pageSize", 10, 10, 100)
@@ -95,17 +95,17 @@ async def query_personal_grants(ctx: Ctx) -> Response:
     return json_response({"permissions": page, "hasMore": (offset + 1) * size < len(items)})
 
 
-@route("GET", "/rate-limits", group="other")
+@route("GET", "/rate-limits")
 async def get_rate_limits(ctx: Ctx) -> Response:
     limiter = ctx.sim.limiter
     out = {}
-    for group in REPORTED:
+    for group in REPORTED_GROUPS:
         s, m, h = limiter.limits(group)
         out[group] = {"perSecond": s or 0, "perMinute": m or 0, "perHour": h or 0}
     return json_response(out)
 
 
-@route("GET", "/limits/context", group="other")
+@route("GET", "/limits/context")
 async def get_context_limits(ctx: Ctx) -> Response:
     limits = {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 10000}
     return json_response({"onlineSession": dict(limits), "batchSession": dict(limits)})

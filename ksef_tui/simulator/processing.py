@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.xml_safety import UnsafeXml, parse_untrusted
 from ksef_tui.simulator.model import Invoice, Session
 from ksef_tui.simulator.refs import ksef_number, reference, sha256_b64
 from ksef_tui.simulator.world import World
 from ksef_tui.simulator.xsd import fa2_schema, fa3_schema
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 FA_NAMESPACES = {
     "http://crd.gov.pl/wzor/2025/06/25/13775/": "FA (3)",
     "http://crd.gov.pl/wzor/2023/06/29/12648/": "FA (2)",

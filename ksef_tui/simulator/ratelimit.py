@@ -15,25 +15,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# Production limits per group: (per second, per minute, per hour); None = no limit in that window.
-GROUPS: dict[str, tuple[int | None, int | None, int | None]] = {
-    "onlineSession": (10, 30, 120),
-    "batchSession": (10, 20, 60),
-    "invoiceSend": (10, 30, 180),
-    "invoiceStatus": (30, 120, 1200),
-    "sessionList": (5, 10, 60),
-    "sessionInvoiceList": (10, 20, 200),
-    "sessionMisc": (10, 120, 1200),
-    "invoiceMetadata": (8, 16, 20),
-    "invoiceExport": (8, 16, 20),
-    "invoiceExportStatus": (10, 60, 600),
-    "invoiceDownload": (8, 16, 64),
-    "other": (10, 30, 120),
-    # Not a named group in the spec: the unauthenticated auth and public-key endpoints (60/s per IP).
-    "public": (60, None, None),
-}
-# The groups GET /rate-limits reports (EffectiveApiRateLimits).
-REPORTED = [g for g in GROUPS if g != "public"]
+from ksef_tui.core.rate_limits import LIMITS, OTHER
+
+# Production limits per group: (per second, per minute, per hour); None = no limit in that window. The
+# table (and which route is in which group) is core/rate_limits.py, shared with the client.
+GROUPS: dict[str, tuple[int | None, int | None, int | None]] = {g: lim.counts() for g, lim in LIMITS.items()}
 WINDOWS = (1.0, 60.0, 3600.0)
 WINDOW_NAMES = ("sekundę", "minutę", "godzinę")
 
@@ -67,7 +53,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def limits(self, group: str) -> tuple[int | None, int | None, int | None]:
-        return self.config.limits.get(group, self.config.limits["other"])
+        return self.config.limits.get(group, self.config.limits[OTHER])
 
     def hit(self, context: str, group: str) -> Breach | None:
         """Record a request; a Breach (and nothing recorded) when a window is full."""

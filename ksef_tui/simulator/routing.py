@@ -1,8 +1,9 @@
 """How every /v2 endpoint is served: rate limit, bearer check, permission check, handler, errors.
 
 Handlers are declared with `@route(...)` in the area modules (auth.py, sessions.py, ...), naming
-the spec's rate-limit group, the bearer token type the endpoint takes (API-NOTES §2) and the
-permissions of which any one suffices (`x-required-permissions`).
+the bearer token type the endpoint takes (API-NOTES §2) and the permissions of which any one suffices
+(`x-required-permissions`); the spec's rate-limit group comes from the table the client paces by
+(core/rate_limits.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ksef_tui.core.rate_limits import group_for
 from ksef_tui.simulator import bearer
 from ksef_tui.simulator.errors import (
     ApiError,
@@ -133,10 +135,12 @@ ENDPOINTS: list[Endpoint] = []
 
 
 def route(
-    method: str, path: str, *, group: str, auth: str = ACCESS, permissions: tuple[str, ...] = ()
+    method: str, path: str, *, auth: str = ACCESS, permissions: tuple[str, ...] = ()
 ) -> Callable[[Handler], Handler]:
+    """Register a handler; its rate-limit group comes from the shared table (core/rate_limits.py)."""
+
     def register(handler: Handler) -> Handler:
-        ENDPOINTS.append(Endpoint(method, path, group, auth, permissions, handler))
+        ENDPOINTS.append(Endpoint(method, path, group_for(method, path), auth, permissions, handler))
         return handler
 
     return register

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from starlette.responses import Response
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.ksef_number import PATTERN as KSEF_PATTERN
 from ksef_tui.simulator import statuses
 from ksef_tui.simulator.errors import ApiError, validation
@@ -64,9 +65,7 @@ def _parse_dt(raw: str | None, name: str) -> datetime | None:
     except ValueError as exc:
         raise validation(f"Parametr {name} nie jest poprawną datą.") from exc
     if value.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        value = value.replace(tzinfo=ZoneInfo("Europe/Warsaw"))
+        value = value.replace(tzinfo=WARSAW)
     return value
 
 
@@ -78,7 +77,7 @@ def _in(value: datetime | None, lo: datetime | None, hi: datetime | None) -> boo
     return (lo is None or value >= lo) and (hi is None or value <= hi)
 
 
-@route("GET", "/sessions", group="sessionList", permissions=LIST_PERMS)
+@route("GET", "/sessions", permissions=LIST_PERMS)
 async def list_sessions(ctx: Ctx) -> Response:
     q = ctx.request.query_params
     kind = q.get("sessionType")
@@ -148,7 +147,7 @@ def storage_url(ctx: Ctx, path: str) -> str:
     return f"{ctx.base_url()}{path}?sig={ctx.sim.sign(path)}"
 
 
-@route("GET", "/sessions/{referenceNumber}", group="sessionMisc", permissions=READ_PERMS)
+@route("GET", "/sessions/{referenceNumber}", permissions=READ_PERMS)
 async def get_session(ctx: Ctx) -> Response:
     session = find_session(ctx)
     settle(ctx, session, poll=True)
@@ -215,14 +214,12 @@ async def _invoices(ctx: Ctx, failed_only: bool) -> Response:
     )
 
 
-@route("GET", "/sessions/{referenceNumber}/invoices", group="sessionInvoiceList", permissions=READ_PERMS)
+@route("GET", "/sessions/{referenceNumber}/invoices", permissions=READ_PERMS)
 async def list_session_invoices(ctx: Ctx) -> Response:
     return await _invoices(ctx, failed_only=False)
 
 
-@route(
-    "GET", "/sessions/{referenceNumber}/invoices/failed", group="sessionInvoiceList", permissions=READ_PERMS
-)
+@route("GET", "/sessions/{referenceNumber}/invoices/failed", permissions=READ_PERMS)
 async def list_failed_invoices(ctx: Ctx) -> Response:
     return await _invoices(ctx, failed_only=True)
 
@@ -240,7 +237,6 @@ def _invoice_by_ref(ctx: Ctx, session: Session) -> Invoice:
 @route(
     "GET",
     "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}",
-    group="invoiceStatus",
     permissions=READ_PERMS,
 )
 async def get_session_invoice(ctx: Ctx) -> Response:
@@ -264,7 +260,6 @@ def _upo_ready(ctx: Ctx, key: str) -> bool:
 @route(
     "GET",
     "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo",
-    group="sessionMisc",
     permissions=READ_PERMS,
 )
 async def get_invoice_upo_by_ksef(ctx: Ctx) -> Response:
@@ -285,7 +280,6 @@ async def get_invoice_upo_by_ksef(ctx: Ctx) -> Response:
 @route(
     "GET",
     "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo",
-    group="sessionMisc",
     permissions=READ_PERMS,
 )
 async def get_invoice_upo_by_ref(ctx: Ctx) -> Response:
@@ -300,9 +294,7 @@ async def get_invoice_upo_by_ref(ctx: Ctx) -> Response:
     )
 
 
-@route(
-    "GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}", group="sessionMisc", permissions=READ_PERMS
-)
+@route("GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}", permissions=READ_PERMS)
 async def get_session_upo(ctx: Ctx) -> Response:
     session = find_session(ctx)
     ref = ctx.request.path_params["upoReferenceNumber"]

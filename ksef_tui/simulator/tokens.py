@@ -56,7 +56,7 @@ def runtime_activation(token: SimToken) -> None:
         token.activation_reads += 1
 
 
-@route("GET", "/tokens", group="other")
+@route("GET", "/tokens")
 async def list_tokens(ctx: Ctx) -> Response:
     q = ctx.request.query_params
     page_size = ctx.query_int("pageSize", 10, 10, 100)
@@ -99,14 +99,14 @@ def _find(ctx: Ctx, *, manage: bool = False) -> SimToken:
     return token
 
 
-@route("GET", "/tokens/{referenceNumber}", group="other")
+@route("GET", "/tokens/{referenceNumber}")
 async def get_token(ctx: Ctx) -> Response:
     token = _find(ctx)
     runtime_activation(token)
     return json_response(token_json(token))
 
 
-@route("DELETE", "/tokens/{referenceNumber}", group="other")
+@route("DELETE", "/tokens/{referenceNumber}")
 async def delete_token(ctx: Ctx) -> Response:
     token = _find(ctx, manage=True)
     if token.status in ("Pending", "Active", "Revoking"):
@@ -114,7 +114,7 @@ async def delete_token(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@route("POST", "/tokens", group="other")
+@route("POST", "/tokens")
 async def post_token(ctx: Ctx) -> Response:
     op = ctx.op
     assert op is not None

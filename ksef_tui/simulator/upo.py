@@ -11,15 +11,15 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.simulator.model import Invoice, Session, UpoPage
+from ksef_tui.simulator.refs import reference
 
 NS = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
 ISSUER = "Ministerstwo Finansów"
 ISSUER_TE = "Ministerstwo Finansów - środowisko testowe (TE)"
 PAGE_SIZE = 10_000
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _ts(dt: datetime) -> str:
@@ -107,8 +107,6 @@ def invoice_upo(session: Session, invoice: Invoice, issuer: str = ISSUER) -> byt
 
 
 def make_pages(session: Session, rng: random.Random) -> list[UpoPage]:
-    from ksef_tui.simulator.refs import reference
-
     n = len(session.accepted)
     return [
         UpoPage(reference(rng, session.updated, "EU"), first, min(first + PAGE_SIZE - 1, n))

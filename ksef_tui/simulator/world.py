@@ -13,12 +13,12 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.demo_roster import CredentialSpec, RosterEntry, make_roster
 from ksef_tui.core.models import CredentialKind, CredentialStatus, Permission
 from ksef_tui.core.nip import random_nip
@@ -33,8 +33,6 @@ from ksef_tui.simulator.model import (
     UpoPage,
 )
 from ksef_tui.simulator.refs import hex_digits, ksef_number, reference, sha256_b64
-
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 TOKEN_STATUS = {
     CredentialStatus.PENDING: "Pending",

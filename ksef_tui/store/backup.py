@@ -22,16 +22,13 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.core.i18n import _
 from ksef_tui.store.database import SQLITE_MAGIC, unreadable
 from ksef_tui.store.errors import StoreDamaged, StoreError, StoreInUse
 from ksef_tui.store.paths import DB_FILENAME, FILE_MODE, FOLDER_MODE, ensure_private_folder
-
-if TYPE_CHECKING:
-    from ksef_tui.store.store import Store
+from ksef_tui.store.store import Store
 
 SIDE_COPY_MARK = ".before-restore-"
 
@@ -83,8 +80,6 @@ def restore_store(home: Path, source: Path, passphrase: str, *, clock: Clock = s
     """Replace the store in `home` (or create it) with the backup `source`. StoreError, with nothing
     changed, when `source` is not a ksef-tui store, is damaged, the passphrase does not open it, or
     another process has the store open."""
-    from ksef_tui.store.store import Store
-
     home, source = Path(home), Path(source)
     live = home / DB_FILENAME
     if not source.is_file():

@@ -5,35 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.segment import Segments
 from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
+from ksef_tui.screens.clients import ClientsScreen
+from ksef_tui.screens.first_run import FirstRunScreen
+from ksef_tui.screens.help import HelpScreen
+from ksef_tui.screens.unlock import UnlockScreen
+from ksef_tui.store import Store
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.palette import ClientsProvider
+from ksef_tui.ui.palette_invoices import InvoicesProvider
 
 THEME = "textual-dark"
-
-
-def _clients_provider() -> type[Any]:
-    from ksef_tui.ui.palette import ClientsProvider
-
-    return ClientsProvider
-
-
-def _invoices_provider() -> type[Any]:
-    from ksef_tui.ui.palette_invoices import InvoicesProvider
-
-    return InvoicesProvider
 
 
 class KsefApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ksef-tui"
-    # Providers load on first use of the palette: textual.command is not needed to paint the board.
-    COMMANDS = App.COMMANDS | {_clients_provider, _invoices_provider}
+    COMMANDS = App.COMMANDS | {ClientsProvider, InvoicesProvider}
     BINDINGS = bindings_for("global")
 
     def __init__(self, services: AppConfig, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:
@@ -45,8 +40,6 @@ class KsefApp(App[int]):
         self.theme = THEME
 
     def on_mount(self) -> None:
-        from ksef_tui.store import Store
-
         self.sub_title = _("demo") if self.services.demo else ""
         if self._initial_screen is not None:
             self.push_screen(self._initial_screen(), callback=lambda _result: self.exit())
@@ -56,8 +49,6 @@ class KsefApp(App[int]):
         elif Store.exists(self.services.home):
             self.push_unlock()
         else:
-            from ksef_tui.screens.first_run import FirstRunScreen
-
             self.push_screen(FirstRunScreen(self.services), callback=self._unlocked)
         self.set_interval(10, self._lock_if_idle)
 
@@ -82,8 +73,6 @@ class KsefApp(App[int]):
     # --- locking -------------------------------------------------------------------------------
 
     def push_unlock(self) -> None:
-        from ksef_tui.screens.unlock import UnlockScreen
-
         self.push_screen(UnlockScreen(self.services), callback=self._unlocked)
 
     def _unlocked(self, ok: bool | None) -> None:
@@ -92,8 +81,6 @@ class KsefApp(App[int]):
         store = self.services.store
         assert store is not None
         store.idle_timeout = self.services.idle_timeout
-        from ksef_tui.screens.clients import ClientsScreen
-
         # After a lock the board is still under the unlock screen: refresh it rather than open another.
         board = next((s for s in self.screen_stack if isinstance(s, ClientsScreen)), None)
         if board is None:
@@ -102,8 +89,6 @@ class KsefApp(App[int]):
             board.reload()
 
     def show_board(self) -> None:
-        from ksef_tui.screens.clients import ClientsScreen
-
         self.push_screen(ClientsScreen(self.services))
 
     def _lock_if_idle(self) -> None:
@@ -114,8 +99,6 @@ class KsefApp(App[int]):
             self._show_locked()
 
     def _show_locked(self) -> None:
-        from ksef_tui.screens.unlock import UnlockScreen
-
         # Close forms and dialogs that may hold client data before covering the board.
         while len(self.screen_stack) > 2 and not isinstance(self.screen, UnlockScreen):
             self.pop_screen()
@@ -139,7 +122,8 @@ class KsefApp(App[int]):
     def _fatal_error(self) -> None:
         """Textual's crash report prints every frame's local variables, which may hold a pasted token or a
         decrypted key. Print the traceback without locals (docs/SECURITY.md)."""
-        from rich.segment import Segments
+        # deferred: rich.traceback pulls in pygments, +83 ms on every start (measured: the import on top of
+        # `ksef_tui.cli` and `ksef_tui.ui.app`, median of 5), and only a crash needs it.
         from rich.traceback import Traceback
 
         self.bell()
@@ -150,8 +134,6 @@ class KsefApp(App[int]):
     # --- help ----------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from ksef_tui.screens.help import HelpScreen
-
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -167,8 +149,6 @@ class KsefApp(App[int]):
         yield from super().get_system_commands(screen)
 
     def jump_to_client(self, client_id: int) -> None:
-        from ksef_tui.screens.clients import ClientsScreen
-
         while len(self.screen_stack) > 1 and not isinstance(self.screen, ClientsScreen):
             self.pop_screen()
         if isinstance(self.screen, ClientsScreen):

@@ -13,6 +13,7 @@ from rich.markup import escape
 from textual.command import Hit, Hits, Provider
 
 from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.fa.report import inspect_bytes
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_number import InvalidKsefNumber, normalize_ksef_number
 
@@ -58,7 +59,8 @@ class InvoicesProvider(Provider):
         self.app.run_worker(self._inspect_and_show(ksef_number, xml), group="palette-invoice")
 
     async def _inspect_and_show(self, ksef_number: str, xml: bytes) -> None:
-        from ksef_tui.core.fa.report import inspect_bytes
+        # deferred: the invoice screen (its XML view) adds ~90 ms to every start of the app (measured: the
+        # import on top of `ksef_tui.cli` and `ksef_tui.ui.app`, median of 5); load it when one is opened.
         from ksef_tui.screens.invoice import InvoiceScreen
 
         services = getattr(self.app, "services", None)

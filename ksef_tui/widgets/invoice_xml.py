@@ -31,6 +31,8 @@ CURRENT_STYLE = "bold reverse"
 def tree_sitter_xml() -> bool:
     """True when TextArea can highlight XML (textual's optional tree-sitter extra)."""
     try:
+        # kept local: a private module of Textual; failing to import it, like failing to call it, means
+        # "not available", so the import stays inside the same guard.
         from textual._tree_sitter import get_language
 
         return get_language("xml") is not None

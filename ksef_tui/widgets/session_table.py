@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord, short_reference
 from ksef_tui.core.session_status import StatusGroup, invoice_text, session_text, status_group
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
 
-WARSAW = ZoneInfo("Europe/Warsaw")  # KSeF's dates are shown in Polish time, whatever the server's zone
 WIDE = 110
 
 GROUP_STYLE = {

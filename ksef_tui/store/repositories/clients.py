@@ -11,6 +11,7 @@ from ksef_tui.core.nip import InvalidNip, normalize_nip
 from ksef_tui.store.blind_index import normalise_nip, normalise_short_code
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, NotFound, StoreError
+from ksef_tui.store.repositories.audit import append_entry, reseal_for_office
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.text_caps import check_client_text
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso, refuse_damaged
@@ -78,8 +79,6 @@ class ClientsRepository(Repository):
     def remove(self, client_id: int) -> None:
         """Removes the client and everything of theirs; their audit trail is kept, re-sealed under the
         office key (their own key is destroyed with the row, which shreds anything left behind)."""
-        from ksef_tui.store.repositories.audit import append_entry, reseal_for_office
-
         with self._sessions._writing() as vault:
             if vault.db.execute("SELECT 1 FROM clients WHERE id = ?", [client_id]).fetchone() is None:
                 raise NotFound(_("Client not found."))
