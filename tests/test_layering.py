@@ -11,8 +11,10 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,3 +108,31 @@ def test_a_violation_breaks_its_contract(
         target.unlink()
     assert result.returncode == 1, result.stdout + result.stderr
     assert _broken(result.stdout) == expected, result.stdout
+
+
+def _joiners(graph: object, modules: Iterable[str]) -> list[str]:
+    """Modules outside demo/ that import both the simulator and the store directly."""
+    out = []
+    for module in sorted(modules):
+        if module.startswith("ksef_tui.demo"):
+            continue
+        imported = graph.find_modules_directly_imported_by(module)  # type: ignore[attr-defined]
+        simulator = any(i.startswith("ksef_tui.simulator") for i in imported)
+        store = any(i.startswith("ksef_tui.store") for i in imported)
+        if simulator and store and not module.startswith(("ksef_tui.simulator", "ksef_tui.store")):
+            out.append(module)
+    return out
+
+
+def test_only_the_demo_joins_the_simulator_and_the_store() -> None:
+    """Issue 9: no module outside demo/ imports both the simulator and the store."""
+    graph = grimp.build_graph("ksef_tui")
+    assert _joiners(graph, graph.modules) == []
+
+
+def test_the_joiner_check_can_fail() -> None:
+    class Graph:
+        def find_modules_directly_imported_by(self, module: str) -> set[str]:
+            return {"ksef_tui.simulator.app", "ksef_tui.store.store"} if module.endswith("x") else set()
+
+    assert _joiners(Graph(), ["ksef_tui.cli.x", "ksef_tui.demo.x", "ksef_tui.cli.y"]) == ["ksef_tui.cli.x"]

@@ -10,29 +10,23 @@ backoff, Retry-After and pacing pass at once.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ksef_tui.core.clock import VirtualTime
-from ksef_tui.core.demo_roster import RosterEntry, make_roster
 from ksef_tui.core.health import Health, HealthSettings, Level, client_health, credential_health
 from ksef_tui.core.models import CheckOutcome
-from ksef_tui.demo import Demo, seed_store
+from ksef_tui.demo import Demo
 from ksef_tui.ksef.apilog import ApiLogEntry
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.simulator.faults import Faults
-from ksef_tui.simulator.world import World, build_world
-from ksef_tui.store import KdfLimits, Store
+from ksef_tui.store import Store
 from ksef_tui.sync.live_checks import run_live_checks
+from tests.sync.offices import NOW, Office, seeded_office
 
-NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
-PASSPHRASE = "pass phrase"
 BAD_DAY = dict(
     error_rate=0.2,
     drop_rate=0.05,
@@ -45,32 +39,11 @@ BAD_DAY = dict(
 Results = dict[str, list[tuple[str, int | None, frozenset[str]]]]
 
 
-@dataclass
-class Office:
-    """A seeded store (kept as a template folder) and the simulated KSeF world it belongs to."""
-
-    template: Path
-    roster: list[RosterEntry]
-    world: World
-
-    def fresh_store(self, where: Path) -> Store:
-        shutil.copytree(self.template, where)
-        return Store.open(where, PASSPHRASE, clock=lambda: NOW)
-
-    def demo(self, home: Path) -> Demo:
-        return Demo(home, self.roster, self.world, NOW)
-
-
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
-    roster = make_roster(NOW, 2026, extra_healthy=79)
-    assert len(roster) == 100
-    world = build_world(seed=2026, now=NOW, roster=roster)
-    template = tmp_path_factory.mktemp("office") / "store"
-    store = Store.create(template, PASSPHRASE, kdf=KdfLimits.FAST_FOR_TESTS, clock=lambda: NOW)
-    seed_store(store, roster, world, NOW)
-    store.close()
-    return Office(template, roster, world)
+    office = seeded_office(tmp_path_factory, extra_healthy=79)
+    assert len(office.roster) == 100
+    return office
 
 
 def _results(store: Store) -> Results:

@@ -9,48 +9,29 @@ same sessions, and the same UPO files are written. Logins are retried like every
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ksef_tui.core.clock import VirtualTime
-from ksef_tui.core.demo_roster import RosterEntry, make_roster
 from ksef_tui.core.ksef_sessions import SessionFilter
-from ksef_tui.demo import Demo, seed_store
 from ksef_tui.ksef.apilog import ApiLogEntry
 from ksef_tui.simulator.faults import Faults
-from ksef_tui.simulator.world import World, build_world
-from ksef_tui.store import KdfLimits, Store
 from ksef_tui.sync.sessions import refresh_sessions
 from ksef_tui.sync.upo import download_missing_upos
+from tests.sync.offices import NOW, Office, seeded_office
 from tests.sync.test_live_checks_reliability import BAD_DAY
 
-NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 SINCE = NOW - timedelta(days=61)
-PASSPHRASE = "pass phrase"
-
-
-@dataclass
-class Office:
-    template: Path
-    roster: list[RosterEntry]
-    world: World
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
-    roster = make_roster(NOW, 2026)
-    world = build_world(seed=2026, now=NOW, roster=roster)
-    template = tmp_path_factory.mktemp("office") / "store"
-    store = Store.create(template, PASSPHRASE, kdf=KdfLimits.FAST_FOR_TESTS, clock=lambda: NOW)
-    seed_store(store, roster, world, NOW)
-    store.close()
-    return Office(template, roster, world)
+    return seeded_office(tmp_path_factory)
 
 
 @dataclass
@@ -64,12 +45,9 @@ class Outcome:
 
 
 def _run(office: Office, home: Path, faults: Faults | None, seed: int) -> Outcome:
-    shutil.copytree(office.template, home / "store")
-    store = Store.open(home / "store", PASSPHRASE, clock=lambda: NOW)
+    store = office.fresh_store(home / "store")
     clock = VirtualTime(NOW, seed=seed, frozen_wall=True)
-    factory = Demo(home, office.roster, office.world, NOW).ksef_factory(
-        timing=clock.timing(), clock=lambda: NOW, faults=faults
-    )
+    factory = office.demo(home).ksef_factory(timing=clock.timing(), clock=lambda: NOW, faults=faults)
     calls: list[ApiLogEntry] = []
     factory.api_log.sink = calls.append
     clients = {c.id: c.short_code for c in store.clients.list()}
