@@ -2,6 +2,11 @@
 
 Files are read as their paths are typed, to show what they hold; on save they are read again in a worker
 and the private key is sealed (as unencrypted PKCS#8: docs/SECURITY.md "Secrets outside the store").
+
+A certificate chosen as the client's own that names another NIP is not saved at once: a confirm step
+(`CertificateNipScreen`) explains that this is right only for the office's own certificate used in the
+client's context, and saves it as that kind (docs/DECISIONS.md "Certificates: duplicates and NIPs").
+The store refuses a second copy of a certificate the client already has (same serial).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from textual.widgets import Footer, Input, Label, Select, Static
 from ksef_tui.core.certificates import (
     CertificateError,
     CertificateInfo,
+    LoadedCertificate,
     Preview,
     Problem,
     is_pkcs12,
@@ -34,7 +40,12 @@ from ksef_tui.core.nip import format_nip
 from ksef_tui.sync.records import StoreProblem, add_credential
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
-from ksef_tui.ui.messages import CertificatePreviewed, RecordSaved, StoreRefused
+from ksef_tui.ui.messages import (
+    CertificateNotTheClients,
+    CertificatePreviewed,
+    RecordSaved,
+    StoreRefused,
+)
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 PREVIEW_DELAY = 0.3  # seconds after the last keystroke in a path before the files are read
@@ -60,6 +71,52 @@ def info_text(info: CertificateInfo) -> Text:
     text.append("\n")
     text.append(_("Valid: {start} – {end}").format(start=_day(info.valid_from), end=_day(info.valid_until)))
     return text
+
+
+class CertificateNipScreen(RegistryKeys, ModalScreen[bool]):
+    """Asks before a certificate naming another NIP is saved; dismissed with True to save it as the
+    office certificate, False to go back to the dialog."""
+
+    SCOPE = "certificate_nip"
+    BINDINGS = bindings_for(SCOPE)
+    DEFAULT_CSS = """
+    CertificateNipScreen .dialog { width: 76; }
+    CertificateNipScreen #explanation { margin-top: 1; }
+    """
+
+    def __init__(self, client: Client, info: CertificateInfo) -> None:
+        super().__init__()
+        self.client = client
+        self.info = info
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(_("This certificate is not the client's")), classes="dialog-title")
+            yield Static(safe_text(info_text(self.info)), id="cert-info")
+            yield Static(
+                plain(
+                    _(
+                        "The certificate is for NIP {nip}; {name} has NIP {client_nips}. That is right only"
+                        " for the office's own certificate, used in this client's context under the"
+                        " permissions the client granted the office in KSeF: it is then saved as the"
+                        " office certificate. If you meant the client's own certificate, go back and"
+                        " choose its file."
+                    ).format(
+                        nip=format_nip(self.info.nip or ""),
+                        name=self.client.name,
+                        client_nips=", ".join(format_nip(n) for n in self.client.nips),
+                    )
+                ),
+                id="explanation",
+            )
+            yield Static(_("Enter or t saves it as the office certificate · Esc goes back"), classes="hint")
+        yield Footer()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
 
 
 class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
@@ -196,12 +253,35 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="certificate-save")
     def _save(self, cert: str, key: str, password: str | None, kind: CredentialKind) -> None:
-        now = self.services.clock()
         try:
-            loaded = load(cert, key, password, now)
+            loaded = load(cert, key, password, self.services.clock())
         except CertificateError as err:
             self.post_message(StoreRefused(str(err), err))
             return
+        if kind is CredentialKind.KSEF_CERTIFICATE and nip_mismatch(loaded.info, self.client.nips):
+            self.post_message(CertificateNotTheClients(loaded))  # ask first (on the UI thread)
+            return
+        self._seal(loaded, kind)
+
+    def _ask_about_nip(self, loaded: LoadedCertificate) -> None:
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._say(_("Saving the certificate…"))
+                self._save_loaded(loaded)
+            else:
+                self._saving = False
+                self._say(_("Not saved: the certificate is for another NIP."))
+                self.query_one("#cert", Input).focus()
+
+        self.app.push_screen(CertificateNipScreen(self.client, loaded.info), callback=answered)
+
+    @work(thread=True, exclusive=True, group="certificate-save")
+    def _save_loaded(self, loaded: LoadedCertificate) -> None:
+        self._seal(loaded, CredentialKind.OFFICE_CERTIFICATE)
+
+    def _seal(self, loaded: LoadedCertificate, kind: CredentialKind) -> None:
+        """In a worker thread: the credential sealed in the store; RecordSaved or StoreRefused posted."""
+        now = self.services.clock()
         credential = Credential(
             client_id=self.client.id or 0,
             kind=kind,
@@ -250,6 +330,10 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
 
     def on_certificate_previewed(self, message: CertificatePreviewed) -> None:
         self._previewed(message.generation, message.preview)  # type: ignore[arg-type]  # a Preview
+
+    def on_certificate_not_the_clients(self, message: CertificateNotTheClients) -> None:
+        assert isinstance(message.loaded, LoadedCertificate)
+        self._ask_about_nip(message.loaded)
 
     def on_store_refused(self, message: StoreRefused) -> None:
         self._failed(message.problem)  # type: ignore[arg-type]  # always a CertificateError here

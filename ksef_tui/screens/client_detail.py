@@ -3,6 +3,9 @@
 Read from the store in a thread; every text from the store reaches the screen as rich Text (never
 markup), and no secret does: a credential shows only `Credential.masked()` (token reference or
 certificate serial).
+
+Credentials are numbered on the screen: a digit selects one (marked ▸), `d` removes the selected one
+after its code is typed (screens/credential_remove.py).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from ksef_tui.core.models import (
 )
 from ksef_tui.core.nip import format_nip
 from ksef_tui.screens.api_log import ApiLogScreen
+from ksef_tui.screens.certificate_import import CertificateImportScreen
 from ksef_tui.screens.client_form import ClientFormScreen
+from ksef_tui.screens.credential_remove import CredentialRemoveScreen
 from ksef_tui.screens.sessions import SessionsScreen
 from ksef_tui.screens.token_import import TokenImportScreen
 from ksef_tui.sync.clients import ClientView, load_client_view
@@ -71,6 +76,7 @@ ACTION_WORDS = {
     "client.remove": N_("client removed"),
     "credential.import_token": N_("token imported"),
     "credential.import_certificate": N_("certificate imported"),
+    "credential.remove": N_("credential removed"),
     "credential.live_check": N_("live check"),
     "sessions.login": N_("logged in to read sessions"),
     "upo.download": N_("UPO downloaded"),
@@ -120,6 +126,7 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
         self.client_id = client_id
         self.view: ClientView | None = None
         self.changed = False
+        self.selected = 0  # index of the selected credential (the one `d` removes)
         self._check_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -152,6 +159,7 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
 
     def on_client_view_loaded(self, message: ClientViewLoaded) -> None:
         view = self.view = message.view
+        self.selected = min(self.selected, max(len(view.credentials) - 1, 0))
         now = self.services.clock()
         settings = self.services.health
         health = client_health(view.client, view.credentials, view.latest, view.sync, now, settings)
@@ -164,10 +172,15 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
         damage = self.query_one("#damage", Static)
         damage.display = bool(view.damage)
         damage.update(safe_renderable(self._damage(view)))
-        self.query_one("#credentials", Static).update(safe_renderable(self._credentials(view, now)))
+        self._show_credentials()
         self.query_one("#checks", Static).update(safe_renderable(self._checks(view, now)))
         self.query_one("#sync", Static).update(safe_renderable(self._sync(view, now)))
         self.query_one("#audit", Static).update(safe_renderable(self._audit(view, now)))
+
+    def _show_credentials(self) -> None:
+        if self.view is not None:
+            section = self._credentials(self.view, self.services.clock())
+            self.query_one("#credentials", Static).update(safe_renderable(section))
 
     # --- sections ------------------------------------------------------------------------------
 
@@ -216,10 +229,19 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
         title = Text(_("Credentials ({n})").format(n=len(view.credentials)), style="bold underline")
         if not view.credentials:
             return Group(title, Text(_("No KSeF credential: import a token or a certificate.")))
+        title.append("  ")
+        if len(view.credentials) > 1:
+            keys = _("1–{last} selects, d removes the selected one").format(
+                last=min(len(view.credentials), 9)
+            )
+        else:
+            keys = _("d removes it")
+        title.append(keys, style="dim not underline not bold")
         grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=2, no_wrap=True)
         grid.add_column(width=1, no_wrap=True)
         grid.add_column(ratio=1)
-        for cred in view.credentials:
+        for number, cred in enumerate(view.credentials, start=1):
             check = view.latest.get(cred.id or -1)
             health = credential_health(cred, check, now, self.services.health)
             alarm = LEVEL_STYLE[health.level] if health.level is not Level.GREEN else ""
@@ -261,10 +283,15 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
                     )
             else:
                 perms.append(_("not read yet (press c)"), style="dim")
-            grid.add_row(Text(health.glyph, style=LEVEL_STYLE[health.level]), head)
-            grid.add_row("", validity)
-            grid.add_row("", perms)
-            grid.add_row("", Text(health.reason, style=alarm))
+            chosen = number - 1 == self.selected
+            mark = Text(
+                f"{'▸' if chosen else ' '}{number}" if number <= 9 else "  ",
+                style="bold" if chosen else "dim",
+            )
+            grid.add_row(mark, Text(health.glyph, style=LEVEL_STYLE[health.level]), head)
+            grid.add_row("", "", validity)
+            grid.add_row("", "", perms)
+            grid.add_row("", "", Text(health.reason, style=alarm))
         return Group(title, grid)
 
     def _checks(self, view: ClientView, now: datetime) -> RenderableType:
@@ -340,6 +367,35 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
     def action_import_token(self) -> None:
         if self.view is not None:
             self.app.push_screen(TokenImportScreen(self.services, self.view.client), callback=self._after)
+
+    def action_import_certificate(self) -> None:
+        if self.view is not None:
+            self.app.push_screen(
+                CertificateImportScreen(self.services, self.view.client), callback=self._after
+            )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A digit with no credential of that number does nothing (and the palette leaves it out)."""
+        if action == "select_credential":
+            count = len(self.view.credentials) if self.view is not None else 0
+            return bool(parameters) and isinstance(parameters[0], int) and 1 <= parameters[0] <= count
+        return True
+
+    def action_select_credential(self, number: int) -> None:
+        if self.view is not None and 1 <= number <= len(self.view.credentials):
+            self.selected = number - 1
+            self._show_credentials()
+
+    def action_remove_credential(self) -> None:
+        if self.view is None:
+            return
+        if not self.view.credentials:
+            self.notify(_("This client has no credential to remove."), severity="warning")
+            return
+        credential = self.view.credentials[self.selected]
+        self.app.push_screen(
+            CredentialRemoveScreen(self.services, self.view.client, credential), callback=self._after
+        )
 
     def action_sessions(self) -> None:
         self.app.push_screen(SessionsScreen(self.services, self.client_id), callback=lambda _r: self.reload())

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ksef_tui.core.clock import Clock
-from ksef_tui.core.models import Client, Credential
+from ksef_tui.core.models import Client, Credential, CredentialKind
 from ksef_tui.store import KdfLimits, Store, StoreError
 
 
@@ -76,5 +76,32 @@ def add_credential(store: Store, credential: Credential, action: str, detail: st
     try:
         store.credentials.add(credential)
         store.audit.append(credential.client_id, action, "ok", detail)
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None
+
+
+def credential_identity(credential: Credential) -> str:
+    """What names the credential in the audit trail and on the screen: the token's reference or the
+    certificate's serial (never a secret); "" when it has none (or it is damaged)."""
+    if "reference" in credential.damaged or "serial" in credential.damaged:
+        return ""
+    if credential.kind is CredentialKind.KSEF_TOKEN:
+        return credential.reference or ""
+    return credential.serial or ""
+
+
+def removal_code(credential: Credential, client: Client) -> str:
+    """What the user types to confirm removing `credential`: the last four characters of its token
+    reference or certificate serial, or the client's short code when it has neither (a damaged one).
+    docs/DECISIONS.md "Removing a credential"."""
+    identity = "".join(ch for ch in credential_identity(credential) if ch.isalnum()).upper()
+    return identity[-4:] if len(identity) >= 4 else client.short_code
+
+
+def remove_credential(store: Store, credential: Credential) -> None:
+    """Remove the credential and its live checks; the audit trail records "credential.remove"."""
+    assert credential.id is not None
+    try:
+        store.credentials.remove(credential.id, credential_identity(credential))
     except StoreError as err:
         raise StoreProblem(str(err)) from None

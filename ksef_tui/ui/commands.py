@@ -208,7 +208,37 @@ REGISTRY: tuple[Command, ...] = (
     Command("client", "t", "import_token", N_("Token"), N_("Import a KSeF token for this client")),
     Command("client", "s", "sessions", N_("Sessions"), N_("Show this client's KSeF sessions")),
     Command("client", "l", "api_log", N_("API log"), N_("Recent KSeF calls of this client")),
+    Command(
+        "client",
+        "k",
+        "import_certificate",
+        N_("Certificate"),
+        N_("Import the client's KSeF certificate (or the office certificate used in its context)"),
+        footer=False,
+    ),
+    *(
+        Command(
+            "client",
+            str(n),
+            f"select_credential({n})",
+            N_("Credential"),
+            N_("Select a credential by its number on the screen"),
+            footer=False,
+            name=f"credential_{n}",
+        )
+        for n in range(1, 10)
+    ),
+    Command(
+        "client",
+        "d,delete",
+        "remove_credential",
+        N_("Remove"),
+        N_("Remove the selected credential (asks to type its code)"),
+        footer=False,
+    ),
     Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    Command("certificate_nip", "enter,t", "confirm", N_("Save"), N_("Save it as the office certificate")),
+    Command("certificate_nip", "escape", "back", N_("Back"), N_("Back to the certificate dialog")),
     # Widgets' own keys: they work while the widget has the focus (the help screen lists them).
     *(
         command

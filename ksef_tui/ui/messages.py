@@ -236,6 +236,14 @@ class CertificatePreviewed(ScreenMessage):
         self.preview = preview
 
 
+class CertificateNotTheClients(ScreenMessage):
+    """The certificate read on save names another NIP: the dialog asks before saving it."""
+
+    def __init__(self, loaded: object) -> None:
+        super().__init__()
+        self.loaded = loaded  # a core.certificates.LoadedCertificate (its repr shows no key)
+
+
 class XmlTextRead(ScreenMessage):
     def __init__(self, text: str) -> None:
         super().__init__()

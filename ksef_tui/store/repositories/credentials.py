@@ -8,7 +8,8 @@ from typing import Any
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Credential, CredentialKind, CredentialStatus
 from ksef_tui.store.database import next_id
-from ksef_tui.store.errors import NotFound
+from ksef_tui.store.errors import NotFound, StoreError
+from ksef_tui.store.repositories.audit import append_entry
 from ksef_tui.store.repositories.base import Repository
 from ksef_tui.store.sealing import SecretKey
 from ksef_tui.store.text_caps import check_credential_label
@@ -16,16 +17,34 @@ from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, refuse_d
 
 COLUMNS = "id, client_id, kind, status, created, secret, certificate_pem, reference, serial, permissions,"
 COLUMNS += " valid_from, valid_until, label"
+CERTIFICATE_KINDS = (CredentialKind.KSEF_CERTIFICATE, CredentialKind.OFFICE_CERTIFICATE)
+
+
+class DuplicateCertificate(StoreError):
+    """The client already has this certificate (same serial number): a second copy is refused."""
+
+    def __init__(self, serial: str) -> None:
+        super().__init__(
+            _(
+                "This client already has the certificate with serial number {serial}: nothing was saved."
+                " To replace it, remove the old one first (d on the client's screen)."
+            ).format(serial=serial)
+        )
 
 
 class CredentialsRepository(Repository):
     def add(self, cred: Credential) -> Credential:
         """Adds the credential; or, when it is a damaged credential of this client imported again (same
         kind, same token reference or certificate serial, or one whose own is damaged too), writes
-        it over that one in place: re-importing is how a user repairs a damaged credential."""
+        it over that one in place: re-importing is how a user repairs a damaged credential.
+
+        Refuses (DuplicateCertificate) a certificate the client already has intact, of either
+        certificate kind: the same serial number is the same certificate."""
         with self._sessions._writing() as vault:
             key = vault.require_client_key(cred.client_id)
             repaired = _damaged_twin(vault, cred)
+            if repaired is None and cred.kind in CERTIFICATE_KINDS and cred.serial:
+                _refuse_second_copy(vault, cred)
             if repaired is not None:
                 _write(vault, key, dataclasses.replace(cred, id=repaired.id, damaged=frozenset()))
                 created = to_iso(cred.created) or vault.now_iso()
@@ -55,11 +74,17 @@ class CredentialsRepository(Repository):
             refuse_damaged("credentials", cred.id, cred.damaged)
             _write(vault, vault.require_client_key(cred.client_id), cred)
 
-    def remove(self, cred_id: int) -> None:
+    def remove(self, cred_id: int, detail: str = "") -> None:
+        """Removes the credential and its live checks, and records "credential.remove" (with `detail`:
+        a token reference or a serial, never a secret) in the client's audit trail, all in one
+        transaction. A damaged credential can be removed too (that ends its damage report)."""
         with self._sessions._writing() as vault:
-            vault.db.execute("DELETE FROM live_checks WHERE credential_id = ?", [cred_id])
-            if vault.db.execute("DELETE FROM credentials WHERE id = ?", [cred_id]).rowcount == 0:
+            row = vault.db.execute("SELECT client_id FROM credentials WHERE id = ?", [cred_id]).fetchone()
+            if row is None:
                 raise NotFound(_("Credential not found."))
+            vault.db.execute("DELETE FROM live_checks WHERE credential_id = ?", [cred_id])
+            vault.db.execute("DELETE FROM credentials WHERE id = ?", [cred_id])
+            append_entry(vault, row[0], "credential.remove", "ok", detail)
 
     def get(self, cred_id: int) -> Credential:
         with self._sessions._reading() as vault:
@@ -109,6 +134,16 @@ def _damaged_twin(vault: Vault, cred: Credential) -> Credential | None:
         if identity in old.damaged or getattr(old, identity) == getattr(cred, identity):
             return old
     return None
+
+
+def _refuse_second_copy(vault: Vault, cred: Credential) -> None:
+    """DuplicateCertificate when the client already holds a certificate with `cred`'s serial."""
+    found = load_credentials(vault, "WHERE client_id = ?", [cred.client_id], with_secrets=False)
+    wanted = (cred.serial or "").strip().upper()
+    for old in found:
+        intact = old.kind in CERTIFICATE_KINDS and "serial" not in old.damaged
+        if intact and (old.serial or "").strip().upper() == wanted:
+            raise DuplicateCertificate(wanted)
 
 
 def _plain(cred: Credential) -> list[str]:
