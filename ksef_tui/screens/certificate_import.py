@@ -81,7 +81,7 @@ class CertificateNipScreen(RegistryKeys, ModalScreen[bool]):
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     CertificateNipScreen .dialog { width: 76; }
-    CertificateNipScreen #explanation { margin-top: 1; }
+    CertificateNipScreen #explanation { margin: 1 0; }
     """
 
     def __init__(self, client: Client, info: CertificateInfo) -> None:

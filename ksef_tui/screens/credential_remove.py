@@ -40,6 +40,7 @@ class CredentialRemoveScreen(RegistryKeys, ModalScreen[bool]):
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     CredentialRemoveScreen .dialog { width: 76; }
+    CredentialRemoveScreen #credential { margin-bottom: 1; }
     """
 
     def __init__(self, services: AppConfig, client: Client, credential: Credential) -> None:
@@ -59,8 +60,8 @@ class CredentialRemoveScreen(RegistryKeys, ModalScreen[bool]):
                 plain(
                     _(
                         "This deletes the credential and its live checks from this store; the audit trail"
-                        " keeps a line. KSeF itself is not touched: a token stays valid there until it is"
-                        " revoked in KSeF. To confirm, type {code}:"
+                        " keeps a line. KSeF itself is not touched: the token or certificate stays valid"
+                        " there until it is revoked in KSeF. To confirm, type {code}:"
                     ).format(code=self.code)
                 )
             )
