@@ -76,6 +76,11 @@ async def _check(
         await run_live_checks(
             store, factory, ids, _now, progress, concurrency=CHECK_CONCURRENCY, finished=finished
         )
+    except KeyboardInterrupt:
+        # Raised inside a check rather than delivered as asyncio.run's cancellation: the run has already
+        # stopped on it. Ending quietly lets asyncio.run finish its shutdown, which waits for the store
+        # writes still running in their threads (re-raising here would skip that wait).
+        return
     finally:  # on Ctrl-C too: the HTTP connections are closed, not left to the garbage collector
         aclose = getattr(factory, "aclose", None)
         if aclose is not None:
