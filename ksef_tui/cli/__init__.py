@@ -2,6 +2,7 @@
 
 - `tui`: the app itself (`ksef-tui`, `ksef-tui demo`)
 - `status`: credential health for cron and monitoring
+- `check`: live checks in KSeF for cron, then health as `status` prints it
 - `inspect`: one invoice, in the TUI or as text/JSON
 - `passphrase`: change the office passphrase
 - `sessions`: `sessions` and `upo`
@@ -19,6 +20,7 @@ import sys
 import click
 
 from ksef_tui.cli.backup import backup_command, restore_command
+from ksef_tui.cli.check import check_command
 from ksef_tui.cli.common import EXIT_ERROR
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.passphrase import passphrase_command
@@ -46,6 +48,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 for command in (
     demo_command,
     status_command,
+    check_command,
     inspect_command,
     passphrase_command,
     sessions_command,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from ksef_tui import demo  # its attributes are looked up at call time: tests replace prepare_demo
+from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
+from ksef_tui.core.nip import is_valid_nip
 from ksef_tui.store import Store, StoreError, default_home, describe_damage, read_passphrase_file
 from ksef_tui.sync.connections import configured_connections
 
@@ -92,3 +94,23 @@ def report_damage(store: Any, *, read_board: bool = True) -> bool:
     for entry in entries:
         click.echo(describe_damage(entry), err=True)
     return bool(entries)
+
+
+def resolve_clients(store: Any, wanted: Sequence[str]) -> list[int]:
+    """Client ids for `--client` values, in the order given, each once; every client when none is given.
+
+    A value is a NIP in any spelling (`526-025-02-74`, `PL5260250274`, spaces; the store normalises it)
+    or a client's short code (any case). An unknown value stops the command (exit 3) naming it."""
+    if not wanted:
+        return [c.id for c in store.clients.list()]
+    ids: list[int] = []
+    for value in wanted:
+        client = store.clients.find_by_nip(value) or store.clients.find_by_short_code(value)
+        if client is None:
+            shown = safe_display(value.strip())
+            if is_valid_nip(value):
+                raise CliError(_("No client with NIP {nip}.").format(nip=shown))
+            raise CliError(_("No client with NIP or short code {value}.").format(value=shown))
+        if client.id not in ids:
+            ids.append(client.id)
+    return ids

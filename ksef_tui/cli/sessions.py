@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage
+from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage, resolve_clients
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
@@ -35,15 +35,6 @@ def _since(value: str | None, now: datetime, default_days: int) -> datetime:
             datetime.combine(day.date(), time.min, WARSAW) if len(value) <= 10 else day.replace(tzinfo=WARSAW)
         )
     return day
-
-
-def _client_ids(store: Any, nip: str | None) -> list[int]:
-    if nip:
-        client = store.clients.find_by_nip(nip)
-        if client is None:
-            raise CliError(_("No client with NIP {nip}.").format(nip=nip))
-        return [client.id]
-    return [c.id for c in store.clients.list()]
 
 
 async def _refresh(store: Store, factory: KsefFactory, ids: list[int], since: datetime) -> dict[int, str]:
@@ -79,13 +70,20 @@ def _now() -> datetime:
 
 @click.command("sessions")
 @click.option("--demo", "use_demo", is_flag=True, help="Use a fresh demo store and the simulator.")
-@click.option("--client", "nip", default=None, help="Only this client (NIP).")
+@click.option(
+    "--client", "wanted", multiple=True, help="Only this client (NIP or short code); may be repeated."
+)
 @click.option("--since", default=None, help="Sessions opened on or after this date (default: 7 days ago).")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
 @click.option("--refresh", is_flag=True, help="Ask KSeF first (within the rate limits), then print.")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sessions_command(
-    use_demo: bool, nip: str | None, since: str | None, fmt: str, refresh: bool, passphrase_file: Path | None
+    use_demo: bool,
+    wanted: tuple[str, ...],
+    since: str | None,
+    fmt: str,
+    refresh: bool,
+    passphrase_file: Path | None,
 ) -> None:
     """Print KSeF sessions from the store (online and batch, newest first).
 
@@ -93,7 +91,7 @@ def sessions_command(
     the sessions the store has are printed all the same)."""
     start = _since(since, _now(), 7)
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
-        ids = _client_ids(store, nip)
+        ids = resolve_clients(store, wanted)
         problems: list[str] = []
         clients = {c.id: c for c in store.clients.list()}
         if refresh and factory is not None:
@@ -152,7 +150,9 @@ def sessions_command(
 
 @click.command("upo")
 @click.option("--demo", "use_demo", is_flag=True, help="Use a fresh demo store and the simulator.")
-@click.option("--client", "nip", default=None, help="Only this client (NIP).")
+@click.option(
+    "--client", "wanted", multiple=True, help="Only this client (NIP or short code); may be repeated."
+)
 @click.option("--since", default=None, help="Sessions opened on or after this date (default: 30 days ago).")
 @click.option(
     "--out",
@@ -163,7 +163,7 @@ def sessions_command(
 )
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def upo_command(
-    use_demo: bool, nip: str | None, since: str | None, out: Path, passphrase_file: Path | None
+    use_demo: bool, wanted: tuple[str, ...], since: str | None, out: Path, passphrase_file: Path | None
 ) -> None:
     """Download every missing UPO of closed sessions into OUT (<short code>/<YYYY-MM>/<reference>.xml).
 
@@ -174,7 +174,7 @@ def upo_command(
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         if factory is None:
             raise CliError(_("KSeF is not configured for this store."))
-        ids = _client_ids(store, nip)
+        ids = resolve_clients(store, wanted)
 
         async def run() -> Any:
             problems = await _refresh(store, factory, ids, start)

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,6 +35,12 @@ def exit_code(entries: Sequence[BoardEntry]) -> int:
     if Level.YELLOW in levels:
         return 1
     return 0
+
+
+def health_entries(store: Any, now: datetime) -> list[BoardEntry]:
+    """Every client's board entry, most urgent first: what `status` prints (and `check` after checking)."""
+    rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
+    return build_board(rows, now)
 
 
 def as_json(entries: Sequence[BoardEntry]) -> str:
@@ -87,8 +94,7 @@ def status_command(fmt: str, use_demo: bool, passphrase_file: Path | None) -> No
     damaged in the store, listed on stderr)."""
     now = datetime.now(UTC)
     with opened_store(use_demo, passphrase_file) as (store, _ksef):
-        rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-        entries = build_board(rows, now)
+        entries = health_entries(store, now)
         click.echo(as_json(entries) if fmt == "json" else as_table(entries))
         damaged = report_damage(store, read_board=False)
     sys.exit(EXIT_DAMAGED if damaged else exit_code(entries))

@@ -150,10 +150,12 @@ async def run_live_checks(
     clock: Clock,
     progress: Progress | None = None,
     concurrency: int = 8,
+    finished: Callable[[int], object] | None = None,
 ) -> str:
     """Check these clients (at most `concurrency` at once); return a one-line summary in words.
 
     A client whose check cannot reach KSeF is recorded as an ERROR check, never as a bad credential.
+    `finished(client_id)` is called once each client's results are recorded (before `progress`).
     """
     if factory is None:
         return _("KSeF is not configured for this store.")
@@ -178,6 +180,8 @@ async def run_live_checks(
                 if any(c.outcome is not CheckOutcome.OK for c in checks):
                     failed += 1
             done += 1
+            if finished is not None:
+                finished(client_id)
             if progress is not None:
                 progress(done, failed)
 

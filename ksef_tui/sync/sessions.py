@@ -22,10 +22,11 @@ from typing import Any
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionFilter, SessionInvoiceRecord, SessionRecord
-from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
+from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus, SyncState
+from ksef_tui.ksef.apilog import redact_text
 from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 from ksef_tui.ksef.retry import retry_operation
-from ksef_tui.store import Store
+from ksef_tui.store import DamagedValueError, Store
 from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -168,20 +169,62 @@ async def refresh_sessions(
 ) -> RefreshResult:
     """List the client's online and batch sessions opened since `since` (default: 7 days) and store them,
     with the invoice lists of up to `invoice_lists` sessions that changed. Raises RefreshTooSoon
-    unless `force` (the rate limits still apply inside the KSeF client)."""
+    unless `force` (the rate limits still apply inside the KSeF client).
+
+    Every attempt that reaches the login is recorded in the client's sync state (what "Synchronizacja"
+    on the client screen and the "last sync failed" health reason read): a success as its last success,
+    a failure as its last error. A refresh not yet due is no attempt; a cancelled one records nothing."""
     now = clock()
     allowed = await next_refresh_allowed(store, client_id)
     if not force and allowed is not None and now < allowed:
         raise RefreshTooSoon(allowed)
     since = since or (now - DEFAULT_PERIOD)
-    async with client_context(store, factory, client_id) as (_client, ksef):
-        # Only reads and upserts: repeated whole while KSeF fails transiently (ksef/retry.py).
-        return await retry_operation(
-            lambda: refresh_with(store, ksef, client_id, clock, since=since, invoice_lists=invoice_lists),
-            ksef.core.retry,
-            ksef.core.timing,
-            what="session refresh",
-        )
+    try:
+        async with client_context(store, factory, client_id) as (_client, ksef):
+            # Only reads and upserts: repeated whole while KSeF fails transiently (ksef/retry.py).
+            result: RefreshResult = await retry_operation(
+                lambda: refresh_with(store, ksef, client_id, clock, since=since, invoice_lists=invoice_lists),
+                ksef.core.retry,
+                ksef.core.timing,
+                what="session refresh",
+            )
+    except Exception as err:  # recorded, then raised as before (cancellation is not an attempt's end)
+        await asyncio.to_thread(record_sync_attempt, store, client_id, now, clock(), error=failure_words(err))
+        raise
+    await asyncio.to_thread(record_sync_attempt, store, client_id, now, clock())
+    return result
+
+
+SYNC_ERROR_CAP = 300  # characters of the last error kept: one line on the client screen and the board
+
+
+def failure_words(err: BaseException) -> str:
+    """Why a sync failed, as the user is told: the exception's own words (KSeF errors and ours are
+    translated), redacted like the API log, on one line; the exception's type when it has none."""
+    words = " ".join(redact_text(str(err)).split()) or type(err).__name__
+    return words if len(words) <= SYNC_ERROR_CAP else words[: SYNC_ERROR_CAP - 1] + "…"
+
+
+def record_sync_attempt(
+    store: Any, client_id: int, attempted: datetime, finished: datetime, *, error: str = ""
+) -> None:
+    """Record one sync attempt: a success (`error` empty) at `finished`, or a failure with its words.
+
+    A failure keeps the last success, so the board can say since when nothing has succeeded. A sync
+    state whose sealed error no longer authenticates is left as it is: nothing is written over a
+    damaged value but by the user (docs/DECISIONS.md), and the damage keeps the client red anyway."""
+    previous = store.sync_state.get(client_id)
+    if previous is not None and previous.damaged:
+        return
+    last_success = previous.last_success if previous is not None else None
+    if not error:
+        last_success = finished
+    try:
+        store.sync_state.set(SyncState(client_id, attempted, last_success, error))
+    except DamagedValueError:
+        # The client's own key no longer authenticates: nothing can be sealed for it, and the board
+        # already shows it red with "damaged in the store". The refresh's outcome stays the news.
+        return
 
 
 async def refresh_with(
@@ -304,7 +347,7 @@ async def refresh_clients(
         except RefreshTooSoon as err:
             summary.too_soon[client_id] = err
         except Exception as err:  # one client's trouble must not stop the rest (cancellation still does)
-            summary.failed[client_id] = str(err)
+            summary.failed[client_id] = failure_words(err)
         else:
             summary.refreshed.append(client_id)
     return summary
