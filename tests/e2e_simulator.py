@@ -14,10 +14,14 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from ksef_tui.core.models import Client, Credential, CredentialKind
+from ksef_tui.store import KdfLimits, Store
 
 
 @dataclass
@@ -58,3 +62,40 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+PASSPHRASE = "rehearsal pass phrase"
+
+
+@dataclass
+class RealOffice:
+    """A real store (not the demo) whose clients hold the simulator's tokens, pointed at the simulator."""
+
+    home: Path
+    passphrase_file: str
+    ids: dict[str, int]  # short code -> client id
+
+
+def real_office(
+    sim: Simulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    clients: list[tuple[str, dict[str, Any]]],
+) -> RealOffice:
+    """Create the store in tmp_path/home with one client per (short code, world-file taxpayer) and its
+    token; point KSEF_TUI_HOME and KSEF_TUI_KSEF_URL at it; write a 0600 passphrase file."""
+    home = tmp_path / "home"
+    store = Store.create(home, PASSPHRASE, kdf=KdfLimits.FAST_FOR_TESTS)
+    ids = {}
+    for code, entry in clients:
+        client = store.clients.add(Client(entry["name"], code, [entry["nip"]]))
+        assert client.id is not None
+        store.credentials.add(Credential(client.id, CredentialKind.KSEF_TOKEN, secret=entry["token"]))
+        ids[code] = client.id
+    store.close()
+    pass_file = tmp_path / "pass"
+    pass_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    pass_file.chmod(0o600)
+    monkeypatch.setenv("KSEF_TUI_HOME", str(home))
+    monkeypatch.setenv("KSEF_TUI_KSEF_URL", sim.base_url)
+    return RealOffice(home, str(pass_file), ids)

@@ -24,12 +24,11 @@ from ksef_tui.__main__ import cli
 from ksef_tui.cli import check as check_module
 from ksef_tui.cli import common
 from ksef_tui.cli.check import ProgressLine
-from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind
-from ksef_tui.store import KdfLimits, Store
+from ksef_tui.core.models import CheckOutcome
+from ksef_tui.store import Store
 from ksef_tui.sync.connections import configured_connections
-from tests.e2e_simulator import Simulator, simulator  # noqa: F401  (the fixture, used by name)
+from tests.e2e_simulator import PASSPHRASE, Simulator, real_office, simulator  # noqa: F401  (the fixture, used by name)
 
-PASSPHRASE = "rehearsal pass phrase"
 # Well before the token sunset's warning window (2026-11-01): a token with every permission is green.
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 ALL_PERMISSIONS = {"InvoiceRead", "InvoiceWrite", "Introspection"}
@@ -51,20 +50,11 @@ def _make_office(
     monkeypatch: pytest.MonkeyPatch,
     clients: list[tuple[str, Any]],
 ) -> dict[str, Any]:
-    store = Store.create(home, PASSPHRASE, kdf=KdfLimits.FAST_FOR_TESTS)
-    ids = {}
-    for code, entry in clients:
-        client = store.clients.add(Client(entry["name"], code, [entry["nip"]]))
-        store.credentials.add(Credential(client.id, CredentialKind.KSEF_TOKEN, secret=entry["token"]))
-        ids[code] = client.id
-    store.close()
-    pass_file = tmp_path / "pass"
-    pass_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    pass_file.chmod(0o600)
-    monkeypatch.setenv("KSEF_TUI_HOME", str(home))
-    monkeypatch.setenv("KSEF_TUI_KSEF_URL", sim.base_url)
+    made = real_office(sim, tmp_path, monkeypatch, clients)
+    assert made.home == home
+    pass_file, ids = made.passphrase_file, made.ids
     monkeypatch.setattr(check_module, "_now", lambda: NOW)
-    return {"home": home, "pass": str(pass_file), "ids": ids, "entries": dict(clients)}
+    return {"home": home, "pass": pass_file, "ids": ids, "entries": dict(clients)}
 
 
 @pytest.fixture

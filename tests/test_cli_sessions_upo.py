@@ -20,11 +20,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ksef_tui.__main__ import cli
-from ksef_tui.core.models import Client, Credential, CredentialKind
-from ksef_tui.store import KdfLimits, Store
-from tests.e2e_simulator import Simulator, simulator  # noqa: F401  (the fixture, used by name)
-
-PASSPHRASE = "rehearsal pass phrase"
+from ksef_tui.store import Store
+from tests.e2e_simulator import PASSPHRASE, Simulator, real_office, simulator  # noqa: F401  (the fixture, used by name)
 
 
 def _taxpayer(sim: Simulator, status: str, permissions: set[str], nth: int = 0) -> dict[str, Any]:
@@ -47,22 +44,16 @@ def office(
 
     Each time zone's tests use another good taxpayer: the simulator keeps KSeF's limits across tests
     (GET /sessions: 10 a minute per context), and one context's six refreshes would meet them."""
-    home = tmp_path / "home"
     good = _taxpayer(simulator, "Active", {"InvoiceRead", "Introspection"}, ZONES.index(zone))
     revoked = _taxpayer(simulator, "Revoked", {"InvoiceRead"})
-    store = Store.create(home, PASSPHRASE, kdf=KdfLimits.FAST_FOR_TESTS)
-    ids = {}
-    for code, entry in (("DOBRY", good), ("ODWOLANY", revoked)):
-        client = store.clients.add(Client(entry["name"], code, [entry["nip"]]))
-        store.credentials.add(Credential(client.id, CredentialKind.KSEF_TOKEN, secret=entry["token"]))
-        ids[code] = client.id
-    store.close()
-    pass_file = tmp_path / "pass"
-    pass_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    pass_file.chmod(0o600)
-    monkeypatch.setenv("KSEF_TUI_HOME", str(home))
-    monkeypatch.setenv("KSEF_TUI_KSEF_URL", simulator.base_url)
-    return {"home": home, "pass": str(pass_file), "good": good, "revoked": revoked, "ids": ids}
+    made = real_office(simulator, tmp_path, monkeypatch, [("DOBRY", good), ("ODWOLANY", revoked)])
+    return {
+        "home": made.home,
+        "pass": made.passphrase_file,
+        "good": good,
+        "revoked": revoked,
+        "ids": made.ids,
+    }
 
 
 ZONES = ["UTC", "Europe/Warsaw"]
