@@ -521,15 +521,15 @@ def describe_row(plan: RowPlan) -> str:
         words = _("new client {code}").format(code=code)
     elif plan.action is RowAction.UPDATE:
         fields = ", ".join(_(FIELD_LABELS[f]) for f in plan.changed)
-        words = _("{code} updated ({fields})").format(code=code, fields=fields)
+        words = _("{code}: changes in {fields}").format(code=code, fields=fields)
     else:
-        words = _("{code} unchanged").format(code=code)
+        words = _("{code}: no changes").format(code=code)
     if plan.token_action is TokenAction.ADD:
-        words += "; " + _("token {token} sealed").format(token=mask_secret(plan.token))
+        words += "; " + _("new token {token}").format(token=mask_secret(plan.token))
     elif plan.token_action is TokenAction.KEEP:
         words += "; " + _("token already stored")
     elif plan.token_action is TokenAction.EXPIRY:
-        words += "; " + _("token's expiry date updated")
+        words += "; " + _("new expiry date of the stored token")
     return head + words
 
 
