@@ -30,10 +30,7 @@ from ksef_tui.widgets.safe_text import plain
 class ClientsImportScreen(RegistryKeys, ModalScreen[bool]):
     SCOPE = "form"
     BINDINGS = bindings_for(SCOPE)
-    DEFAULT_CSS = """
-    ClientsImportScreen .dialog { width: 110; }
-    ClientsImportScreen #report { height: auto; max-height: 14; }
-    """
+    CSS_PATH = "clients_import.tcss"
 
     def __init__(self, services: AppConfig) -> None:
         super().__init__()
