@@ -78,7 +78,7 @@ REGISTRY: tuple[Command, ...] = (
         "i",
         "import_clients",
         N_("Import"),
-        N_("Import clients and their tokens from a spreadsheet (CSV or .xlsx)"),
+        N_("Import clients and tokens from a spreadsheet"),
         footer=False,
     ),
     Command("clients", "c", "check_selected", N_("Check"), N_("Check the selected client live in KSeF")),
