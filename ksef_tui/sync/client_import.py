@@ -108,7 +108,8 @@ def read_rows(path: Path) -> list[tuple[int, list[Cell]]]:
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list[Cell]]]:
-    # Here, not at the top: openpyxl (~0.2 s to import) is needed only when an .xlsx is imported.
+    # deferred: openpyxl, ~220-360 ms (python -X importtime, on top of `ksef_tui.cli`, 3 runs), is needed
+    # only for an .xlsx, never by `status` or the board.
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -287,7 +288,7 @@ def export_clients(store: Store, path: Path, now: datetime, health: HealthSettin
             csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(_csv_safe(r) for r in rows)
             path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
         else:
-            from openpyxl import Workbook
+            from openpyxl import Workbook  # deferred: as in _read_xlsx
 
             book = Workbook(write_only=True)
             sheet = book.create_sheet("klienci")
