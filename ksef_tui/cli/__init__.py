@@ -7,6 +7,8 @@
 - `passphrase`: change the office passphrase
 - `sessions`: `sessions` and `upo`
 - `backup`: `backup` and `restore`
+- `init`: create a store without the TUI
+- `clients`: `clients import` and `clients export` (the client list as a spreadsheet)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -21,7 +23,9 @@ import click
 
 from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.check import check_command
+from ksef_tui.cli.clients import clients_group
 from ksef_tui.cli.common import EXIT_ERROR
+from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
@@ -55,6 +59,8 @@ for command in (
     upo_command,
     backup_command,
     restore_command,
+    init_command,
+    clients_group,
     simulator_command,
 ):
     cli.add_command(command)

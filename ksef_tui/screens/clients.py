@@ -188,6 +188,11 @@ class ClientsScreen(RegistryKeys, Screen[None]):
                 CertificateImportScreen(self.services, entry.client), callback=self._after_change
             )
 
+    def action_import_clients(self) -> None:
+        from ksef_tui.screens.clients_import import ClientsImportScreen
+
+        self.app.push_screen(ClientsImportScreen(self.services), callback=self._after_change)
+
     def action_remove_client(self) -> None:
         from ksef_tui.screens.remove_client import RemoveClientScreen
 

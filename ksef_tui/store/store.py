@@ -71,6 +71,7 @@ class Store:
         self._mutex = threading.RLock()
         self._damage = DamageLog()
         self._closed = False
+        self._batch: Vault | None = None  # the open transaction()'s vault, if any
         self.idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT
         self._last_activity: datetime = clock()
         self.clients = ClientsRepository(self)
@@ -347,13 +348,31 @@ class Store:
         )
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every repository write made inside (by this thread) commits together or not at all: an import
+        of a whole client list is one transaction. Other threads wait for the store until it ends."""
+        with self._mutex:
+            if self._batch is not None:
+                raise StoreError(_("A store transaction is already open."))
+            with self._writing() as vault:
+                self._batch = vault
+                try:
+                    yield
+                finally:
+                    self._batch = None
+
+    @contextmanager
     def _reading(self) -> Iterator[Vault]:
         with self._mutex:
-            yield self._vault()
+            yield self._batch or self._vault()
 
     @contextmanager
     def _writing(self) -> Iterator[Vault]:
         with self._mutex:
+            if self._batch is not None:  # inside transaction(): it commits or rolls back for everyone
+                self._require_keys()
+                yield self._batch
+                return
             vault = self._vault()
             try:
                 with write_transaction(self._db):

@@ -17,7 +17,9 @@ from ksef_tui.core.ksef_sessions import SessionRecord
 if TYPE_CHECKING:
     # Types only: importing the use cases here would load the KSeF client (~0.3 s, measured with
     # -X importtime) with the board, the first screen, which needs none of it.
+    from ksef_tui.core.client_import import ImportPlan
     from ksef_tui.core.upo import UpoReceipt
+    from ksef_tui.sync.client_import import ImportResult
     from ksef_tui.sync.clients import BoardView, ClientView
     from ksef_tui.sync.invoices import InvoiceXml
     from ksef_tui.sync.sessions import RefreshSummary, SessionsPage, SessionView
@@ -248,3 +250,20 @@ class XmlTextRead(ScreenMessage):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+# --- the client list import -------------------------------------------------------------------------
+
+
+class ImportPlanned(ScreenMessage):
+    """The file was read and every row checked; nothing written yet."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class ClientsImported(ScreenMessage):
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__()
+        self.result = result
