@@ -6,6 +6,7 @@
 - `passphrase`: change the office passphrase
 - `sessions`: `sessions` and `upo`
 - `backup`: `backup` and `restore`
+- `office`: `office show` and `office set` (the office profile)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -21,6 +22,7 @@ import click
 from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.common import EXIT_ERROR
 from ksef_tui.cli.inspect import inspect_command
+from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
@@ -52,6 +54,7 @@ for command in (
     upo_command,
     backup_command,
     restore_command,
+    office_group,
     simulator_command,
 ):
     cli.add_command(command)
