@@ -14,6 +14,7 @@ from ksef_tui.core.board import BoardEntry, build_board
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
+from ksef_tui.sync.office import read_profile
 
 # Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
 # to the widest cell, so one huge value (a 10 MB name in an old store) would otherwise be printed
@@ -88,7 +89,7 @@ def status_command(fmt: str, use_demo: bool, passphrase_file: Path | None) -> No
     now = datetime.now(UTC)
     with opened_store(use_demo, passphrase_file) as (store, _ksef):
         rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-        entries = build_board(rows, now)
+        entries = build_board(rows, now, read_profile(store).health())  # the office's thresholds
         click.echo(as_json(entries) if fmt == "json" else as_table(entries))
         damaged = report_damage(store, read_board=False)
     sys.exit(EXIT_DAMAGED if damaged else exit_code(entries))
