@@ -43,13 +43,14 @@ ENVIRONMENTS = (Environment.PROD, Environment.TEST, Environment.DEMO)
 class OfficeScreen(RegistryKeys, ModalScreen[bool]):
     SCOPE = "form"
     BINDINGS = bindings_for(SCOPE)
+    AUTO_FOCUS = None  # the NIP field takes the focus once the profile is in it (on_office_profile_loaded)
     DEFAULT_CSS = """
     OfficeScreen .dialog { width: 78; }
     OfficeScreen .row { height: 1; }
-    OfficeScreen .row Label { width: 30; }
+    OfficeScreen .row Label { width: 33; }
     OfficeScreen .row Input { width: 1fr; }
     OfficeScreen .row Select { width: 1fr; }
-    OfficeScreen .field-error { color: $error; height: auto; padding-left: 30; }
+    OfficeScreen .field-error { color: $error; height: auto; padding-left: 33; }
     OfficeScreen #message { color: $error; height: auto; }
     """
 
@@ -95,7 +96,6 @@ class OfficeScreen(RegistryKeys, ModalScreen[bool]):
         for key, _label in FIELDS:
             self.query_one(f"#{key}-error", Static).display = False
         self.query_one("#message", Static).display = False
-        self.query_one("#nip", Input).focus()
         self._load()
 
     @work(exclusive=True, group="office-load")
@@ -110,6 +110,7 @@ class OfficeScreen(RegistryKeys, ModalScreen[bool]):
                 self.query_one("#environment", Select).value = str(value)
             else:
                 self.query_one(f"#{key}", Input).value = str(value)
+        self.query_one("#nip", Input).focus()
 
     # --- saving --------------------------------------------------------------------------------
 

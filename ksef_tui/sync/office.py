@@ -175,14 +175,14 @@ def profile_from_values(values: dict[str, str]) -> OfficeProfile | dict[str, str
             parsed[key] = parse_value(key, values.get(key, ""))
         except OfficeSettingError as err:
             errors[key] = str(err)
+    if "red_days" in parsed and "yellow_days" in parsed:
+        try:
+            check_profile(OfficeProfile(red_days=parsed["red_days"], yellow_days=parsed["yellow_days"]))
+        except OfficeSettingError as err:
+            errors[err.key] = str(err)
     if errors:
         return errors
-    profile = OfficeProfile(**parsed)
-    try:
-        check_profile(profile)
-    except OfficeSettingError as err:
-        return {err.key: str(err)}
-    return profile
+    return OfficeProfile(**parsed)
 
 
 def with_value(profile: OfficeProfile, key: str, raw: str) -> OfficeProfile:
