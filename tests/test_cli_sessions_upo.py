@@ -10,65 +10,23 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from ksef_tui.__main__ import cli
 from ksef_tui.core.models import Client, Credential, CredentialKind
 from ksef_tui.store import KdfLimits, Store
+from tests import e2e_simulator
+from tests.e2e_simulator import Simulator
 
 PASSPHRASE = "rehearsal pass phrase"
-
-
-@dataclass
-class Simulator:
-    base_url: str
-    world: dict[str, Any]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    port = _free_port()
-    world_file = tmp_path_factory.mktemp("sim") / "world.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ksef_tui", "simulator", "--port", str(port), "--world-file", str(world_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}/v2"
-    try:
-        for _ in range(600):  # wait for the port to answer (bounded; the process is watched too)
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"simulator exited: {out}")
-            try:
-                if httpx.get(f"{base_url}/security/public-key-certificates", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)  # polling a starting process, not timing anything
-        else:
-            pytest.fail("simulator did not start")
-        yield Simulator(base_url, json.loads(world_file.read_text("utf-8")))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+simulator = e2e_simulator.simulator  # the fixture: one simulator process for this module
 
 
 def _taxpayer(sim: Simulator, status: str, permissions: set[str], nth: int = 0) -> dict[str, Any]:
