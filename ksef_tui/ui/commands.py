@@ -87,7 +87,7 @@ REGISTRY: tuple[Command, ...] = (
         "o",
         "office",
         N_("Office"),
-        N_("Office profile: NIP, name, folders, health thresholds, idle lock"),
+        N_("Office profile: NIP, name, folders, colour thresholds, idle lock"),
         footer=False,
     ),
     Command("clients", "escape", "clear_filter", N_("Clear"), N_("Clear the filter"), footer=False),
