@@ -9,6 +9,7 @@
 - `backup`: `backup` and `restore`
 - `init`: create a store without the TUI
 - `clients`: `clients import` and `clients export` (the client list as a spreadsheet)
+- `office`: `office show` and `office set` (the office profile)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -27,6 +28,7 @@ from ksef_tui.cli.clients import clients_group
 from ksef_tui.cli.common import EXIT_ERROR
 from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
+from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
@@ -61,6 +63,7 @@ for command in (
     restore_command,
     init_command,
     clients_group,
+    office_group,
     simulator_command,
 ):
     cli.add_command(command)

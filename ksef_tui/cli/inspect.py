@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
+from ksef_tui.cli.tui import store_config
 from ksef_tui.core.fa.report import exit_code, inspect_file, render_json, render_text
-from ksef_tui.store import default_home
-from ksef_tui.ui.config import AppConfig
 
 
 @click.command("inspect")
@@ -36,6 +35,6 @@ def inspect_command(file: Path, fmt: str | None, max_bytes: int) -> None:
     from ksef_tui.screens.invoice import InvoiceScreen
     from ksef_tui.ui.app import KsefApp
 
-    app = KsefApp(AppConfig(home=default_home()), initial_screen=lambda: InvoiceScreen(report))
+    app = KsefApp(store_config(), initial_screen=lambda: InvoiceScreen(report))
     app.run()
     sys.exit(exit_code(report))

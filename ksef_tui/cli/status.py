@@ -15,6 +15,7 @@ from ksef_tui.core.board import BoardEntry, build_board
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
+from ksef_tui.sync.office import read_profile
 
 # Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
 # to the widest cell, so one huge value (a 10 MB name in an old store) would otherwise be printed
@@ -38,9 +39,10 @@ def exit_code(entries: Sequence[BoardEntry]) -> int:
 
 
 def health_entries(store: Any, now: datetime) -> list[BoardEntry]:
-    """Every client's board entry, most urgent first: what `status` prints (and `check` after checking)."""
+    """Every client's board entry, most urgent first: what `status` prints (and `check` after checking),
+    judged by the office's own thresholds, as the board does."""
     rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-    return build_board(rows, now)
+    return build_board(rows, now, read_profile(store).health())
 
 
 def as_json(entries: Sequence[BoardEntry]) -> str:

@@ -6,13 +6,22 @@ Textual is imported inside the functions: a headless command (`status` from cron
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from ksef_tui import demo  # its attributes are looked up at call time: tests replace prepare_demo
 from ksef_tui.core.i18n import _
 from ksef_tui.store import default_home
+from ksef_tui.sync.connections import configured_connections
 from ksef_tui.ui.config import AppConfig
+
+
+def store_config(home: Path | None = None) -> AppConfig:
+    """What the app gets on the user's own store: its home and one KSeF connection for the process (the
+    official URL of each client's environment, or $KSEF_TUI_KSEF_URL), shared by every screen and worker
+    and closed by the app when it exits."""
+    return AppConfig(home=home or default_home(), ksef_factory=configured_connections())
 
 
 def run_app() -> int:
@@ -21,7 +30,7 @@ def run_app() -> int:
     # headless commands (`status` from cron) never pay for it. tests/test_one_source.py checks.
     from ksef_tui.ui.app import KsefApp
 
-    return int(KsefApp(AppConfig(home=default_home())).run() or 0)
+    return int(KsefApp(store_config()).run() or 0)
 
 
 @click.command("demo")

@@ -54,7 +54,7 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
             yield Label(_("KSeF environment"))
             yield Select(
                 [(label, env.value) for env, label in ENV_LABELS.items()],
-                value=(c.environment.value if c else Environment.PROD.value),
+                value=(c.environment.value if c else self.services.default_environment.value),
                 allow_blank=False,
                 id="env",
             )

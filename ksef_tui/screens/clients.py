@@ -206,6 +206,11 @@ class ClientsScreen(RegistryKeys, Screen[None]):
                 self._select_after_load = changed
             self.reload()
 
+    def action_office(self) -> None:
+        from ksef_tui.screens.office import OfficeScreen
+
+        self.app.push_screen(OfficeScreen(self.services), callback=self._after_change)
+
     # --- sessions ------------------------------------------------------------------------------
 
     def action_sessions(self) -> None:

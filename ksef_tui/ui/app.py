@@ -17,6 +17,7 @@ from ksef_tui.screens.first_run import FirstRunScreen
 from ksef_tui.screens.help import HelpScreen
 from ksef_tui.screens.unlock import UnlockScreen
 from ksef_tui.store import Store
+from ksef_tui.sync.office import read_profile
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.palette import ClientsProvider
@@ -45,6 +46,7 @@ class KsefApp(App[int]):
             self.push_screen(self._initial_screen(), callback=lambda _result: self.exit())
             return
         if self.services.store is not None and not self.services.store.is_locked:
+            self._use_office_profile(self.services.store)
             self.show_board()
         elif Store.exists(self.services.home):
             self.push_unlock()
@@ -81,12 +83,25 @@ class KsefApp(App[int]):
         store = self.services.store
         assert store is not None
         store.idle_timeout = self.services.idle_timeout
+        self._use_office_profile(store)
         # After a lock the board is still under the unlock screen: refresh it rather than open another.
         board = next((s for s in self.screen_stack if isinstance(s, ClientsScreen)), None)
         if board is None:
             self.show_board()
         else:
             board.reload()
+
+    def _use_office_profile(self, store: Store) -> None:
+        """The office's thresholds, idle lock and defaults, readable now that the store is open. One
+        small read on the UI thread (one sealed setting), before the board's first load uses them."""
+        self.services.use_office(read_profile(store))
+
+    async def on_unmount(self) -> None:
+        """Close the KSeF connection (one per process, shared by every screen) in the loop it ran in."""
+        factory = self.services.ksef_factory
+        aclose = getattr(factory, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
     def show_board(self) -> None:
         self.push_screen(ClientsScreen(self.services))

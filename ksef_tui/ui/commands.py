@@ -90,6 +90,14 @@ REGISTRY: tuple[Command, ...] = (
     Command(
         "clients", "l", "api_log", N_("API log"), N_("Recent KSeF calls of the selected client"), footer=False
     ),
+    Command(
+        "clients",
+        "o",
+        "office",
+        N_("Office"),
+        N_("Office profile: NIP, name, folders, colour thresholds, idle lock"),
+        footer=False,
+    ),
     Command("clients", "escape", "clear_filter", N_("Clear"), N_("Clear the filter"), footer=False),
     Command("clients", "q", "app.quit", N_("Quit"), N_("Quit ksef-tui")),
     Command("api_log", "r", "refresh", N_("Refresh"), N_("Show the newest calls")),

@@ -1,4 +1,5 @@
-"""What the app is given: where the store lives, the clock, health settings, the KSeF connection.
+"""What the app is given: where the store lives, the clock, health settings, the KSeF connection, the
+office profile.
 
 The App only wires these together; tests and the demo pass their own.
 """
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.core.health import HealthSettings
+from ksef_tui.core.models import Environment
+from ksef_tui.sync.office import OfficeProfile
 
 if TYPE_CHECKING:
     from ksef_tui.store import KdfLimits, Store
@@ -32,3 +35,18 @@ class AppConfig:
     store: Store | None = None
     # Called with the store right after it is created on first run (the demo seeds it here).
     on_created: Callable[[Store], None] | None = None
+    # The office profile (sealed in the store, so known once it is unlocked): `use_office` applies it.
+    office: OfficeProfile = field(default_factory=OfficeProfile)
+
+    def use_office(self, profile: OfficeProfile) -> None:
+        """From now on: the office's health thresholds, idle lock and default environment for new
+        clients."""
+        self.office = profile
+        self.health = profile.health(self.health)
+        self.idle_timeout = profile.idle_timeout
+        if self.store is not None:
+            self.store.idle_timeout = profile.idle_timeout
+
+    @property
+    def default_environment(self) -> Environment:
+        return self.office.environment

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ksef_tui.sync.client_import import ImportResult
     from ksef_tui.sync.clients import BoardView, ClientView
     from ksef_tui.sync.invoices import InvoiceXml
+    from ksef_tui.sync.office import OfficeProfile
     from ksef_tui.sync.sessions import RefreshSummary, SessionsPage, SessionView
     from ksef_tui.sync.upo import BulkResult, UpoDownload
     from ksef_tui.sync.upo import UpoProgress as UpoEvent
@@ -229,6 +230,14 @@ class StoreRefused(ScreenMessage):
         super().__init__()
         self.reason = reason
         self.problem = problem  # the typed error, when the screen shows more than the words
+
+
+class OfficeProfileLoaded(ScreenMessage):
+    """The office profile was read from the store (`sync.office.load_office_profile`)."""
+
+    def __init__(self, profile: OfficeProfile) -> None:
+        super().__init__()
+        self.profile = profile
 
 
 class CertificatePreviewed(ScreenMessage):
