@@ -40,6 +40,16 @@ def world_file_json(world: World, base_url: str) -> dict:
     }
 
 
+def clients_csv(world: World) -> bytes:
+    """The office's client list as a spreadsheet would hold it, ready for `ksef-tui clients import`:
+    UTF-8 with a BOM (Excel's "CSV UTF-8"), `;`, one row per taxpayer the office holds a token of."""
+    lines = ["NIP;Nazwa;Token"]
+    for entry in world_file_json(world, "")["taxpayers"]:
+        if entry["token"]:
+            lines.append(f"{entry['nip']};{entry['name'].replace(';', ',')};{entry['token']}")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
 @click.command("simulator")
 @click.option("--port", type=int, default=8765, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the simulated world.")
@@ -50,11 +60,22 @@ def world_file_json(world: World, base_url: str) -> dict:
     help="Write base URL, taxpayers and their credentials here (JSON).",
 )
 @click.option(
+    "--clients-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the taxpayers as a client list (CSV) for `ksef-tui clients import`.",
+)
+@click.option(
     "--rate-limit-scale", type=float, default=1.0, show_default=True, help="Compress rate-limit windows."
 )
 @click.option("--no-rate-limits", is_flag=True, default=False, help="Disable rate limiting.")
 def simulator_command(
-    port: int, seed: int, world_file: Path | None, rate_limit_scale: float, no_rate_limits: bool
+    port: int,
+    seed: int,
+    world_file: Path | None,
+    clients_file: Path | None,
+    rate_limit_scale: float,
+    no_rate_limits: bool,
 ) -> None:
     """Run the KSeF API 2.0 simulator on http://127.0.0.1:PORT/v2."""
     # deferred: uvicorn and the Starlette app, ~270 ms together (python -X importtime, on top of
@@ -69,6 +90,8 @@ def simulator_command(
         world_file.write_text(
             json.dumps(world_file_json(world, base_url), ensure_ascii=False, indent=2), "utf-8"
         )
+    if clients_file is not None:
+        clients_file.write_bytes(clients_csv(world))
     app = create_app(world, rate_limits=RateLimitConfig(scale=rate_limit_scale, enabled=not no_rate_limits))
     click.echo(f"KSeF simulator: {base_url} (seed {seed}, {len(world.taxpayers)} taxpayers)")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -88,3 +88,21 @@ def test_serves_over_http(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def test_clients_file_imports_as_the_office_s_client_list(world: World, tmp_path: Path) -> None:
+    """`--clients-file` writes what `ksef-tui clients import` reads: every token-holding taxpayer, valid."""
+    from ksef_tui.simulator.cli import clients_csv
+    from ksef_tui.store import KdfLimits, Store
+    from ksef_tui.sync.client_import import prepare_import
+
+    path = tmp_path / "klienci.csv"
+    path.write_bytes(clients_csv(world))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # what Excel's "CSV UTF-8" writes
+    store = Store.create(tmp_path / "home", "pass phrase 1", kdf=KdfLimits.FAST_FOR_TESTS)
+    try:
+        plan = prepare_import(store, path)
+    finally:
+        store.close()
+    holders = {tp.nip for tp in world.taxpayers.values() if any(t.held_by_office for t in tp.tokens)}
+    assert holders and len(plan.valid) == len(plan.rows) >= len(holders)
