@@ -103,9 +103,7 @@ def test_a_new_office_rehearses_against_the_simulator(
     assert len(rows) == len(taxpayers)
     assert checked.exit_code == _worst_exit(rows) == 2  # the world's revoked tokens are red
     revoked = [t for t in taxpayers if t["token_status"] == "Revoked"]
-    assert revoked and all(
-        r["level"] == "red" for r in rows if r["nip"] in {t["nip"] for t in revoked}
-    )
+    assert revoked and all(r["level"] == "red" for r in rows if r["nip"] in {t["nip"] for t in revoked})
 
     good = next(
         t
