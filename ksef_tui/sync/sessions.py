@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ksef_tui.core.clock import Clock
+from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionFilter, SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus, SyncState
@@ -42,7 +42,8 @@ class RefreshTooSoon(Exception):
         self.next_allowed = next_allowed
         super().__init__(
             _("Sessions were refreshed recently; the next refresh is allowed at {at}.").format(
-                at=f"{next_allowed.astimezone():%H:%M:%S}"
+                # Polish time, as the screen's header says it (not the machine's zone).
+                at=f"{next_allowed.astimezone(WARSAW):%H:%M:%S}"
             )
         )
 

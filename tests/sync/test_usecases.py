@@ -164,3 +164,16 @@ def test_store_refusals_become_store_problems(seeded: tuple[Any, Any]) -> None:
     client_id = save_client(store, fresh)
     assert store.clients.get(client_id).short_code == "FRESH"
     assert store.audit.list(client_id=client_id, limit=1)[0].action == "client.add"
+
+
+def test_refresh_too_soon_names_the_time_in_polish_time() -> None:
+    """The message and the sessions screen's header agree: both in Europe/Warsaw, whatever the machine's
+    zone (found by hand: the header said 14:13, the message 13:13 on a UTC machine)."""
+    from datetime import UTC, datetime
+
+    from ksef_tui.sync.sessions import RefreshTooSoon
+
+    winter = datetime(2026, 12, 1, 13, 13, 36, tzinfo=UTC)
+    summer = datetime(2026, 7, 1, 13, 13, 36, tzinfo=UTC)
+    assert "14:13:36" in str(RefreshTooSoon(winter))
+    assert "15:13:36" in str(RefreshTooSoon(summer))
