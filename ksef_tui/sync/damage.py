@@ -10,10 +10,10 @@ placeholder to KSeF (the literal `⚠ uszkodzone` as a token, or as the context 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from ksef_tui.core.health import damaged_reason
 from ksef_tui.core.models import Client, Credential
+from ksef_tui.store import Store
 
 DAMAGED_RESULT = "damaged"  # the audit trail's result for a login skipped because of damage
 
@@ -30,7 +30,7 @@ class DamagedCredentialError(Exception):
         super().__init__(damaged_reason())
 
 
-async def record_skip(store: Any, client_id: int, action: str, cred: Credential | None) -> None:
+async def record_skip(store: Store, client_id: int, action: str, cred: Credential | None) -> None:
     """Audit the skipped login (sealed under the office key when the client's own key is damaged)."""
     detail = cred.kind.value if cred is not None else ""
     await asyncio.to_thread(store.audit.append, client_id, action, DAMAGED_RESULT, detail)

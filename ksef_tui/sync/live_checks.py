@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.health import damaged_reason
@@ -19,24 +19,12 @@ from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.live_check import check_credential
 from ksef_tui.ksef.retry import retry_operation
+from ksef_tui.store import Store
 from ksef_tui.sync.damage import login_damaged, record_skip
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 Progress = Callable[[int, int], object]  # (done, failed); the result is ignored
-
-
-class CheckStore(Protocol):
-    """The part of the sealed store a live check needs (ksef_tui.store.Store satisfies it)."""
-
-    @property
-    def clients(self) -> Any: ...
-    @property
-    def credentials(self) -> Any: ...
-    @property
-    def checks(self) -> Any: ...
-    @property
-    def audit(self) -> Any: ...
 
 
 class _Inconclusive(KsefError):
@@ -76,7 +64,7 @@ async def check_with_retries(ksef: KsefClient, nip: str, cred: Credential, clock
         return check
 
 
-async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
+async def check_one(store: Store, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
     """Check every credential of one client; record each result and what it says about the credential."""
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
@@ -104,14 +92,14 @@ async def check_one(store: CheckStore, factory: KsefFactory, client_id: int, clo
     return results
 
 
-async def skip_damaged(store: CheckStore, client: Client, cred: Credential, clock: Clock) -> LiveCheck:
+async def skip_damaged(store: Store, client: Client, cred: Credential, clock: Clock) -> LiveCheck:
     """A credential (or client NIP) damaged in the store is never sent to KSeF. The skip is recorded in
     the audit trail, not as a live check (none was made): the result returned says why, unsaved."""
     await record_skip(store, client.id or 0, "credential.live_check", cred)
     return LiveCheck(client.id or 0, clock(), CheckOutcome.ERROR, cred.id, message=damaged_reason())
 
 
-def _learn_from_check(store: CheckStore, cred: Credential, check: LiveCheck) -> None:
+def _learn_from_check(store: Store, cred: Credential, check: LiveCheck) -> None:
     """Keep the credential's own record in step with what KSeF said (status, permissions). Never for a
     damaged credential: saving it would seal its placeholders as genuine values."""
     if cred.damaged:
@@ -144,7 +132,7 @@ def _token_status(raw: str | None) -> CredentialStatus | None:
 
 
 async def run_live_checks(
-    store: CheckStore,
+    store: Store,
     factory: KsefFactory | None,
     client_ids: list[int],
     clock: Clock,

@@ -24,6 +24,7 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionFilter, SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus, SyncState
 from ksef_tui.ksef.apilog import redact_text
+from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import DamagedValueError, Store
@@ -116,7 +117,7 @@ def _credential_order(cred: Credential) -> tuple[int, int]:
 
 @asynccontextmanager
 async def client_context(
-    store: Any, factory: KsefFactory, client_id: int
+    store: Store, factory: KsefFactory, client_id: int
 ) -> AsyncIterator[tuple[Client, Any]]:
     """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
@@ -153,13 +154,13 @@ async def client_context(
 # --- refreshing -----------------------------------------------------------------------------------
 
 
-async def next_refresh_allowed(store: Any, client_id: int) -> datetime | None:
+async def next_refresh_allowed(store: Store, client_id: int) -> datetime | None:
     _last, allowed = await asyncio.to_thread(store.ksef_sessions.refresh_times, client_id)
     return allowed
 
 
 async def refresh_sessions(
-    store: Any,
+    store: Store,
     factory: KsefFactory,
     client_id: int,
     clock: Clock,
@@ -207,7 +208,7 @@ def failure_words(err: BaseException) -> str:
 
 
 def record_sync_attempt(
-    store: Any, client_id: int, attempted: datetime, finished: datetime, *, error: str = ""
+    store: Store, client_id: int, attempted: datetime, finished: datetime, *, error: str = ""
 ) -> None:
     """Record one sync attempt: a success (`error` empty) at `finished`, or a failure with its words.
 
@@ -229,7 +230,7 @@ def record_sync_attempt(
 
 
 async def refresh_with(
-    store: Any, ksef: Any, client_id: int, clock: Clock, *, since: datetime, invoice_lists: int
+    store: Store, ksef: KsefClient, client_id: int, clock: Clock, *, since: datetime, invoice_lists: int
 ) -> RefreshResult:
     """The refresh itself, on an authenticated KsefClient."""
     records: list[SessionRecord] = []
@@ -263,7 +264,9 @@ async def refresh_with(
     return RefreshResult(client_id, len(records), fetched, next_allowed)
 
 
-async def fetch_invoices_with(store: Any, ksef: Any, record: SessionRecord) -> list[SessionInvoiceRecord]:
+async def fetch_invoices_with(
+    store: Store, ksef: KsefClient, record: SessionRecord
+) -> list[SessionInvoiceRecord]:
     assert record.id is not None
     items = await ksef.all_session_invoices(record.reference)
     invoices = [invoice_from_api(record.client_id, record.id, item) for item in items]
@@ -283,7 +286,7 @@ async def fetch_invoices_with(store: Any, ksef: Any, record: SessionRecord) -> l
 
 
 async def fetch_session_invoices(
-    store: Any, factory: KsefFactory, record: SessionRecord
+    store: Store, factory: KsefFactory, record: SessionRecord
 ) -> list[SessionInvoiceRecord]:
     """Fetch one session's invoices from KSeF (when they are not in the store, or on request)."""
     async with client_context(store, factory, record.client_id) as (_client, ksef):
@@ -296,7 +299,7 @@ async def fetch_session_invoices(
 
 
 async def find_or_fetch_session(
-    store: Any, factory: KsefFactory | None, client_id: int, reference: str
+    store: Store, factory: KsefFactory | None, client_id: int, reference: str
 ) -> SessionRecord | None:
     """A session by reference: from the store, else (one GET /sessions call per type) from KSeF."""
     found = await asyncio.to_thread(store.ksef_sessions.find, client_id, reference)

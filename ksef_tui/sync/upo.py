@@ -28,6 +28,7 @@ from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.safe_paths import default_upo_folder, upo_parts, write_private_file
 from ksef_tui.core.session_status import session_text
 from ksef_tui.core.upo import UpoError, UpoReceipt, parse_upo, verify_hash
+from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import DamagedValueError, Store
@@ -60,7 +61,7 @@ class UpoDamagedInStore(UpoUnavailable):
         super().__init__(_("The UPO saved in the store is damaged — restore the store from a backup."))
 
 
-def _stored(store: Any, client_id: int, kind: str, key: str) -> bytes | None:
+def _stored(store: Store, client_id: int, kind: str, key: str) -> bytes | None:
     """A sealed UPO, None when absent; UpoDamagedInStore when present but damaged."""
     try:
         content: bytes | None = store.documents.get(client_id, kind, key)
@@ -106,7 +107,7 @@ async def with_upo_retry(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _client_sleep(ksef: Any) -> Sleep:
+def _client_sleep(ksef: KsefClient) -> Sleep:
     """The KSeF client's own (injected) sleep, looked up only when a wait actually happens."""
 
     async def sleep(seconds: float) -> None:
@@ -146,8 +147,8 @@ def explain_no_upo(record: SessionRecord) -> str | None:
 
 
 async def download_session_upo(
-    store: Any,
-    ksef: Any,
+    store: Store,
+    ksef: KsefClient,
     record: SessionRecord,
     short_code: str,
     folder: Path | None,
@@ -230,8 +231,8 @@ async def download_session_upo(
 
 
 async def download_invoice_upo(
-    store: Any,
-    ksef: Any,
+    store: Store,
+    ksef: KsefClient,
     session: SessionRecord,
     invoice: SessionInvoiceRecord,
     short_code: str,
@@ -270,7 +271,7 @@ async def download_invoice_upo(
     return content, path
 
 
-def stored_session_upo(store: Any, record: SessionRecord) -> list[bytes]:
+def stored_session_upo(store: Store, record: SessionRecord) -> list[bytes]:
     """The session's UPO pages held in the store (thread-safe, blocking: call from a thread).
     UpoDamagedInStore when a page is there but damaged."""
     pages: list[bytes] = []
@@ -313,7 +314,7 @@ class BulkResult:
 
 
 async def download_missing_upos(
-    store: Any,
+    store: Store,
     factory: KsefFactory,
     client_ids: list[int],
     folder: Path | None,
