@@ -127,3 +127,33 @@ def test_status_of_an_otherwise_green_store_exits_2_on_a_damaged_name(
     )
     [row] = json.loads(result.stdout)
     assert (row["level"], row["reason"]) == ("red", DAMAGED_REASON)
+
+
+@pytest.mark.parametrize("command", [["office", "show"], ["office", "set", "name", "Biuro"], ["backup"]])
+def test_the_other_store_commands_list_damage_and_never_exit_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """Every headless command that opens the store lists its damage on stderr and exits 2 — also the ones
+    whose own work succeeded (the backup is written: it holds what the store holds, damage included)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("KSEF_TUI_HOME", str(home))
+    store = Store.create(home, "pass phrase 1", kdf=KdfLimits.FAST_FOR_TESTS)
+    client = store.clients.add(Client("Zielona", "ZIELONA_218", ["1234563218"]))
+    assert client.id is not None
+    store.close()
+    pass_file = tmp_path / "pass"
+    pass_file.write_text("pass phrase 1\n", encoding="utf-8")
+    pass_file.chmod(0o600)
+    args = [*command, *([str(tmp_path / "copy.db")] if command == ["backup"] else [])]
+    args += ["--passphrase-file", str(pass_file)]
+    assert CliRunner().invoke(cli, args).exit_code == 0, "a sound store: exit 0"
+    (tmp_path / "copy.db").unlink(missing_ok=True)
+
+    flip(home, "clients", "name", client.id)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"Uszkodzone w magazynie: tabela clients, wiersz {client.id}, kolumna name, klient ZIELONA_218.\n"
+    )
+    if command == ["backup"]:
+        assert (tmp_path / "copy.db").exists()

@@ -7,11 +7,12 @@ cannot run exits 3 (cli_common.EXIT_ERROR).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from ksef_tui.cli.common import CliError, opened_store, read_passphrase
+from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, read_passphrase, report_damage
 from ksef_tui.core.i18n import _
 from ksef_tui.store import StoreError, default_home
 from ksef_tui.store.backup import backup_store, restore_store
@@ -42,11 +43,15 @@ def backup_command(file: Path, force: bool, passphrase_file: Path | None) -> Non
         except OSError as err:
             reason = err.strerror or str(err)
             raise CliError(_("Cannot write the backup: {reason}").format(reason=reason)) from None
-    click.echo(
-        _("Backup written to {path} ({n} clients). It opens with the passphrase the store has now.").format(
-            path=file, n=clients
+        click.echo(
+            _(
+                "Backup written to {path} ({n} clients). It opens with the passphrase the store has now."
+            ).format(path=file, n=clients)
         )
-    )
+        # The copy holds what the store holds, damaged values included: say so, and never exit 0.
+        damaged = report_damage(store)
+    if damaged:
+        sys.exit(EXIT_DAMAGED)
 
 
 @click.command("restore")

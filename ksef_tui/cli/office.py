@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from ksef_tui.cli.common import CliError, opened_store
+from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.nip import format_nip
@@ -59,7 +60,10 @@ def show_command(fmt: str, passphrase_file: Path | None) -> None:
     """Print the office profile (the folders as the app uses them). Exit 0, or 3 when it cannot run."""
     with opened_store(False, passphrase_file) as (store, _ksef):
         profile = read_profile(store)
-    click.echo(json_dumps(effective(profile), indent=2) if fmt == "json" else as_table(profile))
+        click.echo(json_dumps(effective(profile), indent=2) if fmt == "json" else as_table(profile))
+        damaged = report_damage(store)  # like every headless command: listed on stderr, never exit 0
+    if damaged:
+        sys.exit(EXIT_DAMAGED)
 
 
 @office_group.command("set")
@@ -79,5 +83,8 @@ def set_command(key: str, value: str, passphrase_file: Path | None) -> None:
             raise CliError(_("{key}: {reason} Nothing was saved.").format(key=err.key, reason=err)) from None
         except StoreProblem as err:
             raise CliError(str(err)) from None
-    shown = effective(profile)[key]
-    click.echo(_("Saved: {key} = {value}").format(key=key, value=safe_display(str(shown)) or "—"))
+        shown = effective(profile)[key]
+        click.echo(_("Saved: {key} = {value}").format(key=key, value=safe_display(str(shown)) or "—"))
+        damaged = report_damage(store)
+    if damaged:
+        sys.exit(EXIT_DAMAGED)
