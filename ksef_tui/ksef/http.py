@@ -26,7 +26,7 @@ from ksef_tui.ksef.errors import (
     parse_error_payload,
 )
 from ksef_tui.ksef.ratelimit import NO_CONTEXT_ROUTES, OFFICE_WIDE, UNLIMITED, RateScheduler
-from ksef_tui.ksef.retry import RetryPolicy, charge, is_idempotent, may_wait, new_budget
+from ksef_tui.ksef.retry import Budget, RetryPolicy, charge, is_idempotent, may_wait
 
 log = get_logger(__name__)
 
@@ -137,7 +137,7 @@ class HttpCore:
         policy = self.retry
         failures = 0  # 5xx / network attempts
         limited = 0  # 429 attempts
-        budget = new_budget(policy.max_wait)  # this request's waits, charged to enclosing operations too
+        budget = Budget(policy.max_wait)  # this request's waits, charged to enclosing operations too
         attempt = 0
         while True:
             attempt += 1
@@ -153,12 +153,12 @@ class HttpCore:
                     method, url, route, None, started, context, (), reason, attempt, logged_request, None
                 )
                 failures += 1
-                if safe and failures < policy.max_attempts:
-                    delay = policy.backoff(failures, self.rng)
-                    if may_wait(delay, budget):
-                        charge(delay, budget)
-                        await self.sleep(delay)
-                        continue
+                if (
+                    safe
+                    and failures < policy.max_attempts
+                    and await self._wait(policy.backoff(failures, self.rng), budget)
+                ):
+                    continue
                 raise KsefNetworkError(details=[reason]) from None
             if response.status_code < 400:
                 self._log(
@@ -197,21 +197,30 @@ class HttpCore:
                 delay = policy.rate_limited_delay(limited, err.retry_after, self.rng)
                 self.scheduler.block(pace_key, group, delay)
                 too_long = err.retry_after is not None and err.retry_after > policy.max_retry_after
-                if limited < policy.max_rate_limited_attempts and not too_long and may_wait(delay, budget):
-                    log.info("429 on %s %s; waiting %.1f s", method, route, delay)
-                    charge(delay, budget)
-                    await self.sleep(delay)
+                if (
+                    limited < policy.max_rate_limited_attempts
+                    and not too_long
+                    and await self._wait(delay, budget)
+                ):
+                    log.info("429 on %s %s; waited %.1f s as KSeF asked", method, route, delay)
                     continue
                 raise err
             if response.status_code >= 500 and safe:
                 failures += 1
-                if failures < policy.max_attempts:
-                    delay = policy.backoff(failures, self.rng)
-                    if may_wait(delay, budget):
-                        charge(delay, budget)
-                        await self.sleep(delay)
-                        continue
+                if failures < policy.max_attempts and await self._wait(
+                    policy.backoff(failures, self.rng), budget
+                ):
+                    continue
             raise err
+
+    async def _wait(self, delay: float, budget: Budget) -> bool:
+        """Wait `delay` before the next attempt if this request's budget (and every enclosing
+        operation's) allows it; False, without waiting, when it does not."""
+        if not may_wait(delay, budget):
+            return False
+        charge(delay, budget)
+        await self.sleep(delay)
+        return True
 
     async def get_json(self, route: str, **kw: Any) -> Any:
         return (await self.request("GET", route, **kw)).json()

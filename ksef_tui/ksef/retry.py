@@ -108,7 +108,7 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_attempts=1, max_rate_limited_attempts=1, operation_attempts=1)
 
 
-class _Budget:
+class Budget:
     __slots__ = ("limit", "spent")
 
     def __init__(self, limit: float) -> None:
@@ -117,24 +117,20 @@ class _Budget:
 
 
 # The waiting budgets of the retrying operations this task is inside, outermost first.
-_BUDGETS: ContextVar[tuple[_Budget, ...]] = ContextVar("ksef_retry_budgets", default=())
+_BUDGETS: ContextVar[tuple[Budget, ...]] = ContextVar("ksef_retry_budgets", default=())
 
 
-def may_wait(delay: float, own: _Budget | None = None) -> bool:
+def may_wait(delay: float, own: Budget | None = None) -> bool:
     """Whether waiting `delay` more seconds fits this level's budget and every enclosing one."""
     budgets = _BUDGETS.get() if own is None else (*_BUDGETS.get(), own)
     return all(b.spent + delay <= b.limit for b in budgets)
 
 
-def charge(delay: float, own: _Budget | None = None) -> None:
+def charge(delay: float, own: Budget | None = None) -> None:
     for budget in _BUDGETS.get():
         budget.spent += delay
     if own is not None:
         own.spent += delay
-
-
-def new_budget(limit: float) -> _Budget:
-    return _Budget(limit)
 
 
 async def retry_operation(
@@ -148,7 +144,7 @@ async def retry_operation(
     """Run `operation`; repeat it after a backoff while it fails transiently, within the policy's bounds.
 
     The last error is raised unchanged when the attempts or the waiting budget run out."""
-    budget = _Budget(policy.max_wait)
+    budget = Budget(policy.max_wait)
     token = _BUDGETS.set((*_BUDGETS.get(), budget))
     try:
         attempt = 1
