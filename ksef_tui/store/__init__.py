@@ -21,6 +21,12 @@ from ksef_tui.store.passphrase_file import read_passphrase_file
 from ksef_tui.store.paths import default_home
 from ksef_tui.store.repositories.audit import AuditEntry
 from ksef_tui.store.repositories.ksef_sessions import KsefSessionsRepository
+from ksef_tui.store.repositories.purchases import (
+    PackageCommit,
+    PurchaseContentMismatch,
+    PurchaseHashConflict,
+    PurchasesRepository,
+)
 from ksef_tui.store.store import DEFAULT_IDLE_TIMEOUT, Store
 
 __all__ = [
@@ -34,6 +40,10 @@ __all__ = [
     "KdfLimits",
     "KsefSessionsRepository",
     "NotFound",
+    "PackageCommit",
+    "PurchaseContentMismatch",
+    "PurchaseHashConflict",
+    "PurchasesRepository",
     "Store",
     "StoreBusy",
     "StoreError",

@@ -21,9 +21,11 @@ _HAS_CLIENT_ID = {
     "documents",
     "ksef_sessions",
     "ksef_session_invoices",
+    "purchase_invoices",
     "audit_log",
 }
 _NO_CLIENT = {"settings"}
+_ROW_IS_CLIENT_AND_SUBJECT = {"purchase_sync"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,14 @@ def describe_damage(entry: DamageEntry) -> str:
 
 def _owner(vault: Vault, d: DamagedValue) -> tuple[bool, int | None]:
     """(the row still exists, its client id)."""
+    if d.table in _ROW_IS_CLIENT_AND_SUBJECT:  # row id "7/Subject2"
+        client, _sep, subject = str(d.row_id).partition("/")
+        if not client.isdigit():
+            return True, None
+        row = vault.db.execute(
+            f"SELECT 1 FROM {d.table} WHERE client_id = ? AND subject = ?", [int(client), subject]
+        ).fetchone()
+        return row is not None, int(client) if row is not None else None
     if d.table in _ROW_IS_CLIENT:
         row = vault.db.execute(
             f"SELECT 1 FROM {d.table} WHERE {'id' if d.table == 'clients' else 'client_id'} = ?", [d.row_id]

@@ -207,10 +207,43 @@ def _v3_ksef_sessions(db: Database) -> None:
     )
 
 
+def _v4_purchases(db: Database) -> None:
+    """Purchase invoices (issue 12) and their sync state. Plaintext: ids, the provisional flag (SQL keeps
+    stored and provisional rows apart) and the sync timestamps (they order the work, like sync_state);
+    every field of an invoice and the cursor, pending export (with its AES key) and errors are sealed.
+    A KSeF number is found through a blind index scoped to the client."""
+    _run(
+        db,
+        """
+        CREATE TABLE purchase_invoices (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,                       -- plaintext enum: Subject2 | Subject3
+            number_index BLOB NOT NULL,                  -- blind index of the upper-case KSeF number
+            record BLOB NOT NULL,                        -- sealed JSON: every PurchaseRecord field
+            provisional INTEGER NOT NULL CHECK (provisional IN (0, 1)),
+            created TEXT NOT NULL,                       -- plaintext: when the row was written
+            UNIQUE (client_id, number_index)
+        );
+        CREATE INDEX purchase_invoices_by_client ON purchase_invoices(client_id, provisional);
+        CREATE TABLE purchase_sync (
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,                       -- plaintext enum: Subject2 | Subject3
+            state BLOB NOT NULL,                         -- sealed JSON: cursor, pending export and key, ...
+            last_attempt TEXT,                           -- plaintext timestamps: they order the work
+            last_success TEXT,
+            blocked_until TEXT,
+            PRIMARY KEY (client_id, subject)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
     ("ksef_sessions", _v3_ksef_sessions),
+    ("purchases", _v4_purchases),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -43,6 +43,7 @@ from ksef_tui.store.repositories.clients import ClientsRepository
 from ksef_tui.store.repositories.credentials import CredentialsRepository
 from ksef_tui.store.repositories.documents import DocumentsRepository
 from ksef_tui.store.repositories.ksef_sessions import KsefSessionsRepository
+from ksef_tui.store.repositories.purchases import PurchasesRepository
 from ksef_tui.store.repositories.settings import SettingsRepository
 from ksef_tui.store.repositories.sync_state import SyncStateRepository
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
@@ -81,6 +82,7 @@ class Store:
         self.settings = SettingsRepository(self)
         self.documents = DocumentsRepository(self)
         self.ksef_sessions = KsefSessionsRepository(self)
+        self.purchases = PurchasesRepository(self)
         self.audit = AuditRepository(self)
 
     # -- creating and opening ----------------------------------------------------------------------

@@ -24,31 +24,8 @@ class DocumentsRepository(Repository):
         self, client_id: int, kind: str, key: str, data: bytes, meta: dict[str, Any] | None = None
     ) -> int:
         """Insert or replace the document (client, kind, key); returns its row id."""
-        name = normalise_key(key)
         with self._sessions._writing() as vault:
-            client_key = vault.require_client_key(client_id)
-            index = vault.index(_domain(client_id, kind), name)
-            row = _find(vault, client_id, kind, index)
-            doc_id = row[0] if row else next_id(vault.db, "documents")
-            w = RowWriter(vault, client_key, "documents", doc_id)
-            now = vault.now_iso()
-            vault.db.execute(
-                "INSERT INTO documents (id, client_id, kind, key_index, key, data, meta, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET key = excluded.key,"
-                " data = excluded.data, meta = excluded.meta, updated = excluded.updated",
-                [
-                    doc_id,
-                    client_id,
-                    kind,
-                    index,
-                    w.seal("key", name),
-                    w.seal_bytes("data", bytes(data)),
-                    w.seal("meta", meta or {}),
-                    now,
-                    now,
-                ],
-            )
-            return int(doc_id)
+            return put_document(vault, client_id, kind, key, data, meta)
 
     def get(self, client_id: int, kind: str, key: str) -> bytes | None:
         """The body, None when absent; raises DamagedValueError when present but damaged."""
@@ -88,6 +65,36 @@ class DocumentsRepository(Repository):
                 "DELETE FROM documents WHERE client_id = ? AND kind = ? AND key_index = ?",
                 [client_id, kind, vault.index(_domain(client_id, kind), normalise_key(key))],
             )
+
+
+def put_document(
+    vault: Vault, client_id: int, kind: str, key: str, data: bytes, meta: dict[str, Any] | None = None
+) -> int:
+    """`DocumentsRepository.put` inside a write another repository already holds (one transaction)."""
+    name = normalise_key(key)
+    client_key = vault.require_client_key(client_id)
+    index = vault.index(_domain(client_id, kind), name)
+    row = _find(vault, client_id, kind, index)
+    doc_id = row[0] if row else next_id(vault.db, "documents")
+    w = RowWriter(vault, client_key, "documents", doc_id)
+    now = vault.now_iso()
+    vault.db.execute(
+        "INSERT INTO documents (id, client_id, kind, key_index, key, data, meta, created, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET key = excluded.key,"
+        " data = excluded.data, meta = excluded.meta, updated = excluded.updated",
+        [
+            doc_id,
+            client_id,
+            kind,
+            index,
+            w.seal("key", name),
+            w.seal_bytes("data", bytes(data)),
+            w.seal("meta", meta or {}),
+            now,
+            now,
+        ],
+    )
+    return int(doc_id)
 
 
 def _find(vault: Vault, client_id: int, kind: str, index: bytes) -> Any:
