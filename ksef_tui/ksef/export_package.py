@@ -63,7 +63,7 @@ from typing import IO, Any, cast
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ksef_tui.core.i18n import _
+from ksef_tui.core.i18n import _, ngettext
 from ksef_tui.core.ksef_number import InvalidKsefNumber, normalize_ksef_number
 from ksef_tui.ksef.base import ApiBase
 from ksef_tui.ksef.crypto import SymmetricKey
@@ -524,9 +524,12 @@ class _Archive:
             missing = [n for n in self._by_number if n not in xml_hashes]
             if missing:
                 raise PackageRefused(
-                    _(
-                        "{count} invoice(s) listed in _metadata.json are missing from the package "
-                        "(the first: {number})."
+                    ngettext(
+                        "{count} invoice listed in _metadata.json is missing from the package "
+                        "(the first: {number}).",
+                        "{count} invoices listed in _metadata.json are missing from the package "
+                        "(the first: {number}).",
+                        len(missing),
                     ).format(count=len(missing), number=missing[0])
                 )
 
