@@ -667,3 +667,43 @@ def test_a_200_mb_package_streams_in_bounded_memory(tmp_path: Path) -> None:
     assert result["parts"] >= 4
     assert result["invoices"] == result["metadata_rows"] > 0
     assert result["peak_rss_mb"] < 250, result
+
+
+# --- against the simulator --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compression", ["Zip", "TarGz"])
+async def test_a_simulator_export_read_with_a_restored_key(compression: str, tmp_path: Path) -> None:
+    """The real thing end to end: KsefClient against the in-process simulator (its export endpoint,
+    its storage URLs), the key persisted as bytes and restored as after a restart."""
+    from ksef_tui.ksef.client import KsefClient
+    from ksef_tui.simulator.app import create_app
+    from ksef_tui.simulator.ratelimit import RateLimitConfig
+    from ksef_tui.simulator.world import build_world
+
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    world = build_world(seed=2026, now=now)
+    app = create_app(world, rate_limits=RateLimitConfig(enabled=False), clock=lambda: now)
+    taxpayer = next(tp for tp in world.taxpayers.values() if tp.profile == "token_and_cert")
+    token = world.token_for(taxpayer.nip)
+    assert token is not None and len(taxpayer.purchases) > 15
+    ftime = FakeTime(now)
+    filters = {
+        "subjectType": "Subject2",
+        "dateRange": {"dateType": "PermanentStorage", "from": "2026-01-01T00:00:00Z", "to": now.isoformat()},
+    }
+    async with KsefClient(
+        "http://sim.test/v2", transport=httpx.ASGITransport(app=app), timing=ftime.timing()
+    ) as client:
+        await client.authenticate_with_token(taxpayer.nip, token.token)
+        started, key = await client.start_export(filters, compression_type=compression)
+        persisted = (key.key, key.iv)  # what the store keeps of a pending export
+        status = await client.wait_for_export(started.reference_number)
+        assert status.package is not None
+        restored = SymmetricKey.restore(*persisted)
+        with await client.open_package(restored, status.package, spool_dir=tmp_path) as reader:
+            assert reader.compression == compression
+            numbers = {m.ksef_number for m in reader.metadata}
+            got = dict((m.ksef_number, xml) for m, xml in reader.invoices())
+    assert numbers == set(got) == {i.ksef_number for i in taxpayer.purchases}
+    assert all(got[i.ksef_number] == i.body for i in taxpayer.purchases)
