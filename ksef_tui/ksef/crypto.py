@@ -86,8 +86,21 @@ class SymmetricKey:
         key, iv = os.urandom(32), os.urandom(16)
         return cls(key, iv, b64(rsa_oaep_encrypt(public_key, key)), public_key_id)
 
+    @classmethod
+    def restore(cls, key: bytes, iv: bytes) -> SymmetricKey:
+        """The key of an export asked for before a restart, from its persisted key and IV.
+
+        It has no RSA-wrapped form (that was sent once, when the export was requested), so it can
+        decrypt the export's parts but not start anything new: `encryption_json()` refuses.
+        """
+        if len(key) != 32 or len(iv) != 16:
+            raise ValueError("AES-256-CBC needs a 32-byte key and a 16-byte IV")
+        return cls(bytes(key), bytes(iv), "", None)
+
     def encryption_json(self) -> dict[str, str]:
         """The `EncryptionInfo` request object."""
+        if not self.encrypted_key_b64:
+            raise ValueError("a restored key has no RSA-wrapped form to send")
         out = {"encryptedSymmetricKey": self.encrypted_key_b64, "initializationVector": b64(self.iv)}
         if self.public_key_id:
             out["publicKeyId"] = self.public_key_id

@@ -207,6 +207,25 @@ class IntegrityError(KsefError):
     default_explanation = N_("The downloaded document does not match its KSeF hash; it was not saved.")
 
 
+class PackageRefused(IntegrityError):
+    """An export package failed a check (a part's hash or key, the archive's entries or limits,
+    `_metadata.json`, an invoice's hash): the whole package is refused, nothing from it is stored.
+
+    `reason` is one translated sentence naming what was wrong; the message says that nothing from the
+    package was saved."""
+
+    default_explanation = N_("The export package from KSeF was refused; nothing from it was saved.")
+
+    def __init__(self, reason: str, *, details: Sequence[str] = ()) -> None:
+        self.reason = reason
+        super().__init__(
+            _("The export package from KSeF was refused; nothing from it was saved. Reason: {reason}").format(
+                reason=reason
+            ),
+            details=details,
+        )
+
+
 class AuthenticationError(KsefError):
     """Authentication ended with a failure status (415..550) or could not complete."""
 

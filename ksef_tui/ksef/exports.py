@@ -2,32 +2,36 @@
 
 start (AES-256 key RSA-wrapped with the SymmetricKeyEncryption key) → poll status → download each part
 from its pre-signed URL (no Bearer, not rate-limited) → check the encrypted hash → decrypt → check the
-plain hash → concatenate → unzip → `{ksefNumber}.xml` files and `_metadata.json`.
+plain hash → concatenate → unzip → `{ksefNumber}.xml` files and `_metadata.json`. The download and
+everything after it stream, with limits: `export_package.py`.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
+import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 from ksef_tui.core.i18n import N_
 from ksef_tui.ksef.base import ApiBase
 from ksef_tui.ksef.crypto import SymmetricKey
-from ksef_tui.ksef.errors import IntegrityError, KsefError
+from ksef_tui.ksef.errors import KsefError
+from ksef_tui.ksef.export_package import (
+    DEFAULT_LIMITS,
+    ExportPackageReader,
+    PackageLimits,
+    open_export_package,
+    read_archive,
+)
 from ksef_tui.ksef.invoices import InvoiceQueryFilters
 from ksef_tui.ksef.models import (
     ExportPackage,
     ExportResult,
     ExportStarted,
     ExportStatus,
-    InvoiceMetadata,
     PublicKeyUsage,
     from_json,
-    list_from_json,
 )
-from ksef_tui.ksef.sessions import verify_hash
 
 EXPORT_DONE = 200
 EXPORT_RUNNING = {100}
@@ -97,26 +101,39 @@ class ExportsApi(ApiBase):
             waited += delay
             delay = min(poll.max_delay, delay * poll.factor)
 
+    async def open_package(
+        self,
+        key: SymmetricKey,
+        package: ExportPackage,
+        *,
+        limits: PackageLimits = DEFAULT_LIMITS,
+        spool_dir: Path | None = None,
+        only_metadata: bool = False,
+    ) -> ExportPackageReader:
+        """Download and check the package, streaming (`export_package.open_export_package`): the
+        reader to read `metadata` and `invoices()` from. Close it (`with reader:`)."""
+        return await open_export_package(
+            self, key, package, limits=limits, spool_dir=spool_dir, only_metadata=only_metadata
+        )
+
     async def download_export(
-        self, reference_number: str, key: SymmetricKey, package: ExportPackage
+        self,
+        reference_number: str,
+        key: SymmetricKey,
+        package: ExportPackage,
+        *,
+        limits: PackageLimits = DEFAULT_LIMITS,
+        only_metadata: bool = False,
     ) -> ExportResult:
-        archive = bytearray()
-        for part in sorted(package.parts, key=lambda p: p.ordinal_number):
-            response = await self.core.request(
-                part.method or "GET",
-                "<pre-signed export part URL>",
-                absolute_url=part.url,
-                context=self.context_nip,
-            )
-            encrypted = response.content
-            verify_hash(encrypted, part.encrypted_part_hash, f"export part {part.ordinal_number} (encrypted)")
-            try:
-                plain = key.decrypt(encrypted)
-            except ValueError as exc:
-                raise IntegrityError(details=[f"export part {part.ordinal_number}: {exc}"]) from None
-            verify_hash(plain, part.part_hash, f"export part {part.ordinal_number}")
-            archive += plain
-        return unpack_export(reference_number, bytes(archive), package)
+        """The whole package's invoices in memory (small exports); with the reader's checks, so a
+        hostile package raises `PackageRefused`. For big packages use `open_package`."""
+        with await self.open_package(key, package, limits=limits, only_metadata=only_metadata) as reader:
+
+            def collect() -> dict[str, bytes]:
+                return {f"{meta.ksef_number}.xml": xml for meta, xml in reader.invoices()}
+
+            files = await asyncio.to_thread(collect)
+            return ExportResult(reference_number, files, reader.metadata, package)
 
     async def export_invoices(
         self,
@@ -128,26 +145,13 @@ class ExportsApi(ApiBase):
         """The whole export in one call (cancellable at every wait)."""
         started, key = await self.start_export(filters, only_metadata=only_metadata)
         status = await self.wait_for_export(started.reference_number, poll)
-        return await self.download_export(started.reference_number, key, status.package or ExportPackage())
+        return await self.download_export(
+            started.reference_number, key, status.package or ExportPackage(), only_metadata=only_metadata
+        )
 
 
 def unpack_export(reference_number: str, archive: bytes, package: ExportPackage) -> ExportResult:
-    files: dict[str, bytes] = {}
-    metadata: list[InvoiceMetadata] = []
-    if archive:
-        try:
-            with zipfile.ZipFile(io.BytesIO(archive)) as zf:
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
-                    data = zf.read(info)
-                    if info.filename == "_metadata.json":
-                        parsed = json.loads(data.decode("utf-8-sig"))
-                        metadata = list_from_json(
-                            InvoiceMetadata, parsed.get("invoices") if isinstance(parsed, dict) else parsed
-                        )
-                    else:
-                        files[info.filename.rsplit("/", 1)[-1]] = data
-        except zipfile.BadZipFile as exc:
-            raise IntegrityError(details=[f"export archive: {exc}"]) from None
-    return ExportResult(reference_number, files, metadata, package)
+    """An archive already in memory (the parts' plaintexts, concatenated), with the reader's checks."""
+    with read_archive(archive, package) as reader:
+        files = {f"{meta.ksef_number}.xml": xml for meta, xml in reader.invoices()}
+        return ExportResult(reference_number, files, reader.metadata, package)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json as jsonlib
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -31,6 +32,7 @@ from ksef_tui.ksef.retry import Budget, RetryPolicy, charge, is_idempotent, may_
 log = get_logger(__name__)
 
 _MAX_LOGGED_JSON = 16_384  # bytes; larger successful answers are summarised, not copied into the log
+_MAX_STREAMED_ERROR_BODY = 65_536  # bytes of an error answer read from a streamed download
 
 
 class HttpCore:
@@ -221,6 +223,60 @@ class HttpCore:
         charge(delay, budget)
         await self.sleep(delay)
         return True
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, route: str, *, absolute_url: str, context: str | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """One attempt at a pre-signed storage URL (an export part) whose body the caller reads in
+        chunks inside the block (`response.aiter_bytes(n)`), so it is never held whole in memory.
+
+        No Authorization header, not rate-limited, logged like `request()` (signature masked). An error
+        status, or a network failure before or while the body is read, raises the same KsefError
+        types as `request()`; there is no retry here: the caller repeats the whole download
+        (`retry_operation`), since a half-read body cannot be resumed.
+        """
+        method = method.upper()
+        await self.scheduler.acquire(context or OFFICE_WIDE, UNLIMITED)
+        started = self.monotonic()
+        # identity: a compressed transfer encoding would let a small answer expand without bound.
+        request = self.http.build_request(method, absolute_url, headers={"Accept-Encoding": "identity"})
+        try:
+            response = await self.http.send(request, stream=True)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            reason = redact_text(f"{type(exc).__name__}: {exc}")[:300]
+            self._log(method, absolute_url, route, None, started, context, (), reason, 1, None, None)
+            raise KsefNetworkError(details=[reason]) from None
+        try:
+            if response.status_code >= 400:
+                body = bytearray()
+                try:
+                    async for chunk in response.aiter_bytes(16_384):
+                        body += chunk
+                        if len(body) >= _MAX_STREAMED_ERROR_BODY:
+                            break
+                except (httpx.TimeoutException, httpx.TransportError):
+                    pass  # the status says enough
+                err = error_from_response(
+                    response.status_code, bytes(body), response.headers, now_epoch=self.clock().timestamp()
+                )
+                self._log(
+                    method, absolute_url, route, response.status_code, started, context, err.codes,
+                    str(err)[:300], 1, None, None,
+                )  # fmt: skip
+                raise err
+            ctype = response.headers.get("content-type", "").split(";")[0]
+            self._log(
+                method, absolute_url, route, response.status_code, started, context, (), "", 1, None,
+                f"<streamed {response.headers.get('content-length', '?')} bytes {ctype}>".replace(" >", ">"),
+            )  # fmt: skip
+            try:
+                yield response
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                reason = redact_text(f"{type(exc).__name__}: {exc}")[:300]
+                raise KsefNetworkError(details=[reason]) from None
+        finally:
+            await response.aclose()
 
     async def get_json(self, route: str, **kw: Any) -> Any:
         return (await self.request("GET", route, **kw)).json()

@@ -461,11 +461,14 @@ class FakeKsef:
         iv = base64.b64decode(body["encryption"]["initializationVector"])
         ref = self.ref("EH")
         buf = io.BytesIO()
+        number = "5265877635-20250826-0100001AF629-AF"
+        # The spec's example row, describing the one invoice in the package (the example's own rows
+        # name other invoices, twice, with two hashes: a reader rightly refuses that).
+        row = example("POST_invoices_query_metadata__response_200.json")["invoices"][0]
+        row = {**row, "ksefNumber": number, "invoiceHash": sha256_b64(self.invoice_xml)}
         with zipfile.ZipFile(buf, "w") as zf:
-            zf.writestr("5265877635-20250826-0100001AF629-AF.xml", self.invoice_xml)
-            zf.writestr(
-                "_metadata.json", json.dumps(example("POST_invoices_query_metadata__response_200.json"))
-            )
+            zf.writestr(f"{number}.xml", self.invoice_xml)
+            zf.writestr("_metadata.json", json.dumps({"invoices": [row]}))
         archive = buf.getvalue()
         half = len(archive) // 2
         parts = []
