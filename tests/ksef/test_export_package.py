@@ -643,16 +643,17 @@ def test_unpack_export_in_memory_has_the_same_checks() -> None:
 # --- memory -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_a_200_mb_package_streams_in_bounded_memory(tmp_path: Path) -> None:
-    """benchmarks/bench_package_memory.py in a subprocess: a ~200 MB multi-part package, served over
-    local HTTP, read by a child process that prints its peak RSS."""
+def test_a_package_streams_in_bounded_memory(tmp_path: Path) -> None:
+    """benchmarks/bench_package_memory.py in a subprocess: a ~48 MB multi-part package, served over
+    local HTTP, read by a child process that prints its peak RSS. Streaming shows as a peak that grows by
+    far less than the package (a reader holding the archive would grow by all of it). The 200 MB figure
+    of the issue is the benchmark's (docs/PERFORMANCE.md); this keeps the suite fast."""
     out = subprocess.run(
         [
             sys.executable,
             str(ROOT / "benchmarks" / "bench_package_memory.py"),
             "--mb",
-            "200",
+            "48",
             "--dir",
             str(tmp_path),
             "--json",
@@ -663,10 +664,10 @@ def test_a_200_mb_package_streams_in_bounded_memory(tmp_path: Path) -> None:
         timeout=900,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["package_bytes"] >= 195 * 1024 * 1024
-    assert result["parts"] >= 4
+    package_mb = result["package_bytes"] / (1024 * 1024)
+    assert package_mb >= 46
     assert result["invoices"] == result["metadata_rows"] > 0
-    assert result["peak_rss_mb"] < 250, result
+    assert result["peak_rss_mb"] - result["floor_rss_mb"] < package_mb / 2, result
 
 
 # --- against the simulator --------------------------------------------------------------------------
