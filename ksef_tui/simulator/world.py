@@ -3,8 +3,9 @@
 `build_world` turns each roster client into what KSeF knows about it: its tokens (the office's token
 text from the roster, plus the client's own ERP token), the certificates the simulator issues, the
 grants the client gave (to itself or to the office), about 60 days of online and batch sessions with
-accepted and rejected invoices, and purchase invoices naming it as buyer. Everything derives from the
-seed; invoice XML is produced lazily (model.Invoice.body), so building stays well under a second.
+accepted and rejected invoices, and purchase invoices naming it as buyer (for the demo roster a realistic
+month of them from recurring suppliers, continuing 14 days past `now`: arrivals.py). Everything derives
+from the seed; invoice XML is produced lazily (model.Invoice.body), so building stays well under a second.
 """
 
 from __future__ import annotations

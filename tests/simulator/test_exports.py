@@ -288,3 +288,21 @@ async def test_bomb_in_a_tar_package(world: World, monkeypatch: pytest.MonkeyPat
 def test_unknown_hostile_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="export_hostile"):
         Faults.from_json({"export_hostile": "melted"})
+
+
+async def test_export_faults_set_over_http(world: World) -> None:
+    async with Sim(world) as sim:
+        r = await sim.http.patch(
+            "http://sim.test/_sim/faults", json={"export_omit_hwm": True, "hwm_lag_seconds": 300}
+        )
+        assert r.status_code == 200 and r.json()["export_omit_hwm"] is True
+        done, _key, _iv = await sim.export(NOW - timedelta(days=1))
+        metadata = await sim.http.post(
+            "/invoices/query/metadata",
+            json={"subjectType": "Subject2", "dateRange": {"dateType": "PermanentStorage", "from": iso(NOW)}},
+            headers=sim.h,
+        )
+        bad = await sim.http.patch("http://sim.test/_sim/faults", json={"export_hostile": "melted"})
+    assert "permanentStorageHwmDate" not in done["package"]
+    assert metadata.json()["permanentStorageHwmDate"] == iso(NOW - timedelta(seconds=300))
+    assert bad.status_code == 400
