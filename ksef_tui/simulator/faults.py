@@ -10,6 +10,24 @@ identity. Concurrent clients interleave differently on every run, but each conte
 requests does not, so a seed replays: the 3rd GET /auth/{ref} of NIP X fails on every run or on none.
 Requests that name no context (POST /auth/challenge, public keys) are counted under "-", so for them the
 order among concurrent logins still decides which client meets the fault; what faults happen does not.
+
+Purchase-invoice sync (issue 12; all off by default):
+- `hwm_lag_seconds`: how far permanentStorageHwmDate trails the clock (a late invoice holds it lower
+  still, see World.hwm).
+- `export_truncate_at`: invoices per export package (KSeF: 10,000); a package cut there says isTruncated
+  and lastPermanentStorageDate (independent of `metadata_truncate_at`, the metadata query's cap).
+- `export_stuck`: exports stay at status 100 forever; with 10 of them running in a context the next start
+  answers 21182.
+- `export_part_hash_wrong`: part 1's declared encryptedPartHash is wrong (the bytes are fine).
+- `export_part_damaged`: a byte of part 1's ciphertext is flipped after partHash was computed; its
+  encryptedPartHash is that of the damaged bytes (as storage reports it), so only decryption notices:
+  a plain hash or PKCS#7 padding mismatch.
+- `export_omit_hwm`: packages carry no permanentStorageHwmDate (empty ones included).
+- `export_429_starts`: the first N export starts of each context answer 429, Retry-After 1, 2, 4, 8 ... s.
+- `export_hostile`: one of HOSTILE_KINDS, a package a client must refuse whole: "traversal" (an extra
+  entry `../evil.xml`), "bomb" (the first invoice's entry is BOMB_BYTES of zeros, or an extra one when
+  the window is empty), "bad-metadata" (`_metadata.json` is not JSON), "hash-mismatch" (the first
+  invoice's bytes differ from its invoiceHash).
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ from dataclasses import dataclass, field
 # body, x-ms-meta-hash of other bytes), "not_xml" (binary garbage, matching hash), "not_upo" (well-formed
 # XML that is not a Potwierdzenie, matching hash).
 DAMAGE_KINDS = ("truncated", "hash", "not_xml", "not_upo")
+HOSTILE_KINDS = ("traversal", "bomb", "bad-metadata", "hash-mismatch")
 
 
 def damage_upo(body: bytes, kind: str) -> tuple[bytes, bytes]:
@@ -66,6 +85,15 @@ class Faults:
     # Not faults but realism: how many status polls a closed session / an export stays "processing".
     close_processing_polls: int = 1
     export_processing_polls: int = 1
+    # Purchase-invoice sync (module docstring).
+    hwm_lag_seconds: float = 120.0
+    export_truncate_at: int | None = None
+    export_stuck: bool = False
+    export_part_hash_wrong: bool = False
+    export_part_damaged: bool = False
+    export_omit_hwm: bool = False
+    export_429_starts: int = 0
+    export_hostile: str | None = None
 
     def upo_damage(self, *references: str | None) -> str | None:
         """How the UPO known by any of `references` is damaged, or None when it is served intact."""
@@ -90,6 +118,9 @@ class Faults:
         bad = {k: v for k, v in dict(values.get("damaged_upo_refs") or {}).items() if v not in DAMAGE_KINDS}
         if bad:
             raise ValueError(f"unknown UPO damage kinds: {sorted(set(bad.values()))}; use {DAMAGE_KINDS}")
+        hostile = values.get("export_hostile")
+        if hostile is not None and hostile not in HOSTILE_KINDS:
+            raise ValueError(f"unknown export_hostile kind: {hostile!r}; use {HOSTILE_KINDS}")
         return cls(**values)
 
     def to_json(self) -> dict:

@@ -16,7 +16,6 @@ from ksef_tui.simulator.refs import iso, sha256_b64
 from ksef_tui.simulator.routing import Ctx, json_response, route
 
 RESULT_CAP = 10_000
-HWM_LAG = timedelta(minutes=2)  # permanent storage is complete up to a little before now
 SUBJECT_TYPES = ("Subject1", "Subject2", "Subject3", "SubjectAuthorized")
 DATE_TYPES = ("Issue", "Invoicing", "PermanentStorage")
 INVOICE_TYPES = (
@@ -47,7 +46,8 @@ def parse_dt(value: object, name: str) -> datetime:
 
 
 def hwm(ctx: Ctx) -> datetime:
-    return ctx.now() - HWM_LAG
+    """permanentStorageHwmDate now: below it KSeF's permanent storage is complete (World.hwm)."""
+    return ctx.world.hwm(ctx.now(), timedelta(seconds=ctx.faults.hwm_lag_seconds))
 
 
 @dataclass
@@ -143,7 +143,9 @@ def _matches(inv: Invoice, q: Query) -> bool:
 
 
 def select(ctx: Ctx, q: Query, descending: bool = False) -> list[Invoice]:
-    """Accepted, permanently stored invoices of the context for this subject type, sorted by date."""
+    """Accepted invoices of the context for this subject type that KSeF lists now (permanently stored and
+    visible: a late invoice only from its visible_from), sorted by date. Both bounds are inclusive, so an
+    invoice stored exactly at a window's edge is in both adjacent windows."""
     tp = ctx.world.taxpayer(ctx.context_nip)
     if tp is None:
         return []
@@ -154,14 +156,7 @@ def select(ctx: Ctx, q: Query, descending: bool = False) -> list[Invoice]:
     else:
         pool = []  # no third parties or authorised subjects in the simulated world
     now = ctx.now()
-    out = [
-        i
-        for i in pool
-        if i.permanent_storage_date is not None
-        and i.permanent_storage_date <= now
-        and q.start <= q.date_of(i) <= q.end
-        and _matches(i, q)
-    ]
+    out = [i for i in pool if i.visible(now) and q.start <= q.date_of(i) <= q.end and _matches(i, q)]
     out.sort(key=lambda i: (q.date_of(i), i.ksef_number or ""), reverse=descending)
     return out
 
@@ -230,7 +225,7 @@ async def download_invoice(ctx: Ctx) -> Response:
     if not KSEF_PATTERN.match(number):
         raise validation(f"Nieprawidłowy numer KSeF: {number}.")
     inv = ctx.world.invoices.get(number)
-    if inv is None or ctx.context_nip not in (inv.seller_nip, inv.buyer_nip):
+    if inv is None or ctx.context_nip not in (inv.seller_nip, inv.buyer_nip) or not inv.visible(ctx.now()):
         raise ApiError(21164, f"Faktura o numerze KSeF {number} nie została znaleziona.")
     n = ctx.faults.invoice_not_available_requests
     if n > 0 and ctx.sim.fault_state.count("invoice", number) < n:

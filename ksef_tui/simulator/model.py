@@ -13,6 +13,7 @@ from decimal import Decimal
 from ksef_tui.core.fa.generate import generate_invoice
 from ksef_tui.core.models import CredentialKind
 from ksef_tui.simulator.fa import read_amounts
+from ksef_tui.simulator.purchase_fa import Correction, generate_purchase
 from ksef_tui.simulator.refs import sha256_b64
 
 FA3_FORM = {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"}
@@ -98,6 +99,12 @@ class Invoice:
     invoicing_mode: str = "Online"
     file_name: str | None = None  # batch sessions only
     fake_hash: str | None = None  # rejected invoices: hash of what was sent (body never kept)
+    # When it appears in KSeF (queries, exports, downloads); None: at its permanent storage date. Later
+    # than the storage date for a "late" invoice, which holds the HWM below its storage date until then.
+    visible_from: datetime | None = None
+    supplier: str | None = None  # a catalogue supplier's key (suppliers.py): the body is a purchase invoice
+    corrects: Invoice | None = field(default=None, repr=False)  # KOR: the invoice it corrects
+    reverse_charge: bool = False  # "oo" lines, P_13_10, P_18 = 1
     _body: bytes | None = field(default=None, repr=False)
     _amounts: tuple[Decimal, Decimal, Decimal] | None = field(default=None, repr=False)
 
@@ -106,7 +113,49 @@ class Invoice:
         return self.ksef_number is not None and self.status_code == 200
 
     @property
+    def visible_at(self) -> datetime | None:
+        """When KSeF starts listing it (never before its permanent storage date); None: not stored."""
+        stored = self.permanent_storage_date
+        if stored is None:
+            return None
+        return max(stored, self.visible_from) if self.visible_from is not None else stored
+
+    def visible(self, now: datetime) -> bool:
+        at = self.visible_at
+        return at is not None and at <= now
+
+    @property
+    def late(self) -> bool:
+        """Visible only some time after its permanent storage date."""
+        stored = self.permanent_storage_date
+        return stored is not None and self.visible_from is not None and self.visible_from > stored
+
+    @property
     def body(self) -> bytes:
+        if self._body is None and self.supplier is not None:
+            original = self.corrects
+            self._body = generate_purchase(
+                self.supplier,
+                self.seller_nip,
+                self.buyer_nip,
+                self.buyer_name,
+                self.invoice_number,
+                self.issue_date,
+                kind=self.kind,
+                currency=self.currency,
+                lines=self.lines,
+                seed=self.gen_seed,
+                reverse_charge=self.reverse_charge,
+                corrects=Correction(
+                    original.ksef_number or "",
+                    original.invoice_number,
+                    original.issue_date,
+                    original.gen_seed,
+                    original.lines,
+                )
+                if original is not None
+                else None,
+            )
         if self._body is None:
             self._body = generate_invoice(
                 self.seller_nip,

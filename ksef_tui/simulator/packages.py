@@ -7,21 +7,46 @@ import tarfile
 import zipfile
 from datetime import datetime
 
+CHUNK = 1024 * 1024
 
-def pack(files: list[tuple[str, bytes, datetime]], compression: str) -> bytes:
+
+class Zeros:
+    """`size` zero bytes, streamed into the archive without ever being held whole (a zip bomb entry)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._left = size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self._left if n is None or n < 0 else min(n, self._left)
+        self._left -= n
+        return bytes(n)
+
+
+Entry = tuple[str, bytes | Zeros, datetime]
+
+
+def pack(files: list[Entry], compression: str) -> bytes:
     buf = io.BytesIO()
     if compression == "TarGz":
         with tarfile.open(fileobj=buf, mode="w:gz") as tar:
             for name, data, when in files:
                 info = tarfile.TarInfo(name)
-                info.size = len(data)
+                info.size = data.size if isinstance(data, Zeros) else len(data)
                 info.mtime = int(when.timestamp())
-                tar.addfile(info, io.BytesIO(data))
+                tar.addfile(info, data if isinstance(data, Zeros) else io.BytesIO(data))
     else:
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, data, when in files:
                 stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-                zf.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
+                entry = zipfile.ZipInfo(name, date_time=stamp)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                if isinstance(data, Zeros):
+                    with zf.open(entry, "w", force_zip64=True) as out:
+                        while chunk := data.read(CHUNK):
+                            out.write(chunk)
+                else:
+                    zf.writestr(entry, data)
     return buf.getvalue()
 
 

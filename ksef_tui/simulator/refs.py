@@ -12,9 +12,24 @@ import hashlib
 import random
 from datetime import datetime
 
-from ksef_tui.core.ksef_number import checksum, make_ksef_number
+from ksef_tui.core.ksef_number import crc8
 
 HEX = "0123456789ABCDEF"
+# core.ksef_number.crc8 (poly 0x07, init 0, unreflected) a byte at a time: the world mints thousands.
+_CRC8 = [crc8(bytes([i])) for i in range(256)]
+
+
+def checksum(text: str) -> str:
+    """core.ksef_number.checksum, table-driven."""
+    crc = 0
+    for byte in text.encode("utf-8"):
+        crc = _CRC8[crc ^ byte]
+    return f"{crc:02X}"
+
+
+def make_ksef_number(nip: str, yyyymmdd: str, hex12: str) -> str:
+    head = f"{nip}-{yyyymmdd}-{hex12.upper()}"
+    return f"{head}-{checksum(head)}"
 
 
 def hex_digits(rng: random.Random, n: int) -> str:
@@ -29,6 +44,11 @@ def reference(rng: random.Random, when: datetime, infix: str) -> str:
 def ksef_number(rng: random.Random, seller_nip: str, when: datetime) -> str:
     # Real numbers start with an instance prefix ("01"/"02"); keep that look.
     return make_ksef_number(seller_nip, f"{when:%Y%m%d}", rng.choice(("01", "02")) + hex_digits(rng, 10))
+
+
+def purchase_ksef_number(rng: random.Random, seller_nip: str, when: datetime) -> str:
+    """Like `ksef_number`, with the random part drawn in one call (arrivals.py mints thousands)."""
+    return make_ksef_number(seller_nip, f"{when:%Y%m%d}", f"0{rng.randint(1, 2)}{rng.getrandbits(40):010X}")
 
 
 def sha256_b64(data: bytes) -> str:

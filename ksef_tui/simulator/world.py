@@ -3,12 +3,14 @@
 `build_world` turns each roster client into what KSeF knows about it: its tokens (the office's token
 text from the roster, plus the client's own ERP token), the certificates the simulator issues, the
 grants the client gave (to itself or to the office), about 60 days of online and batch sessions with
-accepted and rejected invoices, and purchase invoices naming it as buyer. Everything derives from the
-seed; invoice XML is produced lazily (model.Invoice.body), so building stays well under a second.
+accepted and rejected invoices, and purchase invoices naming it as buyer (for the demo roster a realistic
+month of them from recurring suppliers, continuing 14 days past `now`: arrivals.py). Everything derives
+from the seed; invoice XML is produced lazily (model.Invoice.body), so building stays well under a second.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.demo_roster import CredentialSpec, RosterEntry, make_roster
 from ksef_tui.core.models import CredentialKind, CredentialStatus, Permission
 from ksef_tui.core.nip import random_nip
+from ksef_tui.simulator.arrivals import month_of_purchases
 from ksef_tui.simulator.keys import SimKeys, fingerprint
 from ksef_tui.simulator.model import (
     Grant,
@@ -97,6 +100,28 @@ class World:
     certificates: dict[str, SimCertificate] = field(default_factory=dict)  # by fingerprint
     externals: list[tuple[str, str]] = field(default_factory=list)  # (nip, name) outside the roster
     runtime_rng: random.Random = field(default_factory=random.Random, repr=False)
+    # (seller NIP, YYYYMM) -> the last invoice number used in that month.
+    numbering: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+    # Accepted invoices visible only after their storage date, by permanent storage date: the HWM index.
+    late: list[Invoice] = field(default_factory=list, repr=False)
+
+    def hwm(self, now: datetime, lag: timedelta) -> datetime:
+        """KSeF's permanentStorageHwmDate at `now`: below it every invoice is visible. `now - lag`, or
+        just below the storage date of the earliest invoice stored by then but not visible yet."""
+        mark = now - lag
+        for inv in self.late:
+            stored = inv.permanent_storage_date
+            assert stored is not None
+            if stored > mark:
+                break
+            if not inv.visible(now):
+                return stored - timedelta(milliseconds=1)
+        return mark
+
+    def next_number(self, seller_nip: str, when: datetime, prefix: str = "FV") -> str:
+        key = (seller_nip, f"{when.year:04d}{when.month:02d}")
+        n = self.numbering[key] = self.numbering.get(key, 0) + 1
+        return f"{prefix}/{n}/{when.month:02d}/{when.year:04d}"
 
     def taxpayer(self, nip: str) -> Taxpayer | None:
         if self.office is not None and nip == self.office.nip:
@@ -135,6 +160,8 @@ class World:
         """Index an accepted invoice: by KSeF number, and as a purchase of its buyer."""
         if invoice.ksef_number:
             self.invoices[invoice.ksef_number] = invoice
+            if invoice.late:
+                bisect.insort(self.late, invoice, key=_stored)
             buyer = self.taxpayers.get(invoice.buyer_nip)
             if buyer is not None:
                 buyer.purchases.append(invoice)
@@ -152,6 +179,11 @@ class World:
             ):
                 return inv
         return None
+
+
+def _stored(invoice: Invoice) -> datetime:
+    assert invoice.permanent_storage_date is not None
+    return invoice.permanent_storage_date
 
 
 def _pem_cert(cert: x509.Certificate) -> str:
@@ -191,7 +223,6 @@ class _Builder:
             for _ in range(24)
         ]
         self.serial = 0x4B53_0000_0000_1000 + self.rng.randint(0, 0xFFFF) * 0x10000
-        self.numbering: dict[tuple[str, str], int] = {}
 
     # ---- credentials ----------------------------------------------------------------------------
     def grant(
@@ -293,9 +324,7 @@ class _Builder:
 
     # ---- invoices and sessions --------------------------------------------------------------------
     def number(self, seller_nip: str, when: datetime) -> str:
-        key = (seller_nip, f"{when:%Y%m}")
-        self.numbering[key] = self.numbering.get(key, 0) + 1
-        return f"FV/{self.numbering[key]}/{when:%m}/{when:%Y}"
+        return self.world.next_number(seller_nip, when)
 
     def counterparty(self, tp: Taxpayer, rng: random.Random) -> tuple[str, str]:
         others = [t for t in self.world.taxpayers.values() if t.nip != tp.nip]
@@ -476,7 +505,7 @@ class _Builder:
             self.accept(inv, rng)
             self.world.register_invoice(inv)
 
-    def build(self, roster: list[RosterEntry]) -> World:
+    def build(self, roster: list[RosterEntry], month: bool) -> World:
         # First every taxpayer (so that counterparties can be drawn from the whole roster) ...
         for entry in roster:
             for nip in entry.nips:
@@ -496,7 +525,11 @@ class _Builder:
             rng = random.Random(f"sessions:{self.seed}:{tp.nip}")
             self.sessions(tp, rng, next(specials, None))
         for tp in self.world.taxpayers.values():
-            self.purchases_from_outside(tp, random.Random(f"purchases:{self.seed}:{tp.nip}"))
+            rng = random.Random(f"purchases:{self.seed}:{tp.nip}")
+            if month:
+                month_of_purchases(self.world, tp, rng, self.now)
+            else:
+                self.purchases_from_outside(tp, rng)
         for tp in self.world.taxpayers.values():
             tp.sessions.sort(key=lambda s: s.created, reverse=True)
         # The office acts in its own context with every permission (it is its own owner).
@@ -510,11 +543,28 @@ class _Builder:
         return self.world
 
 
-def build_world(*, seed: int = 2026, now: datetime, roster: list[RosterEntry] | None = None) -> World:
-    """The simulator's world for this roster (default: the demo roster for `now` and `seed`)."""
+# Rosters up to this size are the demo's (45 clients): each client gets a realistic month of purchases
+# from recurring suppliers. Bigger ones (benchmarks' 300 clients) keep the cheaper 4-12 purchases each.
+MONTH_ROSTER_MAX = 100
+
+
+def build_world(
+    *,
+    seed: int = 2026,
+    now: datetime,
+    roster: list[RosterEntry] | None = None,
+    purchase_month: bool | None = None,
+) -> World:
+    """The simulator's world for this roster (default: the demo roster for `now` and `seed`).
+
+    `purchase_month`: give every client a realistic month of purchases (arrivals.month_of_purchases:
+    30-80 invoices over the 30 days before `now` from 6-12 recurring catalogue suppliers, and arrivals
+    continuing 14 days after it); default: for rosters of at most MONTH_ROSTER_MAX entries."""
     if roster is None:
         roster = make_roster(now, seed)
-    return _Builder(seed, now, roster).build(roster)
+    if purchase_month is None:
+        purchase_month = len(roster) <= MONTH_ROSTER_MAX
+    return _Builder(seed, now, roster).build(roster, purchase_month)
 
 
 __all__ = ["World", "build_world", "hex_digits"]

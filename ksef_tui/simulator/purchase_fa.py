@@ -1,0 +1,270 @@
+"""FA(3) purchase invoices from the supplier catalogue (suppliers.py), valid against the official XSD.
+
+Like core/fa/generate.py (whose sales invoices the rest of the world uses), but with each supplier's own
+items, units and VAT rates, and two more shapes:
+- the reverse charge ("odwrotne obciążenie"): every line at P_12 = "oo", the net total in P_13_10 with no
+  tax (P_15 = P_13_10) and the annotation Adnotacje/P_18 = 1 (the XSD: 'wyrazy "odwrotne obciążenie";
+  należy podać wartość "1"');
+- a correction (KOR) of a given earlier invoice: its lines regenerated from the same seed (before, with
+  StanPrzed) and corrected (after), and DaneFaKorygowanej naming its number, date and KSeF number.
+Deterministic for a given seed; knows nothing of the simulator's model.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from xml.sax.saxutils import escape
+
+from ksef_tui.core.fa.parse import NS_FA3
+from ksef_tui.simulator.suppliers import BY_KEY, Supplier
+
+CENT = Decimal("0.01")
+EUR_RATE = Decimal("4.2537")
+# P_12 -> (group of P_13_x/P_14_x, rate in %); the groups in the XSD's order.
+_GROUPS = {"23": ("1", 23), "8": ("2", 8), "5": ("3", 5), "zw": ("7", 0), "oo": ("10", 0)}
+_ORDER = ("1", "2", "3", "7", "10")
+_TAXED = {"1", "2", "3"}
+KINDS = ("VAT", "KOR", "ZAL")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a KOR needs of the invoice it corrects."""
+
+    ksef_number: str
+    invoice_number: str
+    issue_date: date
+    seed: int
+    lines: int
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    unit: str
+    qty: Decimal
+    price: Decimal
+    rate: str  # P_12
+
+    @property
+    def group(self) -> str:
+        return _GROUPS[self.rate][0]
+
+    @property
+    def percent(self) -> int:
+        return _GROUPS[self.rate][1]
+
+    @property
+    def net(self) -> Decimal:
+        return _money(self.qty * self.price)
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _amt(value: Decimal) -> str:
+    value = _money(value)
+    return "0.00" if value == 0 else f"{value:.2f}"
+
+
+def _el(name: str, value: object) -> str:
+    return f"<{name}>{escape(str(value))}</{name}>"
+
+
+def supplier_lines(supplier: Supplier, seed: int, count: int, reverse_charge: bool) -> list[Line]:
+    """The goods/services lines of one invoice: the same for the same (supplier, seed, count)."""
+    rng = random.Random(seed)
+    if supplier.fixed_lines:
+        items = list(supplier.items)
+    else:
+        items = [rng.choice(supplier.items) for _ in range(max(1, count))]
+    out = []
+    for item in items:
+        qty_raw = rng.randint(*item.qty)
+        qty = Decimal(qty_raw) / 100 if item.fractional else Decimal(qty_raw)
+        if qty == 0:
+            qty = Decimal(1)
+        price = Decimal(rng.randint(*item.price)) / 100
+        out.append(Line(item.name, item.unit, qty, price, "oo" if reverse_charge else item.rate))
+    return out
+
+
+def _vat(net: Decimal, percent: int) -> Decimal:
+    return _money(net * percent / 100)
+
+
+def _party(tag: str, nip: str, name: str, street: str, city: str, buyer: bool) -> str:
+    extra = "<JST>2</JST><GV>2</GV>" if buyer else ""
+    return (
+        f"<{tag}><DaneIdentyfikacyjne>{_el('NIP', nip)}{_el('Nazwa', name)}</DaneIdentyfikacyjne>"
+        f"<Adres><KodKraju>PL</KodKraju>{_el('AdresL1', street)}{_el('AdresL2', city)}</Adres>"
+        f"{extra}</{tag}>"
+    )
+
+
+def _annotations(exempt: bool, reverse_charge: bool) -> str:
+    zw = (
+        "<Zwolnienie><P_19>1</P_19><P_19A>art. 43 ust. 1 pkt 36 ustawy o VAT</P_19A></Zwolnienie>"
+        if exempt
+        else "<Zwolnienie><P_19N>1</P_19N></Zwolnienie>"
+    )
+    return (
+        f"<Adnotacje><P_16>2</P_16><P_17>2</P_17><P_18>{1 if reverse_charge else 2}</P_18><P_18A>2</P_18A>"
+        f"{zw}<NoweSrodkiTransportu><P_22N>1</P_22N></NoweSrodkiTransportu><P_23>2</P_23>"
+        "<PMarzy><P_PMarzyN>1</P_PMarzyN></PMarzy></Adnotacje>"
+    )
+
+
+def _totals(nets: dict[str, Decimal], vats: dict[str, Decimal], fx: Decimal | None) -> tuple[str, Decimal]:
+    parts = []
+    gross = Decimal(0)
+    for group in _ORDER:
+        if group not in nets:
+            continue
+        net = nets[group]
+        gross += net
+        parts.append(_el(f"P_13_{group}", _amt(net)))
+        if group in _TAXED:
+            vat = vats[group]
+            gross += vat
+            parts.append(_el(f"P_14_{group}", _amt(vat)))
+            if fx is not None:
+                parts.append(_el(f"P_14_{group}W", _amt(vat * fx)))
+    return "".join(parts), gross
+
+
+def _line_xml(no: int, line: Line, fx: Decimal | None, before: bool = False) -> str:
+    return (
+        f"<FaWiersz>{_el('NrWierszaFa', no)}{_el('P_7', line.name)}{_el('P_8A', line.unit)}"
+        f"{_el('P_8B', line.qty)}{_el('P_9A', line.price)}{_el('P_11', _amt(line.net))}"
+        f"{_el('P_12', line.rate)}"
+        f"{_el('KursWaluty', fx) if fx is not None else ''}"
+        f"{'<StanPrzed>1</StanPrzed>' if before else ''}</FaWiersz>"
+    )
+
+
+def _corrected(line: Line) -> Line:
+    """A meter re-read or a return: a tenth less (fractional units) or one unit less."""
+    if line.qty != line.qty.to_integral_value():
+        qty = _money(line.qty * Decimal("0.9"))
+    else:
+        qty = max(line.qty - 1, Decimal(0))
+    return Line(line.name, line.unit, qty, line.price, line.rate)
+
+
+def generate_purchase(
+    supplier_key: str,
+    seller_nip: str,
+    buyer_nip: str,
+    buyer_name: str,
+    number: str,
+    issue_date: date,
+    *,
+    kind: str = "VAT",
+    currency: str = "PLN",
+    lines: int = 2,
+    seed: int = 0,
+    reverse_charge: bool = False,
+    corrects: Correction | None = None,
+) -> bytes:
+    """An FA(3) invoice from catalogue supplier `supplier_key` to the buyer (UTF-8 bytes, XSD-valid, adds
+    up). `seller_nip` is normally the supplier's own NIP; a KOR needs `corrects`."""
+    if kind not in KINDS:
+        raise ValueError(f"unsupported kind {kind!r}; expected one of {KINDS}")
+    if kind == "KOR" and corrects is None:
+        raise ValueError("a correction (KOR) needs the invoice it corrects")
+    supplier = BY_KEY[supplier_key]
+    fx = None if currency == "PLN" else EUR_RATE
+    rng = random.Random(f"{seed}:body")
+    nets: dict[str, Decimal] = defaultdict(Decimal)
+    vats: dict[str, Decimal] = defaultdict(Decimal)
+    body: list[str] = []
+    head_extra = ""
+    tail = ""
+    sale_date = issue_date - timedelta(days=rng.randint(0, 5))
+
+    if kind == "VAT":
+        items = supplier_lines(supplier, seed, lines, reverse_charge)
+        for item in items:
+            nets[item.group] += item.net
+        percents = {i.group: i.percent for i in items}
+        for group, net in nets.items():
+            vats[group] = _vat(net, percents[group])
+        body = [_line_xml(n, item, fx) for n, item in enumerate(items, 1)]
+    elif kind == "KOR":
+        assert corrects is not None
+        before = supplier_lines(supplier, corrects.seed, corrects.lines, reverse_charge)
+        after = [_corrected(x) for x in before]
+        percents = {i.group: i.percent for i in before}
+        before_net: dict[str, Decimal] = defaultdict(Decimal)
+        after_net: dict[str, Decimal] = defaultdict(Decimal)
+        for old, new in zip(before, after, strict=True):
+            before_net[old.group] += old.net
+            after_net[new.group] += new.net
+        for group in before_net:
+            nets[group] = after_net[group] - before_net[group]
+            vats[group] = _vat(after_net[group], percents[group]) - _vat(before_net[group], percents[group])
+        for n, (old, new) in enumerate(zip(before, after, strict=True), 1):
+            body.append(_line_xml(n, old, fx, before=True))
+            body.append(_line_xml(n, new, fx))
+        reason = "Korekta odczytu licznika" if supplier.fixed_lines else "Zwrot części towaru"
+        head_extra = (
+            f"{_el('PrzyczynaKorekty', reason)}<TypKorekty>2</TypKorekty>"
+            f"<DaneFaKorygowanej>{_el('DataWystFaKorygowanej', corrects.issue_date.isoformat())}"
+            f"{_el('NrFaKorygowanej', corrects.invoice_number)}<NrKSeF>1</NrKSeF>"
+            f"{_el('NrKSeFFaKorygowanej', corrects.ksef_number)}</DaneFaKorygowanej>"
+        )
+    else:  # ZAL: a 30 % advance on an order; the invoice carries the order lines, not FaWiersz
+        items = supplier_lines(supplier, seed, lines, False)
+        order_total = Decimal(0)
+        rows = []
+        gross_by_group: dict[str, Decimal] = defaultdict(Decimal)
+        percents = {i.group: i.percent for i in items}
+        for n, item in enumerate(items, 1):
+            vat = _vat(item.net, item.percent) if item.group in _TAXED else Decimal(0)
+            order_total += item.net + vat
+            gross_by_group[item.group] += item.net + vat
+            rows.append(
+                f"<ZamowienieWiersz>{_el('NrWierszaZam', n)}{_el('P_7Z', item.name)}"
+                f"{_el('P_8AZ', item.unit)}{_el('P_8BZ', item.qty)}{_el('P_9AZ', item.price)}"
+                f"{_el('P_11NettoZ', _amt(item.net))}{_el('P_11VatZ', _amt(vat))}{_el('P_12Z', item.rate)}"
+                "</ZamowienieWiersz>"
+            )
+        for group, gross in gross_by_group.items():
+            advance = _money(gross * Decimal("0.3"))
+            pct = percents[group]
+            vat = _money(advance * pct / (100 + pct)) if group in _TAXED else Decimal(0)
+            nets[group] = advance - vat
+            vats[group] = vat
+        tail = f"<Zamowienie>{_el('WartoscZamowienia', _amt(order_total))}{''.join(rows)}</Zamowienie>"
+
+    amounts, gross = _totals(nets, vats, fx)
+    account = "".join(str(rng.randint(0, 9)) for _ in range(26))
+    payment = (
+        f"<Platnosc><TerminPlatnosci>{_el('Termin', (issue_date + timedelta(days=14)).isoformat())}"
+        f"</TerminPlatnosci><FormaPlatnosci>6</FormaPlatnosci>"
+        f"<RachunekBankowy>{_el('NrRB', account)}</RachunekBankowy></Platnosc>"
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<Faktura xmlns="{NS_FA3}">'
+        '<Naglowek><KodFormularza kodSystemowy="FA (3)" wersjaSchemy="1-0E">FA</KodFormularza>'
+        "<WariantFormularza>3</WariantFormularza>"
+        f"{_el('DataWytworzeniaFa', issue_date.isoformat() + 'T06:00:00Z')}"
+        f"{_el('SystemInfo', supplier.name + ' - system fakturowy')}</Naglowek>"
+        + _party("Podmiot1", seller_nip, supplier.name, supplier.street, supplier.city, False)
+        + _party("Podmiot2", buyer_nip, buyer_name, "ul. Główna 1", "00-950 Warszawa", True)
+        + f"<Fa>{_el('KodWaluty', currency)}{_el('P_1', issue_date.isoformat())}"
+        f"{_el('P_1M', supplier.city.split(' ', 1)[-1])}"
+        f"{_el('P_2', number)}{_el('P_6', sale_date.isoformat())}{amounts}{_el('P_15', _amt(gross))}"
+        f"{_el('KursWalutyZ', fx) if fx is not None and kind == 'ZAL' else ''}"
+        f"{_annotations('7' in nets, reverse_charge)}{_el('RodzajFaktury', kind)}{head_extra}{''.join(body)}"
+        f"{payment}{tail}</Fa>"
+        "</Faktura>\n"
+    )
+    return xml.encode("utf-8")
