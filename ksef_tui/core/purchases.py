@@ -108,6 +108,7 @@ class PurchaseSyncState:
     stalled: bool = False  # the last package did not move the cursor forward
     last_reconciled: datetime | None = None
     damaged: frozenset[str] = frozenset()  # sealed columns the store could not authenticate
+    started_from: datetime | None = None  # the first window's start: nothing before it is looked for
 
     def with_error(self, message: str, now: datetime) -> PurchaseSyncState:
         return replace(self, last_error=message, last_attempt=now)

@@ -135,6 +135,7 @@ def test_sync_state_round_trips_with_pending_and_parked_exports(store: Store, ci
         last_error="KSeF 429: spróbuj za 60 s",
         stalled=True,
         last_reconciled=T0 - timedelta(days=3),
+        started_from=T0 - timedelta(days=40),
     )
     assert store.purchases.state(cid, SUBJECT_THIRD) is None
     store.purchases.save_state(state)

@@ -217,6 +217,7 @@ def _state_to_json(state: PurchaseSyncState) -> dict[str, Any]:
         "last_error": state.last_error,
         "stalled": state.stalled,
         "last_reconciled": _iso(state.last_reconciled),
+        "started_from": _iso(state.started_from),
     }
 
 
@@ -231,6 +232,7 @@ def _state_from_json(data: Any) -> dict[str, Any]:
         "last_error": str(data.get("last_error", "")),
         "stalled": bool(data.get("stalled", False)),
         "last_reconciled": _moment(data.get("last_reconciled")),
+        "started_from": _moment(data.get("started_from")),
     }
 
 
