@@ -436,7 +436,7 @@ def test_reconciliation_finds_and_fetches_a_gap_without_touching_the_cursor(offi
     cid = office.ids[nip]
     office.sync(nip)
     # As if a server error had hidden three invoices from the window they belonged to.
-    db = office.store._db  # noqa: SLF001 (a test reaching past the API on purpose)
+    db = office.store._db  # a test reaching past the API on purpose
     with write_transaction(db):
         db.execute(
             "DELETE FROM purchase_invoices WHERE id IN"
