@@ -107,20 +107,21 @@ class PurchasesScreen(RegistryKeys, Screen[bool | None]):
         self._show_detail()
 
     def _update_title(self, query: str) -> None:
+        # The counts and the filter first: at 80 columns a long client name is what the ellipsis cuts.
         title = Text()
         title.append(_("Purchase invoices"), style="bold")
-        if self.listing is not None:
-            client = self.listing.client
-            title.append(f" — {client.short_code} · {client.name} · NIP {format_nip(client.nip)}")
         provisional = sum(1 for r in self.records if r.status is PurchaseStatus.PROVISIONAL)
-        count = _("{n} invoices").format(n=len(self.records) - provisional)
+        count = str(len(self.records) - provisional)
         if provisional:
             count += ", " + _("{n} provisional").format(n=provisional)
-        title.append(f"  {count}", style="italic")
+        title.append(f" ({count})")
         if query:
             title.append(
                 "  " + _("filter: {query} → {n}").format(query=query, n=len(self.shown)), style="italic"
             )
+        if self.listing is not None:
+            client = self.listing.client
+            title.append(f" — {client.short_code} · {client.name} · NIP {format_nip(client.nip)}")
         self.query_one("#title", Static).update(safe_text(title))
 
     def _show_detail(self) -> None:
@@ -142,30 +143,32 @@ class PurchasesScreen(RegistryKeys, Screen[bool | None]):
         detail.update(safe_text(self._detail(record)))
 
     def _detail(self, r: PurchaseRecord) -> Text:
+        """Three lines, each fitting 80 columns with the usual values: what identifies the invoice and
+        when it was received; who sold it; the amounts and the issue date."""
         out = Text()
         out.append(r.ksef_number, style="bold")
-        out.append(f"  {views.status_words(r)}")
-        if r.status is PurchaseStatus.PROVISIONAL:
-            out.append(
-                " · " + _("not closed in KSeF yet: its XML comes with the next download"), style="italic"
-            )
+        out.append(
+            f"  {views.status_words(r)}", style="italic" if r.status is PurchaseStatus.PROVISIONAL else ""
+        )
+        out.append("  " + _("received {at}").format(at=fmt_dt(r.acquisition_date, year=True)))
         out.append("\n")
         out.append(r.seller_name or "—", style="bold")
         if r.seller_nip:
             out.append(f" · NIP {format_nip(r.seller_nip)}")
-        out.append(" · " + _("invoice {number}").format(number=r.invoice_number or "—"))
+        out.append(" · " + (r.invoice_number or "—"))
         if r.invoice_type:
-            out.append(f" · {r.invoice_type}")
+            out.append(f" ({r.invoice_type})")
         out.append("\n")
         out.append(
-            _("issued {issued} · received {received} · net {net} · VAT {vat} · gross {gross}").format(
-                issued=day(r.issue_date),
-                received=fmt_dt(r.acquisition_date, year=True),
+            _("gross {gross} · net {net} · VAT {vat} · issued {issued}").format(
+                gross=format_amount(r.gross, r.currency),
                 net=format_amount(r.net),
                 vat=format_amount(r.vat),
-                gross=format_amount(r.gross, r.currency),
+                issued=day(r.issue_date),
             )
         )
+        if r.status is PurchaseStatus.PROVISIONAL:
+            out.append(" · " + _("XML with the next download"), style="italic")
         return out
 
     @on(LineTable.Highlighted, "#purchases")
