@@ -24,7 +24,7 @@ from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.client_table import ClientTable
 from ksef_tui.widgets.purchase_table import PurchaseTable
 
-from .helpers import make_store, screen_text, services, settle, until, wait_for_text
+from .helpers import make_store, screen_text, services, settle, until
 from .purchases_helpers import FakePurchases, provisional_records, purchase_records, synced_summary
 
 TALL = (100, 80)  # the whole client screen at once
