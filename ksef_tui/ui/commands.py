@@ -241,7 +241,15 @@ REGISTRY: tuple[Command, ...] = (
         N_("Fetch every client's purchase invoices from KSeF now"),
         footer=False,
     ),
-    Command("clients", "f", "purchases", N_("Purchases"), N_("Show the selected client's purchase invoices")),
+    # Not in the footer: with it the board's footer would cut "? Help" at 120 columns.
+    Command(
+        "clients",
+        "f",
+        "purchases",
+        N_("Purchases"),
+        N_("Show the selected client's purchase invoices"),
+        footer=False,
+    ),
     Command("client", "c", "check", N_("Check"), N_("Check this client live in KSeF")),
     Command("client", "e", "edit", N_("Edit"), N_("Edit this client")),
     Command("client", "t", "import_token", N_("Token"), N_("Import a KSeF token for this client")),
@@ -275,10 +283,11 @@ REGISTRY: tuple[Command, ...] = (
         N_("Remove the selected credential (asks to type its code)"),
         footer=False,
     ),
+    Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    # After Back: at 80 columns the footer keeps Esc, and cuts these (help and the palette list them).
     Command("client", "p", "sync_purchases", N_("Fetch"), N_("Fetch this client's purchase invoices now")),
     Command("client", "f", "purchases", N_("Purchases"), N_("Show this client's purchase invoices")),
     Command("client", "x", "cancel_sync", N_("Stop"), N_("Stop the purchase invoice download"), footer=False),
-    Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients")),
     Command(
         "purchases",
         "slash",
