@@ -332,9 +332,11 @@ class ClientsScreen(RegistryKeys, Screen[None]):
             self._start_purchase_sync([entry.client.id or 0])
 
     def action_sync_all_purchases(self) -> None:
-        self._start_purchase_sync([e.client.id or 0 for e in self.entries])
+        # None: every client with a usable credential (the use case picks them, as `ksef-tui sync` does),
+        # so a client without a token is not reported as a failure on every run.
+        self._start_purchase_sync(None)
 
-    def _start_purchase_sync(self, client_ids: list[int]) -> None:
+    def _start_purchase_sync(self, client_ids: list[int] | None) -> None:
         if self.services.ksef_factory is None:
             self.notify(_("KSeF is not configured for this store."), severity="warning")
             return
@@ -345,7 +347,7 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         self._purchase_worker = self._run_purchase_sync(client_ids)
 
     @work(exclusive=True, group="purchase-sync", exit_on_error=False)
-    async def _run_purchase_sync(self, client_ids: list[int]) -> None:
+    async def _run_purchase_sync(self, client_ids: list[int] | None) -> None:
         # Here, not at the top: the sync loads the KSeF client, which the board's first paint does not need.
         from ksef_tui.sync import purchases as purchase_sync
 

@@ -125,7 +125,9 @@ class FakePurchases:
         **kwargs: Any,
     ) -> SyncReport:
         ids = list(client_ids) if client_ids is not None else [c.id for c in store.clients.list()]
-        self.sync_calls.append({"ids": ids, "force": force, "since": since, "now": clock()})
+        self.sync_calls.append(
+            {"ids": ids, "asked": client_ids, "force": force, "since": since, "now": clock()}
+        )
         self.started = True
         fetched = 0
         report = SyncReport()
