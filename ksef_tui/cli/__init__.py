@@ -10,6 +10,7 @@
 - `init`: create a store without the TUI
 - `clients`: `clients import` and `clients export` (the client list as a spreadsheet)
 - `office`: `office show` and `office set` (the office profile)
+- `sync`: `sync` (purchase invoices from KSeF) and `invoices` (what the store holds)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -32,6 +33,7 @@ from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
+from ksef_tui.cli.sync import invoices_command, sync_command
 from ksef_tui.cli.tui import demo_command, run_app
 from ksef_tui.core.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
 from ksef_tui.ksef.apilog import install_log_redaction
@@ -64,6 +66,8 @@ for command in (
     init_command,
     clients_group,
     office_group,
+    sync_command,
+    invoices_command,
     simulator_command,
 ):
     cli.add_command(command)

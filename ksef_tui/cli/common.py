@@ -47,17 +47,26 @@ def read_passphrase(passphrase_file: Path | None) -> str:
 
 @contextmanager
 def opened_store(
-    use_demo: bool, passphrase_file: Path | None, *, with_ksef: bool = False
+    use_demo: bool,
+    passphrase_file: Path | None,
+    *,
+    with_ksef: bool = False,
+    demo_purchases: bool = False,
 ) -> Iterator[tuple[Any, Any]]:
     """(store, KSeF factory or None) for a fresh demo or the user's own store; both closed afterwards.
 
-    The factory is made only when asked for: the demo's one starts the simulator.
+    The factory is made only when asked for: the demo's one starts the simulator. `demo_purchases`: the
+    fresh demo store holds its clients' purchase invoices, synced from the demo's simulator.
     """
     setup = None
     factory = None
     try:
         if use_demo:
-            setup = demo.prepare_demo(datetime.now(UTC))
+            # Only asked for when wanted: tests replace prepare_demo with fakes that know no `purchases`.
+            if demo_purchases:
+                setup = demo.prepare_demo(datetime.now(UTC), purchases=True)
+            else:
+                setup = demo.prepare_demo(datetime.now(UTC))
             home, passphrase = setup.home, demo.DEMO_PASSPHRASE
             if with_ksef:
                 factory = setup.ksef_factory()

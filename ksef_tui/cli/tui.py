@@ -41,7 +41,8 @@ def demo_command() -> None:
     from ksef_tui.ui.app import KsefApp
 
     click.echo(_("Preparing the demo…"))
-    setup = demo.prepare_demo(datetime.now(UTC))
+    # With every demo client's purchase invoices synced from the simulator: the list screen has data.
+    setup = demo.prepare_demo(datetime.now(UTC), purchases=True)
     try:
         config = AppConfig(
             home=setup.home,

@@ -5,6 +5,7 @@ No textual here: `ksef-tui status --demo` uses it headless too.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -19,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ksef_tui.core.clock import Timing
+from ksef_tui.core.clock import Clock, Timing
 from ksef_tui.core.demo_roster import RosterEntry, make_roster
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import (
@@ -233,13 +234,54 @@ def seed_store(store: Any, roster: list[RosterEntry], world: Any, now: datetime)
             )
 
 
+# How far back the demo's purchase sync starts: the demo world holds about a month of each client's
+# purchases, so the first sync needs one window, not the nine months since KSeF 2.0 went live.
+DEMO_PURCHASE_DAYS = 45
+
+
+def running_clock(start: datetime) -> Clock:
+    """A clock that reads `start` now and moves on with real time (the simulator's exports take
+    polls to finish, which a frozen clock would never let happen)."""
+    origin = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - origin)
+
+
+def sync_demo_purchases(store: Any, demo: Demo, clock: Clock) -> Any:
+    """Every demo client's purchase invoices, fetched from the demo's simulator through the real use
+    case (exports, packages, the store's commit and cursor): what `invoices --demo` and the TUI demo show.
+    Clients whose credentials KSeF refuses fail as they would in an office. Returns the SyncReport."""
+    # deferred: the use case loads the KSeF client; only the demo's purchases need it here.
+    from ksef_tui.sync.purchases import sync_purchases
+
+    factory = demo.ksef_factory(clock=clock)
+    since = (demo.now - timedelta(days=DEMO_PURCHASE_DAYS)).date()
+
+    async def run() -> Any:
+        try:
+            return await sync_purchases(store, factory, None, clock=clock, since=since, force=True)
+        finally:
+            await factory.aclose()
+
+    return asyncio.run(run())
+
+
 def prepare_demo(
-    now: datetime, *, kdf: Any = None, home: Path | None = None, tmp_dir: Path | None = None
+    now: datetime,
+    *,
+    kdf: Any = None,
+    home: Path | None = None,
+    tmp_dir: Path | None = None,
+    purchases: bool = False,
+    clock: Clock | None = None,
 ) -> Demo:
     """Create and seed a fresh demo store (passphrase "demo"); return it locked-closed on disk.
 
     Without `home`: a new temporary folder (`tmp_dir`, else the system's), locked for this run, after
-    removing the folders earlier runs left behind when they were killed (clean_stale_demos)."""
+    removing the folders earlier runs left behind when they were killed (clean_stale_demos).
+
+    `purchases`: also sync every demo client's purchase invoices from the simulator (the real
+    `sync_purchases`), on `clock` (default: one starting at `now` and moving with real time). Call it
+    outside a running event loop."""
     lock_fd = None
     if home is None:
         clean_stale_demos(tmp_dir)
@@ -257,6 +299,8 @@ def prepare_demo(
         try:
             seed_store(store, demo.roster, demo.world, now)
             seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
+            if purchases:  # the purchase invoice list is not empty on first open
+                sync_demo_purchases(store, demo, clock or running_clock(now))
         finally:
             store.close()
     except BaseException:

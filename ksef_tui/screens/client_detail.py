@@ -36,14 +36,23 @@ from ksef_tui.screens.api_log import ApiLogScreen
 from ksef_tui.screens.certificate_import import CertificateImportScreen
 from ksef_tui.screens.client_form import ClientFormScreen
 from ksef_tui.screens.credential_remove import CredentialRemoveScreen
+from ksef_tui.screens.purchases import PurchasesScreen
 from ksef_tui.screens.sessions import SessionsScreen
 from ksef_tui.screens.token_import import TokenImportScreen
+from ksef_tui.sync import purchase_views
+from ksef_tui.sync import purchases as purchase_sync
 from ksef_tui.sync.clients import ClientView, load_client_view
 from ksef_tui.sync.damage import DAMAGED_RESULT
 from ksef_tui.sync.live_checks import run_live_checks
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
-from ksef_tui.ui.messages import ChecksFinished, ClientViewLoaded
+from ksef_tui.ui.messages import (
+    ChecksFinished,
+    ClientViewLoaded,
+    PurchasesSynced,
+    PurchaseSummaryLoaded,
+    PurchaseSyncProgressed,
+)
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import plain, safe_renderable
 
@@ -128,6 +137,8 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
         self.changed = False
         self.selected = 0  # index of the selected credential (the one `d` removes)
         self._check_worker: Worker[None] | None = None
+        self._purchase_worker: Worker[None] | None = None
+        self.purchases: purchase_views.PurchaseSummary | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
@@ -137,6 +148,7 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
             yield Static("", id="credentials", classes="section")
             yield Static("", id="checks", classes="section")
             yield Static("", id="sync", classes="section")
+            yield Static("", id="purchases", classes="section")
             yield Static("", id="audit", classes="section")
         yield Static("", id="progress")
         yield Footer()
@@ -150,12 +162,29 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
 
     def reload(self) -> None:
         self._load()
+        self._load_purchases()
 
     @work(exclusive=True, group="client-load")
     async def _load(self) -> None:
         store = self.services.store
         assert store is not None
         self.post_message(ClientViewLoaded(await load_client_view(store, self.client_id)))
+
+    @work(exclusive=True, group="client-purchases", exit_on_error=False)
+    async def _load_purchases(self) -> None:
+        store = self.services.store
+        assert store is not None
+        try:
+            summary = await purchase_views.load_purchase_summary(store, self.client_id)
+        except Exception as exc:  # the section says so; the rest of the screen stays
+            self.post_message(PurchaseSummaryLoaded(None, str(exc) or type(exc).__name__))
+            return
+        self.post_message(PurchaseSummaryLoaded(summary))
+
+    def on_purchase_summary_loaded(self, message: PurchaseSummaryLoaded) -> None:
+        self.purchases = message.summary
+        section = self._purchase_section(message.summary, self.services.clock(), message.error)
+        self.query_one("#purchases", Static).update(safe_renderable(section))
 
     def on_client_view_loaded(self, message: ClientViewLoaded) -> None:
         view = self.view = message.view
@@ -331,6 +360,46 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
             grid.add_row(_("Next refresh allowed"), _date(view.next_refresh))
         return Group(Text(_("Synchronisation"), style="bold underline"), grid)
 
+    def _purchase_section(
+        self, summary: purchase_views.PurchaseSummary | None, now: datetime, error: str = ""
+    ) -> RenderableType:
+        """Where the purchase invoice download stands: the cursor (Polish time), last success, last
+        error, a pending export, how many invoices the store holds."""
+        title = Text(_("Purchase invoices"), style="bold underline")
+        title.append("  ")
+        title.append(_("p fetches now, f lists them"), style="dim not underline not bold")
+        if summary is None:
+            return Group(title, Text(_("Could not read the purchase invoices: {error}").format(error=error)))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
+        if summary.cursor is None:
+            grid.add_row(_("Fetched up to"), Text(_("never fetched: press p"), style="dim"))
+        else:
+            cursor = Text(_date(summary.cursor))
+            if summary.stalled:
+                cursor.append("  " + _("(KSeF has not moved on since)"), style="dim")
+            grid.add_row(_("Fetched up to"), cursor)
+        grid.add_row(_("Last success"), _when(summary.last_success, now))
+        if summary.last_error:
+            grid.add_row(_("Last error"), Text(summary.last_error, style=LEVEL_STYLE[Level.YELLOW]))
+        else:
+            grid.add_row(_("Last error"), Text("—", style="dim"))
+        pending = Text(_("yes (resumed on the next download)") if summary.pending_export else _("no"))
+        if summary.parked:
+            pending.append(
+                " · " + _("{n} stuck in KSeF").format(n=summary.parked), style=LEVEL_STYLE[Level.YELLOW]
+            )
+        grid.add_row(_("Export pending"), pending)
+        if summary.blocked_until is not None and summary.blocked_until > now:
+            grid.add_row(_("KSeF asked to wait until"), _date(summary.blocked_until))
+        stored = Text(str(summary.stored))
+        if summary.with_warnings:
+            stored.append("  " + _("{n} with remarks").format(n=summary.with_warnings), style="yellow")
+        grid.add_row(_("Invoices stored"), stored)
+        grid.add_row(_("Provisional"), str(summary.provisional))
+        return Group(title, grid)
+
     def _audit(self, view: ClientView, now: datetime) -> RenderableType:
         title = Text(_("Audit trail"), style="bold underline")
         if not view.audit:
@@ -351,8 +420,9 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
     # --- keys ----------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self._check_worker is not None and self._check_worker.is_running:
-            self._check_worker.cancel()
+        for worker in (self._check_worker, self._purchase_worker):
+            if worker is not None and worker.is_running:
+                worker.cancel()
         self.dismiss(self.client_id if self.changed else None)
 
     def _after(self, result: object) -> None:
@@ -405,6 +475,50 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
             api_log = getattr(self.services.ksef_factory, "api_log", None)
             self.app.push_screen(ApiLogScreen(api_log, self.view.client))
 
+    def action_purchases(self) -> None:
+        self.app.push_screen(PurchasesScreen(self.services, self.client_id), callback=self._after)
+
+    # --- purchase invoices -----------------------------------------------------------------------
+
+    def action_sync_purchases(self) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        if self._purchase_worker is not None and self._purchase_worker.is_running:
+            self.notify(_("Purchase invoices are being fetched already (x stops)."), severity="warning")
+            return
+        self._progress(_("Fetching purchase invoices… (x stops)"))
+        self._purchase_worker = self._run_purchase_sync()
+
+    @work(exclusive=True, group="client-purchase-sync", exit_on_error=False)
+    async def _run_purchase_sync(self) -> None:
+        store, factory = self.services.store, self.services.ksef_factory
+        assert store is not None and factory is not None
+        report = await purchase_sync.sync_purchases(
+            store,
+            factory,
+            [self.client_id],
+            clock=self.services.clock,
+            force=True,
+            on_progress=lambda progress: self.post_message(PurchaseSyncProgressed(progress)),
+        )
+        self.post_message(PurchasesSynced(report))
+
+    def on_purchase_sync_progressed(self, message: PurchaseSyncProgressed) -> None:
+        if self._purchase_worker is not None and self._purchase_worker.is_cancelled:
+            return
+        self._progress(purchase_views.progress_words(message.progress))
+
+    def on_purchases_synced(self, message: PurchasesSynced) -> None:
+        self.changed = True
+        self._progress(purchase_views.report_words(message.report))
+        self.reload()
+
+    def action_cancel_sync(self) -> None:
+        if self._purchase_worker is not None and self._purchase_worker.is_running:
+            self._purchase_worker.cancel()
+            self._progress(_("Fetching purchase invoices stopped."))
+
     # --- live check ----------------------------------------------------------------------------
 
     def action_check(self) -> None:
@@ -431,6 +545,10 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._purchase_worker and event.state is WorkerState.ERROR:
+            self._progress(
+                _("Fetching purchase invoices stopped: {error}").format(error=str(event.worker.error))
+            )
         if event.worker is not self._check_worker:
             return
         if event.state is WorkerState.ERROR:

@@ -15,7 +15,13 @@ from ksef_tui.core.i18n import _
 from ksef_tui.sync.clients import load_board
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
-from ksef_tui.ui.messages import BoardLoaded, CheckProgress, ChecksFinished
+from ksef_tui.ui.messages import (
+    BoardLoaded,
+    CheckProgress,
+    ChecksFinished,
+    PurchasesSynced,
+    PurchaseSyncProgressed,
+)
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
@@ -33,6 +39,7 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         self.entries: list[BoardEntry] = []
         self.shown: list[BoardEntry] = []
         self._check_worker: Worker[None] | None = None
+        self._purchase_worker: Worker[None] | None = None
         self._board_worker: Worker[None] | None = None
         self._reload_pending = False  # a reload asked for while a load runs: one more load after it
         # A client to put the cursor on when the next load arrives (just added or edited).
@@ -241,9 +248,13 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         self._start_checks([e.client.id or 0 for e in self.entries])
 
     def action_cancel_checks(self) -> None:
+        """`x`: stop what runs (the live checks, the purchase invoice download, or both)."""
         if self._check_worker is not None and self._check_worker.is_running:
             self._check_worker.cancel()
             self._progress(_("Live check cancelled."))
+        if self._purchase_worker is not None and self._purchase_worker.is_running:
+            self._purchase_worker.cancel()
+            self._progress(_("Fetching purchase invoices stopped."))
 
     def _start_checks(self, client_ids: list[int]) -> None:
         if self.services.ksef_factory is None:
@@ -288,10 +299,15 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self._check_worker and event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
+        ours = event.worker is self._check_worker or event.worker is self._purchase_worker
+        if ours and event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
             self.set_timer(8, self._hide_progress)
         if event.worker is self._check_worker and event.state is WorkerState.ERROR:
             self._progress(_("Live check stopped: {error}").format(error=str(event.worker.error)))
+        if event.worker is self._purchase_worker and event.state is WorkerState.ERROR:
+            self._progress(
+                _("Fetching purchase invoices stopped: {error}").format(error=str(event.worker.error))
+            )
 
     def _progress(self, message: str) -> None:
         bar = self.query_one("#progress", Static)
@@ -299,5 +315,75 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         bar.update(plain(message))
 
     def _hide_progress(self) -> None:
-        if self._check_worker is None or not self._check_worker.is_running:
+        running = [w for w in (self._check_worker, self._purchase_worker) if w is not None and w.is_running]
+        if not running:
             self.query_one("#progress", Static).display = False
+
+    # --- purchase invoices -----------------------------------------------------------------------
+
+    def action_purchases(self) -> None:
+        from ksef_tui.screens.purchases import PurchasesScreen
+
+        if (entry := self._selected()) and entry.client.id is not None:
+            self.app.push_screen(PurchasesScreen(self.services, entry.client.id), callback=self._after_change)
+
+    def action_sync_purchases(self) -> None:
+        if entry := self._selected():
+            self._start_purchase_sync([entry.client.id or 0])
+
+    def action_sync_all_purchases(self) -> None:
+        # None: every client with a usable credential (the use case picks them, as `ksef-tui sync` does),
+        # so a client without a token is not reported as a failure on every run.
+        self._start_purchase_sync(None)
+
+    def _start_purchase_sync(self, client_ids: list[int] | None) -> None:
+        if self.services.ksef_factory is None:
+            self.notify(_("KSeF is not configured for this store."), severity="warning")
+            return
+        if self._purchase_worker is not None and self._purchase_worker.is_running:
+            self.notify(_("Purchase invoices are being fetched already (x stops)."), severity="warning")
+            return
+        self._progress(_("Fetching purchase invoices… (x stops)"))
+        self._purchase_worker = self._run_purchase_sync(client_ids)
+
+    @work(exclusive=True, group="purchase-sync", exit_on_error=False)
+    async def _run_purchase_sync(self, client_ids: list[int] | None) -> None:
+        # Here, not at the top: the sync loads the KSeF client, which the board's first paint does not need.
+        from ksef_tui.sync import purchases as purchase_sync
+
+        store, factory = self.services.store, self.services.ksef_factory
+        assert store is not None and factory is not None
+        report = await purchase_sync.sync_purchases(
+            store,
+            factory,
+            client_ids,
+            clock=self.services.clock,
+            force=True,
+            on_progress=lambda progress: self.post_message(PurchaseSyncProgressed(progress)),
+        )
+        self.post_message(PurchasesSynced(report))
+
+    def on_purchase_sync_progressed(self, message: PurchaseSyncProgressed) -> None:
+        from ksef_tui.sync.purchase_views import progress_words
+
+        if self._purchase_worker is not None and self._purchase_worker.is_cancelled:
+            return  # posted before x stopped it: the "stopped" line stays
+        self._progress(progress_words(message.progress))
+
+    def on_purchases_synced(self, message: PurchasesSynced) -> None:
+        from ksef_tui.sync.purchase_views import failure_lines, report_words
+
+        self._progress(report_words(message.report))
+        failures = failure_lines(message.report)
+        if failures:
+            shown = failures[:8] + (
+                [_("…and {n} more").format(n=len(failures) - 8)] if len(failures) > 8 else []
+            )
+            self.notify(
+                "\n".join(shown),
+                title=_("Purchase invoices: {n} clients failed").format(n=len(failures)),
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
+        self.reload()

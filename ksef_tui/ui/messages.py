@@ -18,11 +18,14 @@ if TYPE_CHECKING:
     # Types only: importing the use cases here would load the KSeF client (~0.3 s, measured with
     # -X importtime) with the board, the first screen, which needs none of it.
     from ksef_tui.core.client_import import ImportPlan
+    from ksef_tui.core.purchases import PurchaseRecord
     from ksef_tui.core.upo import UpoReceipt
     from ksef_tui.sync.client_import import ImportResult
     from ksef_tui.sync.clients import BoardView, ClientView
     from ksef_tui.sync.invoices import InvoiceXml
     from ksef_tui.sync.office import OfficeProfile
+    from ksef_tui.sync.purchase_views import PurchaseList, PurchaseSummary
+    from ksef_tui.sync.purchases import SyncProgress, SyncReport
     from ksef_tui.sync.sessions import RefreshSummary, SessionsPage, SessionView
     from ksef_tui.sync.upo import BulkResult, UpoDownload
     from ksef_tui.sync.upo import UpoProgress as UpoEvent
@@ -276,3 +279,43 @@ class ClientsImported(ScreenMessage):
     def __init__(self, result: ImportResult) -> None:
         super().__init__()
         self.result = result
+
+
+# --- purchase invoices (issue 12) -------------------------------------------------------------------
+
+
+class PurchaseSyncProgressed(ScreenMessage):
+    """The purchase sync reported progress (clients done, invoices fetched)."""
+
+    def __init__(self, progress: SyncProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class PurchasesSynced(ScreenMessage):
+    def __init__(self, report: SyncReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class PurchaseSummaryLoaded(ScreenMessage):
+    """The client's purchase sync state; `summary` is None when it could not be read (`error` says why)."""
+
+    def __init__(self, summary: PurchaseSummary | None, error: str = "") -> None:
+        super().__init__()
+        self.summary = summary
+        self.error = error
+
+
+class PurchasesLoaded(ScreenMessage):
+    def __init__(self, listing: PurchaseList) -> None:
+        super().__init__()
+        self.listing = listing
+
+
+class PurchasesPreviewed(ScreenMessage):
+    """What KSeF lists right now from the cursor on ("what's new"), not stored yet: provisional."""
+
+    def __init__(self, records: list[PurchaseRecord]) -> None:
+        super().__init__()
+        self.records = records

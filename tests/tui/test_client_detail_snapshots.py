@@ -9,9 +9,19 @@ import pytest
 
 from ksef_tui.core.demo_roster import make_roster
 from ksef_tui.core.models import CheckOutcome, LiveCheck
+from ksef_tui.sync import purchase_views
 from ksef_tui.ui.app import KsefApp
 
 from .helpers import NOW, make_store, services, settle
+
+
+@pytest.fixture(autouse=True)
+def _never_synced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The "Purchase invoices" section of a client never synced (what a store without purchases reads);
+    its other states have their own snapshots (test_purchases_snapshots.py)."""
+    monkeypatch.setattr(
+        purchase_views, "purchase_summary", lambda _store, cid: purchase_views.PurchaseSummary(cid)
+    )
 
 
 def _app(home: Path) -> tuple[KsefApp, int]:
