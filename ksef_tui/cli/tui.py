@@ -41,14 +41,16 @@ def demo_command() -> None:
     from ksef_tui.ui.app import KsefApp
 
     click.echo(_("Preparing the demo…"))
-    # With every demo client's purchase invoices synced from the simulator: the list screen has data.
-    setup = demo.prepare_demo(datetime.now(UTC), purchases=True)
+    setup = demo.prepare_demo(datetime.now(UTC))
     try:
         config = AppConfig(
             home=setup.home,
             passphrase_hint=demo.DEMO_PASSPHRASE,
             demo=True,
             ksef_factory=setup.ksef_factory(),
+            # The board opens at once and fetches every demo client's purchases in the background, with
+            # its progress line: the real sync against the demo's simulator, not a pre-seeded list.
+            sync_purchases_on_start=True,
         )
         KsefApp(config).run()
     finally:

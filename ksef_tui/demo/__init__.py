@@ -34,6 +34,7 @@ from ksef_tui.core.models import (
 )
 from ksef_tui.demo.sessions import seed_sessions
 from ksef_tui.ksef.client import KsefClient
+from ksef_tui.simulator.faults import Faults
 from ksef_tui.simulator.ratelimit import RateLimitConfig
 from ksef_tui.simulator.world import build_world as simulator_world
 from ksef_tui.store import Store
@@ -253,7 +254,8 @@ def sync_demo_purchases(store: Any, demo: Demo, clock: Clock) -> Any:
     # deferred: the use case loads the KSeF client; only the demo's purchases need it here.
     from ksef_tui.sync.purchases import sync_purchases
 
-    factory = demo.ksef_factory(clock=clock)
+    # The demo's exports are ready at the first poll: a user waits for the demo, not for KSeF's realism.
+    factory = demo.ksef_factory(clock=clock, faults=Faults(export_processing_polls=0))
     since = (demo.now - timedelta(days=DEMO_PURCHASE_DAYS)).date()
 
     async def run() -> Any:

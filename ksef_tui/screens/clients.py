@@ -59,6 +59,9 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         self.query_one("#progress", Static).display = False
         self.query_one(ClientTable).focus()
         self.reload()
+        if self.services.sync_purchases_on_start:
+            self.services.sync_purchases_on_start = False  # once per run, not on every unlock
+            self.action_sync_all_purchases()
 
     # --- data ----------------------------------------------------------------------------------
 

@@ -30,6 +30,9 @@ class AppConfig:
     idle_timeout: timedelta = timedelta(minutes=15)
     passphrase_hint: str | None = None  # shown on the unlock screen (the demo's "demo")
     demo: bool = False
+    # Start fetching every client's purchase invoices when the board first opens (the demo: the sync and
+    # its progress are part of what it shows, and the app opens at once instead of after it).
+    sync_purchases_on_start: bool = False
     # Makes a KSeF connection for a client (the live check); None when KSeF is not configured.
     ksef_factory: Callable[..., Any] | None = None
     store: Store | None = None

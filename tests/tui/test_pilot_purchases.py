@@ -392,3 +392,27 @@ async def test_a_long_list_scrolls_without_drawing_every_row(
         await settle(pilot)
         assert table.cursor_row == 4999
         assert screen.shown[-1].ksef_number in screen_text(app)  # the detail line follows the cursor
+
+
+async def test_the_demo_board_starts_fetching_every_client_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ksef-tui demo` opens the board at once and fetches purchases in the background (progress shown),
+    once per run: going back to the board does not start it again."""
+    fake = FakePurchases()
+    store = make_store(tmp_path)
+    fake.install(monkeypatch)
+    config = services(tmp_path, store, ksef_factory=object())
+    config.sync_purchases_on_start = True
+    app = KsefApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: len(fake.sync_calls) == 1, "the sync started by itself")
+        assert fake.sync_calls[0]["asked"] is None  # every client
+        await settle(pilot)
+        assert "Pobrano faktury zakupu" in _progress(app.screen)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(fake.sync_calls) == 1
