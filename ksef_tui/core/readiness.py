@@ -401,3 +401,60 @@ def grant_request_text(office_nip: str, office_name: str, client: Client) -> str
         office,
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ClientOfficeState:
+    """What the office recorded about one client and its grant: when it asked for the grant, and the
+    office certificate's latest probe in the client's context."""
+
+    client_id: int
+    grant_requested: date | None = None
+    probe: Probe | None = None
+    damaged: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, object]:
+        probe = self.probe
+        return {
+            "grant_requested": self.grant_requested.isoformat() if self.grant_requested else None,
+            "probe": {"at": probe.at.isoformat(), "status": probe.status, "message": probe.message}
+            if probe
+            else None,
+        }
+
+    @classmethod
+    def from_json(cls, client_id: int, data: Mapping[str, object]) -> ClientOfficeState:
+        requested = data.get("grant_requested")
+        raw = data.get("probe")
+        probe = None
+        if isinstance(raw, Mapping) and isinstance(raw.get("at"), str):
+            status = raw.get("status")
+            probe = Probe(
+                datetime.fromisoformat(str(raw["at"])),
+                status if isinstance(status, int) else None,
+                str(raw.get("message") or ""),
+            )
+        return cls(
+            client_id,
+            date.fromisoformat(requested) if isinstance(requested, str) and requested else None,
+            probe,
+        )
+
+
+def still_not_granted(
+    states: Iterable[ClientOfficeState],
+    census: Census | None,
+    client_nips: Mapping[int, str],
+    now: datetime,
+    days: int,
+) -> list[int]:
+    """Clients asked for the grant at least `days` ago that still have none (in the latest census)."""
+    out = []
+    for state in states:
+        if state.grant_requested is None or (now.date() - state.grant_requested).days < days:
+            continue
+        nip = client_nips.get(state.client_id)
+        grant = census.grant_for(nip) if census is not None and nip else None
+        if grant is None or not (grant.read or grant.write):
+            out.append(state.client_id)
+    return out
