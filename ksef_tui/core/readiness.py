@@ -30,6 +30,8 @@ from ksef_tui.core.nip import format_nip
 # The first day without KSeF tokens (the token sunset is the end of 2026-12-31, Polish time).
 READINESS_DATE = date(2027, 1, 1)
 OFFICE_PERMISSIONS = (Permission.INVOICE_READ.value, Permission.INVOICE_WRITE.value)
+# Probe statuses that say something about the grant or the certificate (500/550: KSeF's own trouble).
+DECISIVE_PROBES = frozenset({415, 425, 460, 480})
 _UNUSABLE = {
     CredentialStatus.REVOKED,
     CredentialStatus.REVOKING,
@@ -231,7 +233,7 @@ def client_readiness(
             _("No grant census yet: run the census to see what the client granted the office.") + requested,
         )
     grant = census.grant_for(client.nip)
-    if probe is not None and probe.at >= census.taken_at and probe.status not in (None, 200):
+    if probe is not None and probe.at >= census.taken_at and probe.status in DECISIVE_PROBES:
         # A later login in the client's context says more than the census.
         if probe.status == 415:
             grant = OfficeGrant(client.nip)

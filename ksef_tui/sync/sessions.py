@@ -29,6 +29,7 @@ from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import DamagedValueError, Store
 from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
+from ksef_tui.sync.grants import grant_refused, office_granted, recensus_client
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 
@@ -110,9 +111,17 @@ def invoice_from_api(client_id: int, session_id: int, item: Any) -> SessionInvoi
 # --- logging in -------------------------------------------------------------------------------------
 
 
+# Issue 11: the client's own certificate, then the office certificate (under the client's grant), then
+# a token (tokens stop working after 2026-12-31).
+_KIND_RANK = {
+    CredentialKind.KSEF_CERTIFICATE: 0,
+    CredentialKind.OFFICE_CERTIFICATE: 1,
+    CredentialKind.KSEF_TOKEN: 2,
+}
+
+
 def _credential_order(cred: Credential) -> tuple[int, int]:
-    kind_rank = {CredentialKind.KSEF_TOKEN: 0}.get(cred.kind, 1)
-    return (0 if cred.status is CredentialStatus.ACTIVE else 1, kind_rank)
+    return (0 if cred.status is CredentialStatus.ACTIVE else 1, _KIND_RANK.get(cred.kind, 3))
 
 
 @asynccontextmanager
@@ -126,7 +135,19 @@ async def client_context(
     if damaged:
         await record_skip(store, client_id, "sessions.login", damaged[0])
     creds = [c for c in creds if not login_damaged(client, c)]
-    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=_credential_order)
+    office = await asyncio.to_thread(store.office_certificate.get)
+    granted = False
+    if office is not None and not office.damaged and not client.login_damaged:
+        creds.append(office)  # used in any client's context, under the grant the client gave the office
+        granted = await asyncio.to_thread(office_granted, store, client.nip)
+
+    def order(cred: Credential) -> tuple[int, int]:
+        # Without a grant in the latest census the office certificate would only earn a 415: last.
+        if cred is office and not granted:
+            return (2, 9)
+        return _credential_order(cred)
+
+    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=order)
     if not usable:
         raise DamagedCredentialError if damaged else NoCredential
     async with factory(client) as ksef:
@@ -144,7 +165,12 @@ async def client_context(
                 last = err
                 continue
             await asyncio.to_thread(store.audit.append, client_id, "sessions.login", "ok", cred.kind.value)
-            yield client, ctx
+            try:
+                yield client, ctx
+            except KsefHttpError as err:
+                if grant_refused(err):  # 403 missing-permissions or 21301: re-run this client's census
+                    await recensus_client(store, factory, client)
+                raise
             return
         if last is not None:
             raise last
