@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.humanize_pl import until_words
-from ksef_tui.core.i18n import _, ngettext
+from ksef_tui.core.i18n import N_, _, ngettext
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus, Permission
 from ksef_tui.core.nip import format_nip
 
@@ -269,12 +269,13 @@ def client_readiness(
             missing,
             _("InvoiceWrite only: sending yes; purchase invoices no.") + requested,
         )
+    token = _("Only a KSeF token: tokens stop working after 2026-12-31.") + " " if has_token else ""
     return Readiness(
         client,
         Ready.NO,
         None,
         missing,
-        _("The client has not granted the office any permission.") + requested,
+        token + _("The client has not granted the office any permission.") + requested,
     )
 
 
@@ -298,13 +299,13 @@ def readiness_exit_code(rows: Sequence[Readiness]) -> int:
 # --- the probe's words --------------------------------------------------------------------------------
 
 _PROBE_WORDS = {
-    200: "The office certificate works in this client's context.",
-    415: "No grant: the client has not given the office's NIP any permission (ask for it).",
-    425: "The authentication was revoked: log in again; if it repeats, check the office certificate.",
-    460: "KSeF refused the office certificate (invalid, expired or revoked): renew or enrol it again.",
-    480: "KSeF blocked the authentication after a security incident: contact the KSeF helpdesk.",
-    500: "KSeF failed with an unknown error: try again later.",
-    550: "KSeF cancelled the authentication: try again in a moment.",
+    200: N_("The office certificate works in this client's context."),
+    415: N_("No grant: the client has not given the office's NIP any permission (ask for it)."),
+    425: N_("The authentication was revoked: log in again; if it repeats, check the office certificate."),
+    460: N_("KSeF refused the office certificate (invalid, expired or revoked): renew or enrol it again."),
+    480: N_("KSeF blocked the authentication after a security incident: contact the KSeF helpdesk."),
+    500: N_("KSeF failed with an unknown error: try again later."),
+    550: N_("KSeF cancelled the authentication: try again in a moment."),
 }
 
 

@@ -29,7 +29,6 @@ from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import DamagedValueError, Store
 from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
-from ksef_tui.sync.grants import grant_refused, office_granted, recensus_client
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 
@@ -129,6 +128,9 @@ async def client_context(
     store: Store, factory: KsefFactory, client_id: int
 ) -> AsyncIterator[tuple[Client, Any]]:
     """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
+    # deferred: sync.grants reads the office profile (sync.office -> sync.upo -> this module).
+    from ksef_tui.sync.grants import grant_refused, office_granted, recensus_client
+
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
     damaged = [c for c in creds if login_damaged(client, c)]  # never sent to KSeF: docs/SECURITY.md
