@@ -23,7 +23,8 @@ from typing import Any
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
-from ksef_tui.core.models import Client, Credential
+from ksef_tui.core.models import Client, Credential, Environment
+from ksef_tui.core.nip import InvalidNip, normalize_nip
 from ksef_tui.core.readiness import (
     Census,
     GrantChange,
@@ -44,7 +45,6 @@ from ksef_tui.ksef.errors import (
 )
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import Store
-from ksef_tui.sync.office import read_profile
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 Progress = Callable[[int, int], object]
@@ -72,12 +72,32 @@ def office_granted(store: Store, nip: str) -> bool:
     return grant.read or grant.write
 
 
+# The office profile's setting (sync/office.py PROFILE_SETTING; read here directly because sync.office
+# imports sync.upo, which imports sync.sessions, which calls this module).
+_PROFILE_SETTING = "office.profile"
+
+
+def _office_identity(store: Store) -> tuple[str, str, Environment]:
+    """(NIP or "", name, environment) from the office profile. Blocking."""
+    raw = store.settings.get(_PROFILE_SETTING)
+    raw = raw if isinstance(raw, dict) else {}
+    try:
+        nip = normalize_nip(str(raw.get("nip") or "")) if raw.get("nip") else ""
+    except InvalidNip:
+        nip = ""
+    try:
+        environment = Environment(str(raw.get("environment") or Environment.PROD.value))
+    except ValueError:
+        environment = Environment.PROD
+    return nip, str(raw.get("name") or ""), environment
+
+
 def office_client(store: Store) -> Client:
     """The office itself as a KSeF context (its NIP, its default environment). Blocking."""
-    profile = read_profile(store)
-    if not profile.nip:
+    nip, name, environment = _office_identity(store)
+    if not nip:
         raise OfficeNotReady(_("Set the office's NIP first (ksef-tui office set nip ...)."))
-    return Client(profile.name or _("Office"), "BIURO", [profile.nip], profile.environment, id=0)
+    return Client(name or _("Office"), "BIURO", [nip], environment, id=0)
 
 
 def _office_credential(store: Store) -> Credential:
@@ -319,7 +339,7 @@ def mark_grant_requested(store: Store, client_id: int, day: date | None) -> None
 
 def grant_request_for(store: Store, client_id: int) -> str:
     """The step-by-step grant request for one client, with the office's NIP and name. Blocking."""
-    profile = read_profile(store)
-    if not profile.nip:
+    nip, name, _environment = _office_identity(store)
+    if not nip:
         raise OfficeNotReady(_("Set the office's NIP first (ksef-tui office set nip ...)."))
-    return grant_request_text(profile.nip, profile.name, store.clients.get(client_id))
+    return grant_request_text(nip, name, store.clients.get(client_id))
