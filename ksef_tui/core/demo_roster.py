@@ -263,13 +263,12 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
 
 
 # Issue 11: clients in every readiness state for 2027 (core/readiness.py). By profile and occurrence:
-# office grant read+write, read only, grant requested; the office-certificate profiles already hold
-# every permission; token-only and own-certificate clients stay as they are.
+# own certificates ending before 2027 with an office grant read+write / read only, a grant requested;
+# the office-certificate profiles already hold every permission; token-only clients have no grant.
 _OFFICE_GRANTS: dict[tuple[str, int], dict[str, Any]] = {
-    ("token_sunset", 0): {"office_grant": (Permission.INVOICE_READ.value, Permission.INVOICE_WRITE.value)},
+    ("expiring_10", 0): {"office_grant": (Permission.INVOICE_READ.value, Permission.INVOICE_WRITE.value)},
+    ("expiring_3", 0): {"office_grant": (Permission.INVOICE_READ.value,)},
     ("token_sunset", 1): {"grant_requested_days": 12},
-    ("pending_token", 0): {"office_grant": (Permission.INVOICE_READ.value,)},
-    ("no_credential", 0): {"office_grant": (Permission.INVOICE_READ.value, Permission.INVOICE_WRITE.value)},
 }
 
 

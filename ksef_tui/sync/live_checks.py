@@ -21,7 +21,7 @@ from ksef_tui.ksef.live_check import check_credential
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import Store
 from ksef_tui.sync.damage import login_damaged, record_skip
-from ksef_tui.sync.grants import probe_one
+from ksef_tui.sync.grants import office_granted, probe_one
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -101,6 +101,8 @@ async def _probe_office_certificate(
     certificate in its context (recorded as the client's probe, core/readiness.py)."""
     if client.login_damaged or any(c.kind is CredentialKind.KSEF_CERTIFICATE and c.secret for c in creds):
         return
+    if not await asyncio.to_thread(office_granted, store, client.nip):
+        return  # no grant in the latest census: the probe would only earn a 415 (the census says so)
     office = await asyncio.to_thread(store.office_certificate.get)
     if office is None or office.damaged or not office.certificate_pem:
         return

@@ -110,6 +110,12 @@ def invoice_from_api(client_id: int, session_id: int, item: Any) -> SessionInvoi
 # --- logging in -------------------------------------------------------------------------------------
 
 
+def _credential_order(cred: Credential) -> tuple[int, int]:
+    """The order the demo's seeded session history assumes (demo/sessions.py): tokens first."""
+    kind_rank = {CredentialKind.KSEF_TOKEN: 0}.get(cred.kind, 1)
+    return (0 if cred.status is CredentialStatus.ACTIVE else 1, kind_rank)
+
+
 # Issue 11: the client's own certificate, then the office certificate (under the client's grant), then
 # a token (tokens stop working after 2026-12-31).
 _KIND_RANK = {
@@ -119,7 +125,7 @@ _KIND_RANK = {
 }
 
 
-def _credential_order(cred: Credential) -> tuple[int, int]:
+def _login_order(cred: Credential) -> tuple[int, int]:
     return (0 if cred.status is CredentialStatus.ACTIVE else 1, _KIND_RANK.get(cred.kind, 3))
 
 
@@ -137,19 +143,13 @@ async def client_context(
     if damaged:
         await record_skip(store, client_id, "sessions.login", damaged[0])
     creds = [c for c in creds if not login_damaged(client, c)]
-    office = await asyncio.to_thread(store.office_certificate.get)
-    granted = False
-    if office is not None and not office.damaged and not client.login_damaged:
-        creds.append(office)  # used in any client's context, under the grant the client gave the office
-        granted = await asyncio.to_thread(office_granted, store, client.nip)
-
-    def order(cred: Credential) -> tuple[int, int]:
-        # Without a grant in the latest census the office certificate would only earn a 415: last.
-        if cred is office and not granted:
-            return (2, 9)
-        return _credential_order(cred)
-
-    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=order)
+    # The office certificate, in any client's context under the grant the client gave the office; only
+    # where the latest census found one (else it would only earn a 415).
+    if not client.login_damaged and await asyncio.to_thread(office_granted, store, client.nip):
+        office = await asyncio.to_thread(store.office_certificate.get)
+        if office is not None and not office.damaged:
+            creds.append(office)
+    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=_login_order)
     if not usable:
         raise DamagedCredentialError if damaged else NoCredential
     async with factory(client) as ksef:
