@@ -11,6 +11,8 @@
 - `clients`: `clients import` and `clients export` (the client list as a spreadsheet)
 - `office`: `office show` and `office set` (the office profile)
 - `sync`: `sync` (purchase invoices from KSeF) and `invoices` (what the store holds)
+
+- `readiness`: which clients will work on 2027-01-01, and through what
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -31,6 +33,7 @@ from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
+from ksef_tui.cli.readiness import readiness_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
 from ksef_tui.cli.sync import invoices_command, sync_command
@@ -56,6 +59,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 for command in (
     demo_command,
     status_command,
+    readiness_command,
     check_command,
     inspect_command,
     passphrase_command,

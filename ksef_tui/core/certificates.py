@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -302,3 +302,15 @@ def preview(cert_path: str, key_path: str, password: str | None, now: datetime) 
 def nip_mismatch(info: CertificateInfo, nips: list[str]) -> bool:
     """The certificate names a NIP, and it is none of the client's."""
     return info.nip is not None and info.nip not in nips
+
+
+def pem_fingerprint(certificate_pem: str | None) -> str | None:
+    """SHA-256 of the certificate's DER, upper-case hex (how two copies of one certificate are told
+    apart from two certificates); None when there is no readable certificate."""
+    if not certificate_pem:
+        return None
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None
+    return cert.fingerprint(hashes.SHA256()).hex().upper()

@@ -9,6 +9,7 @@ last live check found it revoked), so that a live check in the demo changes colo
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ class RosterEntry:
     notes: str = ""
     sync_failed: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    # Issue 11: what the client granted the office's NIP in KSeF (entity grant scopes), and how many
+    # days ago the office asked for the grant (None: never asked).
+    office_grant: tuple[str, ...] = ()
+    grant_requested_days: int | None = None
 
     @property
     def nip(self) -> str:
@@ -254,4 +259,25 @@ def make_roster(now: datetime, seed: int = 2026, extra_healthy: int = 24) -> lis
                 else [token(n), cert(rng.randint(200, 700))]
             ),
         )
-    return entries
+    return _with_office_grants(entries)
+
+
+# Issue 11: clients in every readiness state for 2027 (core/readiness.py). By profile and occurrence:
+# own certificates ending before 2027 with an office grant read+write / read only, a grant requested;
+# the office-certificate profiles already hold every permission; token-only clients have no grant.
+_OFFICE_GRANTS: dict[tuple[str, int], dict[str, Any]] = {
+    ("expiring_10", 0): {"office_grant": (Permission.INVOICE_READ.value, Permission.INVOICE_WRITE.value)},
+    ("expiring_3", 0): {"office_grant": (Permission.INVOICE_READ.value,)},
+    ("token_sunset", 1): {"grant_requested_days": 12},
+}
+
+
+def _with_office_grants(entries: list[RosterEntry]) -> list[RosterEntry]:
+    seen: dict[str, int] = {}
+    out = []
+    for entry in entries:
+        n = seen.get(entry.profile, 0)
+        seen[entry.profile] = n + 1
+        change = _OFFICE_GRANTS.get((entry.profile, n))
+        out.append(dataclasses.replace(entry, **change) if change else entry)
+    return out

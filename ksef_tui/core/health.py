@@ -179,13 +179,36 @@ def client_health(
     sync: SyncState | None,
     now: datetime,
     settings: HealthSettings = HealthSettings(),
+    office: Credential | None = None,
 ) -> Health:
     """Health of a client: its best credential, then client-wide staleness.
 
     `checks` maps credential id to the latest live check of that credential. Any damaged value the
     judgement rests on (the client's record, a credential, a latest check, the sync state) makes the
     client red, whatever the rest says.
+
+    `office`: the office certificate (issue 11). A client without an own KSeF certificate depends on it,
+    so its health is never better than the office certificate's (expiring, expired, revoked).
     """
+    own = _client_health(client, credentials, checks, sync, now, settings)
+    if office is None or any(c.kind is CredentialKind.KSEF_CERTIFICATE for c in credentials):
+        return own
+    judged = credential_health(office, None, now, settings)
+    if judged.level >= own.level or not credentials:
+        return own
+    return Health(
+        judged.level, _("Office certificate: {reason}").format(reason=judged.reason), judged.expires, office
+    )
+
+
+def _client_health(
+    client: Client,
+    credentials: list[Credential],
+    checks: dict[int, LiveCheck],
+    sync: SyncState | None,
+    now: datetime,
+    settings: HealthSettings,
+) -> Health:
     damaged = _damaged(client, credentials, checks, sync, settings)
     if damaged is not None:
         return damaged

@@ -32,6 +32,7 @@ from ksef_tui.core.models import (
     LiveCheck,
     SyncState,
 )
+from ksef_tui.demo.office import seed_office
 from ksef_tui.demo.sessions import seed_sessions
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.simulator.faults import Faults
@@ -301,6 +302,7 @@ def prepare_demo(
         try:
             seed_store(store, demo.roster, demo.world, now)
             seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
+            seed_office(store, demo.roster, demo.world, now)  # issue 11: readiness for 2027
             if purchases:  # the purchase invoice list is not empty on first open
                 sync_demo_purchases(store, demo, clock or running_clock(now))
         finally:

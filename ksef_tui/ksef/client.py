@@ -18,6 +18,7 @@ from ksef_tui.core.models import Environment
 from ksef_tui.core.rate_limits import Limit
 from ksef_tui.ksef.apilog import ApiLog, install_log_redaction, register_secret
 from ksef_tui.ksef.auth import AuthManager, PollPolicy, complete_auth, init_token_auth
+from ksef_tui.ksef.certificates import CertificatesApi
 from ksef_tui.ksef.environments import KsefEnvironment, resolve_environment
 from ksef_tui.ksef.errors import NotAuthenticated
 from ksef_tui.ksef.exports import ExportsApi
@@ -33,7 +34,7 @@ from ksef_tui.ksef.tokens import TokensApi
 from ksef_tui.ksef.xades import init_xades_auth
 
 
-class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi):
+class KsefClient(SessionsApi, InvoicesApi, ExportsApi, TokensApi, PermissionsApi, CertificatesApi):
     def __init__(
         self,
         environment: Environment | str | KsefEnvironment = Environment.PROD,

@@ -26,6 +26,8 @@ from ksef_tui.core.clock import WARSAW, system_clock, system_sleep
 from ksef_tui.simulator import (  # noqa: F401  (importing the area modules registers their routes)
     auth,
     batch,
+    certificates,
+    entity_grants,
     exports,
     invoices,
     online,

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from ksef_tui.core.xml_safety import UnsafeXml, new_parser, parse_untrusted
 from ksef_tui.simulator import bearer, statuses
+from ksef_tui.simulator.certificates import qualified_permissions, qualified_subject
 from ksef_tui.simulator.errors import ApiError, Gone, validation
 from ksef_tui.simulator.keys import TOKEN_USAGE, fingerprint, rsa_oaep_decrypt, sha256_b64
 from ksef_tui.simulator.refs import iso, reference
@@ -267,9 +268,15 @@ async def post_xades(ctx: Ctx) -> Response:
     _take_challenge(ctx, challenge_text)
     now = ctx.now()
     known = ctx.world.certificates.get(fingerprint(cert))
+    # A qualified seal of the simulator's test authority (certificates.py): the owner in its own context.
+    qualified = qualified_subject(ctx.world, cert, now) if known is None else None
     perms: frozenset[str]
     code, details, perms = 200, [], frozenset()
-    if known is None:
+    if known is None and qualified is not None:
+        perms = qualified_permissions(ctx.world, qualified, cnip)
+        if ctx.world.taxpayer(cnip) is None or not perms:
+            code, details, perms = 415, ["Brak przypisanych uprawnień"], frozenset()
+    elif known is None:
         code, details = 460, ["Niezaufany łańcuch certyfikatów"]
     elif known.revoked:
         code, details = 460, ["Certyfikat odwołany"]
@@ -279,7 +286,7 @@ async def post_xades(ctx: Ctx) -> Response:
         perms = frozenset(g.permission for g in ctx.world.grants_for(known.subject_nip, cnip))
         if ctx.world.taxpayer(cnip) is None or not perms:
             code, details = 415, ["Brak przypisanych uprawnień"]
-    subject_nip = known.subject_nip if known else ""
+    subject_nip = known.subject_nip if known else (qualified or "")
     op = _new_op(
         ctx,
         method="InternalCertificate" if known else "QualifiedSeal",

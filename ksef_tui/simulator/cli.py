@@ -69,6 +69,13 @@ def clients_csv(world: World) -> bytes:
     "--rate-limit-scale", type=float, default=1.0, show_default=True, help="Compress rate-limit windows."
 )
 @click.option("--no-rate-limits", is_flag=True, default=False, help="Disable rate limiting.")
+@click.option(
+    "--qualified-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a qualified test seal (PKCS#12, no password) for the office NIP (or --qualified-nip).",
+)
+@click.option("--qualified-nip", default=None, help="NIP of the qualified test seal (default: the office).")
 def simulator_command(
     port: int,
     seed: int,
@@ -76,6 +83,8 @@ def simulator_command(
     clients_file: Path | None,
     rate_limit_scale: float,
     no_rate_limits: bool,
+    qualified_file: Path | None = None,
+    qualified_nip: str | None = None,
 ) -> None:
     """Run the KSeF API 2.0 simulator on http://127.0.0.1:PORT/v2."""
     # deferred: uvicorn and the Starlette app, ~270 ms together (python -X importtime, on top of
@@ -92,6 +101,13 @@ def simulator_command(
         )
     if clients_file is not None:
         clients_file.write_bytes(clients_csv(world))
+    if qualified_file is not None:
+        from ksef_tui.simulator.certificates import qualified_pkcs12
+
+        nip = qualified_nip or world.office_nip
+        taxpayer = world.taxpayer(nip)
+        qualified_file.write_bytes(qualified_pkcs12(world, nip, taxpayer.name if taxpayer else nip))
+        qualified_file.chmod(0o600)
     app = create_app(world, rate_limits=RateLimitConfig(scale=rate_limit_scale, enabled=not no_rate_limits))
     click.echo(f"KSeF simulator: {base_url} (seed {seed}, {len(world.taxpayers)} taxpayers)")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

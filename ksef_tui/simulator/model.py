@@ -248,3 +248,18 @@ class Taxpayer:
     invoices: list[Invoice] = field(default_factory=list)  # sales (Podmiot1 = this NIP), accepted or not
     purchases: list[Invoice] = field(default_factory=list)  # accepted invoices naming this NIP as buyer
     city: str = ""
+
+
+@dataclass
+class Enrollment:
+    """A certificate enrolment request (POST /certificates/enrollments) and what became of it."""
+
+    reference: str
+    subject_nip: str
+    name: str
+    certificate_type: str
+    requested: datetime
+    csr_der: bytes = field(repr=False)
+    polls: int = 0
+    status_code: int = 100
+    serial: str | None = None

@@ -45,7 +45,17 @@ def personal_grants(ctx: Ctx) -> list[dict]:
                 }
             )
     else:
-        for grant in ctx.world.grants_for(op.subject_nip, op.context_nip):
+        grants = list(ctx.world.grants_for(op.subject_nip, op.context_nip))
+        if op.subject_nip == op.context_nip:
+            # The owner also sees what other entities granted it to handle their invoices (spec).
+            grants += [
+                g
+                for g in ctx.world.grants
+                if g.subject_nip == op.subject_nip
+                and g.context_nip != op.context_nip
+                and g.permission in ("InvoiceRead", "InvoiceWrite")
+            ]
+        for grant in grants:
             if grant.permission not in SCOPES:
                 continue
             items.append(

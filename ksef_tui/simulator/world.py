@@ -27,6 +27,7 @@ from ksef_tui.core.nip import random_nip
 from ksef_tui.simulator.arrivals import month_of_purchases
 from ksef_tui.simulator.keys import SimKeys, fingerprint
 from ksef_tui.simulator.model import (
+    Enrollment,
     Grant,
     Invoice,
     Session,
@@ -122,6 +123,11 @@ class World:
         key = (seller_nip, f"{when.year:04d}{when.month:02d}")
         n = self.numbering[key] = self.numbering.get(key, 0) + 1
         return f"{prefix}/{n}/{when.month:02d}/{when.year:04d}"
+
+    # Issue 11: the office's own KSeF certificate, certificate enrolments, permission operations.
+    office_certificate: SimCertificate | None = None
+    enrollments: dict[str, Enrollment] = field(default_factory=dict)  # by reference number
+    permission_operations: dict[str, int] = field(default_factory=dict)  # reference -> status code
 
     def taxpayer(self, nip: str) -> Taxpayer | None:
         if self.office is not None and nip == self.office.nip:
@@ -540,7 +546,44 @@ class _Builder:
             self.now - timedelta(days=700),
             self.rng,
         )
+        self.office_extras(roster)
         return self.world
+
+    def office_extras(self, roster: list[RosterEntry]) -> None:
+        """Issue 11: the office's own KSeF certificate (valid well past 2027-01-01) and the entity
+        grants roster clients gave the office's NIP. Own random streams: the rest of the world is
+        unchanged by them."""
+        rng = random.Random(f"office:{self.seed}")
+        for entry in roster:
+            if entry.office_grant:
+                start = self.now - timedelta(days=rng.randint(5, 60))
+                for nip in entry.nips:
+                    self.grant(nip, self.world.office_nip, frozenset(entry.office_grant), start, rng)
+        serial = 0x4F46_0000_0000_0000 + rng.getrandbits(32)
+        valid_from = self.now - timedelta(days=60)
+        valid_to = self.now + timedelta(days=670)
+        cert, key = self.world.keys.issue(
+            subject_nip=self.world.office_nip,
+            subject_name=self.world.office_name,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            serial=serial,
+            key_label=f"office-cert:{self.world.office_nip}",
+        )
+        sim = SimCertificate(
+            serial=f"{serial:016X}",
+            certificate_pem=_pem_cert(cert),
+            private_key_pem=_pem_key(key),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            kind=CredentialKind.OFFICE_CERTIFICATE,
+            subject_nip=self.world.office_nip,
+            subject_name=self.world.office_name,
+            context_nip=self.world.office_nip,
+            fingerprint=fingerprint(cert),
+        )
+        self.world.office_certificate = sim
+        self.world.certificates[sim.fingerprint] = sim
 
 
 # Rosters up to this size are the demo's (45 clients): each client gets a realistic month of purchases

@@ -13,7 +13,7 @@ from ksef_tui.store.errors import DamagedValue
 from ksef_tui.store.vault import Vault
 
 # Tables whose row id is the client's id, and tables that carry a client_id column.
-_ROW_IS_CLIENT = {"clients", "sync_state", "ksef_session_refresh"}
+_ROW_IS_CLIENT = {"clients", "sync_state", "ksef_session_refresh", "client_office_state"}
 _HAS_CLIENT_ID = {
     "client_nips",
     "credentials",
@@ -24,7 +24,7 @@ _HAS_CLIENT_ID = {
     "purchase_invoices",
     "audit_log",
 }
-_NO_CLIENT = {"settings"}
+_NO_CLIENT = {"settings", "office_certificate", "grant_censuses"}
 _ROW_IS_CLIENT_AND_SUBJECT = {"purchase_sync"}
 
 

@@ -239,11 +239,50 @@ def _v4_purchases(db: Database) -> None:
     )
 
 
+def _v5_office_certificate(db: Database) -> None:
+    """The office's own KSeF certificate, the grant censuses and each client's office-related state
+    (issue 11). The office certificate and the censuses are sealed under the office data key, a client's
+    state under its client key. Plaintext: ids, timestamps and the certificate's status enum. Copies of
+    the office certificate stored per client are merged into it on the first unlock after this
+    migration (store/repositories/office.py `merge_client_copies`: merging needs the keys)."""
+    _run(
+        db,
+        """
+        CREATE TABLE office_certificate (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            status TEXT NOT NULL,                        -- plaintext enum (CredentialStatus)
+            created TEXT NOT NULL,                       -- plaintext: when imported or enrolled
+            updated TEXT NOT NULL,
+            secret BLOB NOT NULL,                        -- sealed: the private key (PEM)
+            certificate_pem BLOB NOT NULL,
+            serial BLOB NOT NULL,
+            fingerprint BLOB NOT NULL,
+            permissions BLOB NOT NULL,
+            valid_from BLOB NOT NULL,
+            valid_until BLOB NOT NULL,
+            label BLOB NOT NULL
+        );
+        CREATE TABLE grant_censuses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            taken_at TEXT NOT NULL,                      -- plaintext: when the census was taken
+            data BLOB NOT NULL                           -- sealed JSON: grants by NIP, scope
+        );
+        CREATE INDEX grant_censuses_by_time ON grant_censuses(taken_at DESC, id DESC);
+        CREATE TABLE client_office_state (
+            client_id INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+            updated TEXT NOT NULL,                       -- plaintext: last change
+            data BLOB NOT NULL                           -- sealed JSON: grant requested on, last probe
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
     ("ksef_sessions", _v3_ksef_sessions),
     ("purchases", _v4_purchases),
+    ("office_certificate", _v5_office_certificate),
 ]
 LATEST = len(MIGRATIONS)
 

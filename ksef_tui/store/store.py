@@ -43,6 +43,11 @@ from ksef_tui.store.repositories.clients import ClientsRepository
 from ksef_tui.store.repositories.credentials import CredentialsRepository
 from ksef_tui.store.repositories.documents import DocumentsRepository
 from ksef_tui.store.repositories.ksef_sessions import KsefSessionsRepository
+from ksef_tui.store.repositories.office import (
+    ClientOfficeStateRepository,
+    GrantCensusRepository,
+    OfficeCertificateRepository,
+)
 from ksef_tui.store.repositories.purchases import PurchasesRepository
 from ksef_tui.store.repositories.settings import SettingsRepository
 from ksef_tui.store.repositories.sync_state import SyncStateRepository
@@ -84,6 +89,9 @@ class Store:
         self.ksef_sessions = KsefSessionsRepository(self)
         self.purchases = PurchasesRepository(self)
         self.audit = AuditRepository(self)
+        self.office_certificate = OfficeCertificateRepository(self)
+        self.grant_censuses = GrantCensusRepository(self)
+        self.client_office = ClientOfficeStateRepository(self)
 
     # -- creating and opening ----------------------------------------------------------------------
 
@@ -187,7 +195,11 @@ class Store:
             tighten_existing(home)
             ensure_wal(db)
             migrate(db, clock())
-            return cls(home, db_path, db, slot, keys, clock)
+            store = cls(home, db_path, db, slot, keys, clock)
+            # Migration 4's data step needs the keys: per-client copies of the office certificate
+            # become the one office certificate (once; store/repositories/office.py).
+            store.office_certificate.merge_client_copies(clock())
+            return store
         except BaseException:
             if keys is not None:
                 keys.wipe()

@@ -14,13 +14,14 @@ from typing import Any
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.health import damaged_reason
 from ksef_tui.core.i18n import _, ngettext
-from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialStatus, LiveCheck
+from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, CredentialStatus, LiveCheck
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.live_check import check_credential
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import Store
 from ksef_tui.sync.damage import login_damaged, record_skip
+from ksef_tui.sync.grants import office_granted, probe_one
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -72,6 +73,7 @@ async def check_one(store: Store, factory: KsefFactory, client_id: int, clock: C
         await skip_damaged(store, client, c, clock) for c in creds if login_damaged(client, c)
     ]
     creds = [c for c in creds if not login_damaged(client, c)]
+    await _probe_office_certificate(store, factory, client, creds, clock)
     if not creds:
         return results
     async with factory(client) as ksef:
@@ -90,6 +92,24 @@ async def check_one(store: Store, factory: KsefFactory, client_id: int, clock: C
                 f"{cred.kind.value} {saved.ksef_code or ''}".strip(),
             )
     return results
+
+
+async def _probe_office_certificate(
+    store: Store, factory: KsefFactory, client: Client, creds: list[Credential], clock: Clock
+) -> None:
+    """Issue 11: a client without an own working certificate is also checked with the office
+    certificate in its context (recorded as the client's probe, core/readiness.py)."""
+    if client.login_damaged or any(c.kind is CredentialKind.KSEF_CERTIFICATE and c.secret for c in creds):
+        return
+    if not await asyncio.to_thread(office_granted, store, client.nip):
+        return  # no grant in the latest census: the probe would only earn a 415 (the census says so)
+    office = await asyncio.to_thread(store.office_certificate.get)
+    if office is None or office.damaged or not office.certificate_pem:
+        return
+    async with factory(client) as ksef:
+        probe = await probe_one(ksef, client, office, clock)
+    if probe.status is not None:
+        await asyncio.to_thread(store.client_office.record_probe, client.id or 0, probe)
 
 
 async def skip_damaged(store: Store, client: Client, cred: Credential, clock: Clock) -> LiveCheck:

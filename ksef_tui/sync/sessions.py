@@ -111,8 +111,22 @@ def invoice_from_api(client_id: int, session_id: int, item: Any) -> SessionInvoi
 
 
 def _credential_order(cred: Credential) -> tuple[int, int]:
+    """The order the demo's seeded session history assumes (demo/sessions.py): tokens first."""
     kind_rank = {CredentialKind.KSEF_TOKEN: 0}.get(cred.kind, 1)
     return (0 if cred.status is CredentialStatus.ACTIVE else 1, kind_rank)
+
+
+# Issue 11: the client's own certificate, then the office certificate (under the client's grant), then
+# a token (tokens stop working after 2026-12-31).
+_KIND_RANK = {
+    CredentialKind.KSEF_CERTIFICATE: 0,
+    CredentialKind.OFFICE_CERTIFICATE: 1,
+    CredentialKind.KSEF_TOKEN: 2,
+}
+
+
+def _login_order(cred: Credential) -> tuple[int, int]:
+    return (0 if cred.status is CredentialStatus.ACTIVE else 1, _KIND_RANK.get(cred.kind, 3))
 
 
 @asynccontextmanager
@@ -120,13 +134,22 @@ async def client_context(
     store: Store, factory: KsefFactory, client_id: int
 ) -> AsyncIterator[tuple[Client, Any]]:
     """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
+    # deferred: sync.grants reads the office profile (sync.office -> sync.upo -> this module).
+    from ksef_tui.sync.grants import grant_refused, office_granted, recensus_client
+
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
     damaged = [c for c in creds if login_damaged(client, c)]  # never sent to KSeF: docs/SECURITY.md
     if damaged:
         await record_skip(store, client_id, "sessions.login", damaged[0])
     creds = [c for c in creds if not login_damaged(client, c)]
-    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=_credential_order)
+    # The office certificate, in any client's context under the grant the client gave the office; only
+    # where the latest census found one (else it would only earn a 415).
+    if not client.login_damaged and await asyncio.to_thread(office_granted, store, client.nip):
+        office = await asyncio.to_thread(store.office_certificate.get)
+        if office is not None and not office.damaged:
+            creds.append(office)
+    usable = sorted((c for c in creds if c.status in USABLE and c.secret), key=_login_order)
     if not usable:
         raise DamagedCredentialError if damaged else NoCredential
     async with factory(client) as ksef:
@@ -144,7 +167,12 @@ async def client_context(
                 last = err
                 continue
             await asyncio.to_thread(store.audit.append, client_id, "sessions.login", "ok", cred.kind.value)
-            yield client, ctx
+            try:
+                yield client, ctx
+            except KsefHttpError as err:
+                if grant_refused(err):  # 403 missing-permissions or 21301: re-run this client's census
+                    await recensus_client(store, factory, client)
+                raise
             return
         if last is not None:
             raise last

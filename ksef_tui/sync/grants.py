@@ -1,0 +1,345 @@
+"""The office in 2027 (issue 11 items 3-5): the grant census, the per-client probe, readiness rows and
+the grant request. Shared by the screens and `ksef-tui readiness`.
+
+- Census: logged in with the office certificate in the office's OWN context, page
+  `POST /permissions/query/entities/grants` (100 a page: 300 clients = 3 calls), optionally cross-check
+  with `personal/grants`; per client NIP read / write / canDelegate / since. All or nothing: a census
+  interrupted by faults stores nothing, so the previous census stands (a fault never turns a client red).
+- Probe: the office certificate's login in a client's context: 200 works, 415 no grant, 460/480/...
+  explained (core/readiness.py `probe_words`). An inconclusive probe (KSeF unreachable) is not recorded.
+- `readiness_rows(store, clock)`: the readiness of every client from what the store holds.
+
+No textual here. Store calls run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ksef_tui.core.clock import Clock
+from ksef_tui.core.i18n import _
+from ksef_tui.core.models import Client, Credential, Environment
+from ksef_tui.core.nip import InvalidNip, normalize_nip
+from ksef_tui.core.readiness import (
+    Census,
+    GrantChange,
+    OfficeGrant,
+    Probe,
+    Readiness,
+    Ready,
+    census_changes,
+    client_readiness,
+    grant_request_text,
+    not_clients,
+)
+from ksef_tui.ksef.errors import (
+    AuthenticationError,
+    KsefError,
+    KsefHttpError,
+    MissingPermissions,
+)
+from ksef_tui.ksef.retry import retry_operation
+from ksef_tui.store import Store
+
+KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
+Progress = Callable[[int, int], object]
+CENSUS_PAGE = 100
+REFUSED_CODE = 21301
+
+
+class OfficeNotReady(Exception):
+    """The office cannot log in on its own: no NIP in the profile, or no office certificate."""
+
+
+def grant_refused(err: BaseException) -> bool:
+    """A KSeF answer saying the grant changed: 403 missing-permissions, or 21301 (refused)."""
+    return isinstance(err, MissingPermissions) or (
+        isinstance(err, KsefHttpError) and REFUSED_CODE in err.codes
+    )
+
+
+def office_granted(store: Store, nip: str) -> bool:
+    """Whether the latest census found a grant from `nip` to the office (blocking)."""
+    latest = store.grant_censuses.latest(1)
+    if not latest:
+        return False
+    grant = latest[0].grant_for(nip)
+    return grant.read or grant.write
+
+
+# The office profile's setting (sync/office.py PROFILE_SETTING; read here directly because sync.office
+# imports sync.upo, which imports sync.sessions, which calls this module).
+_PROFILE_SETTING = "office.profile"
+
+
+def _office_identity(store: Store) -> tuple[str, str, Environment]:
+    """(NIP or "", name, environment) from the office profile. Blocking."""
+    raw = store.settings.get(_PROFILE_SETTING)
+    raw = raw if isinstance(raw, dict) else {}
+    try:
+        nip = normalize_nip(str(raw.get("nip") or "")) if raw.get("nip") else ""
+    except InvalidNip:
+        nip = ""
+    try:
+        environment = Environment(str(raw.get("environment") or Environment.PROD.value))
+    except ValueError:
+        environment = Environment.PROD
+    return nip, str(raw.get("name") or ""), environment
+
+
+def office_client(store: Store) -> Client:
+    """The office itself as a KSeF context (its NIP, its default environment). Blocking."""
+    nip, name, environment = _office_identity(store)
+    if not nip:
+        raise OfficeNotReady(_("Set the office's NIP first (ksef-tui office set nip ...)."))
+    return Client(name or _("Office"), "BIURO", [nip], environment, id=0)
+
+
+def _office_credential(store: Store) -> Credential:
+    cred = store.office_certificate.get()
+    if cred is None or not cred.certificate_pem or not cred.secret:
+        raise OfficeNotReady(_("The office has no KSeF certificate: import or enrol one first."))
+    if cred.damaged:
+        raise OfficeNotReady(_("The office certificate is damaged in the store: import it again."))
+    return cred
+
+
+@asynccontextmanager
+async def office_session(store: Store, factory: KsefFactory) -> AsyncIterator[tuple[Client, Any]]:
+    """A KSeF client logged in with the office certificate in the office's own context."""
+    office = await asyncio.to_thread(office_client, store)
+    cred = await asyncio.to_thread(_office_credential, store)
+    async with factory(office) as ksef:
+        ctx = ksef.for_context(office.nip)
+        assert cred.certificate_pem is not None
+        await ctx.authenticate_with_certificate(office.nip, cred.certificate_pem, cred.secret)
+        yield office, ctx
+
+
+# --- the census ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CensusResult:
+    census: Census
+    previous: Census | None
+    changes: list[GrantChange]
+    not_clients: list[str]  # NIPs that granted the office but are not clients: offer to add them
+    only_in_personal: list[str] = field(default_factory=list)  # the cross-check's disagreements
+    calls: int = 0  # entities/grants pages read
+
+
+async def read_entity_grants(ctx: Any, now: datetime, client_nip: str | None = None) -> tuple[Census, int]:
+    """Every page of entities/grants (100 a page) as one Census; (census, pages read)."""
+    rows: dict[str, dict[str, Any]] = {}
+    offset = pages = 0
+    while True:
+        page = await ctx.query_entity_grants(client_nip, page_offset=offset, page_size=CENSUS_PAGE)
+        pages += 1
+        for item in page.permissions:
+            nip = item.context_identifier.value if item.context_identifier else None
+            if not nip:
+                continue
+            row = rows.setdefault(
+                nip, {"read": False, "write": False, "delegate": False, "since": None, "ids": []}
+            )
+            if item.permission_scope == "InvoiceRead":
+                row["read"] = True
+            elif item.permission_scope == "InvoiceWrite":
+                row["write"] = True
+            row["delegate"] = row["delegate"] or bool(item.can_delegate)
+            if item.start_date and (row["since"] is None or item.start_date < row["since"]):
+                row["since"] = item.start_date
+            if item.id:
+                row["ids"].append(item.id)
+        if not page.has_more or offset > 1000:
+            break
+        offset += 1
+    grants = {
+        nip: OfficeGrant(nip, r["read"], r["write"], r["delegate"], r["since"], tuple(r["ids"]))
+        for nip, r in rows.items()
+    }
+    return Census(now, grants), pages
+
+
+async def run_census(
+    store: Store,
+    factory: KsefFactory,
+    clock: Clock,
+    *,
+    client_nip: str | None = None,
+    cross_check: bool = True,
+) -> CensusResult:
+    """Take the census (of every client, or of `client_nip` alone, merged into the latest one), store it
+    sealed and return it with the changes since the previous census. Raises when KSeF cannot be read
+    (nothing is stored then)."""
+    previous_list = await asyncio.to_thread(store.grant_censuses.latest, 1)
+    previous = previous_list[0] if previous_list else None
+    async with office_session(store, factory) as (office, ctx):
+
+        async def whole() -> tuple[Census, int, list[str]]:
+            census, pages = await read_entity_grants(ctx, clock(), client_nip)
+            only: list[str] = []
+            if cross_check:
+                filters: dict[str, Any] = {
+                    "permissionTypes": ["InvoiceRead", "InvoiceWrite"],
+                    "permissionState": "Active",
+                }
+                if client_nip:
+                    filters["contextIdentifier"] = {"type": "Nip", "value": client_nip}
+                personal = await ctx.all_personal_permissions(filters)
+                seen = {
+                    p.context_identifier.value
+                    for p in personal
+                    if p.context_identifier and p.context_identifier.value not in (None, office.nip)
+                }
+                only = sorted(n for n in seen if n and n not in census.grants)
+            return census, pages, only
+
+        census, pages, only = await retry_operation(
+            whole, ctx.core.retry, ctx.core.timing, what="grant census"
+        )
+    if client_nip is not None:
+        merged = dict(previous.grants) if previous is not None else {}
+        merged.pop(client_nip, None)
+        merged.update(census.grants)
+        census = Census(census.taken_at, merged)
+    await asyncio.to_thread(store.grant_censuses.record, census, client_nip)
+    clients = await asyncio.to_thread(store.clients.list)
+    changes = census_changes(previous, census)
+    if client_nip is not None:
+        changes = [c for c in changes if c.nip == client_nip]
+    await asyncio.to_thread(
+        store.audit.append,
+        None,
+        "grants.census",
+        "ok",
+        f"{len(census.grants)} grants, {len(changes)} changes",
+    )
+    return CensusResult(
+        census,
+        previous,
+        changes,
+        not_clients(census, (n for c in clients for n in c.nips)),
+        only,
+        pages,
+    )
+
+
+async def recensus_client(store: Store, factory: KsefFactory, client: Client) -> None:
+    """Re-run the census for one client after KSeF refused a permission (best effort: a failure here
+    must not hide the refusal being reported)."""
+    from ksef_tui.core.clock import system_clock
+
+    with suppress(Exception):
+        await run_census(store, factory, system_clock, client_nip=client.nip, cross_check=False)
+
+
+# --- the probe ----------------------------------------------------------------------------------------------
+
+
+async def probe_one(ksef: Any, client: Client, cred: Credential, now: Callable[[], datetime]) -> Probe:
+    """The office certificate's login in the client's context; status None when KSeF could not say."""
+    ctx = ksef.for_context(client.nip)
+    assert cred.certificate_pem is not None
+    try:
+        await ctx.authenticate_with_certificate(client.nip, cred.certificate_pem, cred.secret)
+    except AuthenticationError as err:
+        if err.code in (500, 550) or err.code is None:
+            return Probe(now(), None, str(err)[:200])
+        return Probe(now(), err.code, str(err)[:200])
+    except KsefError as err:
+        return Probe(now(), None, str(err)[:200])
+    return Probe(now(), 200, _("Authenticated in KSeF."))
+
+
+async def probe_clients(
+    store: Store,
+    factory: KsefFactory,
+    clock: Clock,
+    client_ids: list[int],
+    progress: Progress | None = None,
+    concurrency: int = 8,
+) -> dict[int, Probe]:
+    """Probe these clients with the office certificate (at most `concurrency` at once; cancellable).
+    Conclusive results are stored per client; inconclusive ones (KSeF unreachable) are returned only."""
+    cred = await asyncio.to_thread(_office_credential, store)
+    gate = asyncio.Semaphore(concurrency)
+    results: dict[int, Probe] = {}
+    done = failed = 0
+    clients = [await asyncio.to_thread(store.clients.get, cid) for cid in client_ids]
+    if not clients:
+        return results
+
+    async with factory(clients[0]) as ksef:
+
+        async def one(client: Client) -> None:
+            nonlocal done, failed
+            async with gate:
+                probe = await probe_one(ksef, client, cred, clock)
+                results[client.id or 0] = probe
+                if probe.status is not None:
+                    await asyncio.to_thread(store.client_office.record_probe, client.id or 0, probe)
+                if probe.status != 200:
+                    failed += 1
+                done += 1
+                if progress is not None:
+                    progress(done, failed)
+
+        await asyncio.gather(*(one(c) for c in clients if not c.login_damaged))
+    return results
+
+
+# --- readiness and the grant request -----------------------------------------------------------------------
+
+_ORDER = {Ready.NO: 0, Ready.PARTLY: 1, Ready.YES: 2}
+
+
+def readiness_rows(store: Store, clock: Clock) -> list[Readiness]:
+    """Every client's readiness for 2027-01-01 from what the store holds (blocking): not ready first,
+    then partly, then ready; by name within each."""
+    now = clock()
+    office = store.office_certificate.get(with_secrets=False)
+    latest = store.grant_censuses.latest(1)
+    census = latest[0] if latest else None
+    states = store.client_office.all()
+    rows = []
+    for row in store.board_rows():
+        client = row.client
+        state = states.get(client.id or 0)
+        rows.append(
+            client_readiness(
+                client,
+                row.credentials,
+                office,
+                census,
+                now,
+                probe=state.probe if state else None,
+                grant_requested=state.grant_requested if state else None,
+            )
+        )
+    rows.sort(key=lambda r: (_ORDER[r.ready], r.client.name.lower()))
+    return rows
+
+
+async def load_readiness(store: Store, clock: Clock) -> list[Readiness]:
+    return await asyncio.to_thread(readiness_rows, store, clock)
+
+
+def mark_grant_requested(store: Store, client_id: int, day: date | None) -> None:
+    """Record that the office asked the client for the grant on `day` (None clears it). Blocking."""
+    store.client_office.set_grant_requested(client_id, day)
+    store.audit.append(client_id, "grants.requested", "ok", day.isoformat() if day else "cleared")
+
+
+def grant_request_for(store: Store, client_id: int) -> str:
+    """The step-by-step grant request for one client, with the office's NIP and name. Blocking."""
+    nip, name, _environment = _office_identity(store)
+    if not nip:
+        raise OfficeNotReady(_("Set the office's NIP first (ksef-tui office set nip ...)."))
+    return grant_request_text(nip, name, store.clients.get(client_id))
