@@ -108,7 +108,7 @@ def test_sync_every_client_table_exit_0(office: dict[str, Client], monkeypatch: 
     result = _run("sync")
     assert result.exit_code == 0, result.output
     assert fake.calls[0]["ids"] is None  # every client with a usable credential: the use case picks them
-    assert fake.calls[0]["force"] is True and fake.calls[0]["since"] is None
+    assert fake.calls[0]["force"] is False and fake.calls[0]["since"] is None
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["Klient", "NIP", "Nowe", "Znane", "Paczki", "Status"]
     assert lines[1].split() == ["PIEKARNIA", "5260250274", "12", "3", "1", "zsynchronizowany"]

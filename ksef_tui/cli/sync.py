@@ -87,10 +87,11 @@ async def _sync(
     ids: Sequence[int] | None,
     since: date | None,
     progress: ProgressLine | None,
+    force: bool = False,
 ) -> purchase_sync.SyncReport:
     try:
         return await purchase_sync.sync_purchases(
-            store, factory, ids, clock=_now, since=since, force=True, on_progress=progress
+            store, factory, ids, clock=_now, since=since, force=force, on_progress=progress
         )
     finally:  # on Ctrl-C too: the HTTP connections are closed, not left to the garbage collector
         aclose = getattr(factory, "aclose", None)
@@ -149,10 +150,21 @@ def sync_table(report: purchase_sync.SyncReport) -> str:
     help="Where a client never synced starts (YYYY-MM-DD; default: the office's onboarding date, "
     "never before 2026-02-01).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Sync even if the last one was less than 15 minutes ago (KSeF recommends at least 15 minutes "
+    "between syncs; a Retry-After from KSeF is always honoured).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sync_command(
-    use_demo: bool, wanted: tuple[str, ...], since: str | None, fmt: str, passphrase_file: Path | None
+    use_demo: bool,
+    wanted: tuple[str, ...],
+    since: str | None,
+    force: bool,
+    fmt: str,
+    passphrase_file: Path | None,
 ) -> None:
     """Fetch purchase invoices (the client as buyer) from KSeF into the store: every client with a
     usable credential, or only the --client ones.
@@ -167,7 +179,7 @@ def sync_command(
         ids = resolve_clients(store, wanted) if wanted else None
         progress = ProgressLine.for_stream(sys.stderr)
         try:
-            report = asyncio.run(_sync(store, factory, ids, start, progress))
+            report = asyncio.run(_sync(store, factory, ids, start, progress, force))
         except KeyboardInterrupt:
             click.echo(
                 _("Interrupted: what was committed stays; the next sync continues from there."), err=True

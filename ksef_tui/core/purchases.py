@@ -175,16 +175,28 @@ def interval_for(subject: str) -> timedelta:
     return MIN_INTERVAL if subject == SUBJECT_BUYER else THIRD_PARTY_INTERVAL
 
 
+def next_due(state: PurchaseSyncState | None) -> datetime | None:
+    """When this subject may be synced again: the subject's interval after the last successful sync, or
+    the end of KSeF's Retry-After, whichever is later. None: at once. A failed attempt does not count
+    towards the interval (its pending export is resumed, not asked for again)."""
+    if state is None:
+        return None
+    moments = [state.blocked_until] if state.blocked_until is not None else []
+    if state.last_success is not None:
+        moments.append(state.last_success + interval_for(state.subject))
+    return max(moments) if moments else None
+
+
 def due(state: PurchaseSyncState | None, now: datetime, *, force: bool = False) -> bool:
-    """Whether a scheduled sync of this subject may run now: never inside Retry-After, never more often
-    than the subject's interval unless forced ("sync now" still honours Retry-After)."""
+    """Whether a sync of this subject may run now: never inside Retry-After, never sooner than the
+    subject's interval after the last success (KSeF: "≥ 15 min per subject type") unless forced."""
     if state is None:
         return True
     if state.blocked_until is not None and now < state.blocked_until:
         return False
-    if force or state.last_attempt is None:
+    if force or state.last_success is None:
         return True
-    return now - state.last_attempt >= interval_for(state.subject)
+    return now - state.last_success >= interval_for(state.subject)
 
 
 def window_too_short(cursor: datetime, now: datetime) -> bool:

@@ -499,7 +499,7 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
             factory,
             [self.client_id],
             clock=self.services.clock,
-            force=True,
+            force=False,  # KSeF: at least 15 minutes between syncs; "what's new" (n) is the fresh view
             on_progress=lambda progress: self.post_message(PurchaseSyncProgressed(progress)),
         )
         self.post_message(PurchasesSynced(report))

@@ -46,6 +46,7 @@ from ksef_tui.core.purchases import (
     export_expired,
     export_stuck,
     next_cursor,
+    next_due,
     normalise_number,
     reconcile_due,
     start_point,
@@ -431,11 +432,12 @@ async def _sync_one(
     state = await _load_state(store, cid, subject)
     now = clock()
     if not due(state, now, force=force):
+        when = next_due(state)
+        at = when.astimezone(WARSAW).strftime("%H:%M") if when is not None else ""
         if state.blocked_until is not None and now < state.blocked_until:
-            when = state.blocked_until.astimezone(WARSAW).strftime("%H:%M")
-            why = _("KSeF asked to wait until {time}.").format(time=when)
+            why = _("KSeF asked to wait until {time}.").format(time=at)
         else:
-            why = _("Synced less than 15 minutes ago.")
+            why = _("Synced less than 15 minutes ago; the next sync from {time}.").format(time=at)
         return ClientSyncResult(cid, client.short_code, client.nip, ok=True, skipped=why)
     if state.cursor is None:
         # The starting point is saved before the first call, so a restart starts from the same place.

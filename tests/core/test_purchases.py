@@ -19,6 +19,7 @@ from ksef_tui.core.purchases import (
     export_expired,
     export_stuck,
     next_cursor,
+    next_due,
     reconcile_due,
     start_point,
     window_end,
@@ -88,16 +89,22 @@ def test_start_point_is_floored_at_ksef_start() -> None:
 
 
 def test_due_honours_retry_after_even_when_forced_and_the_interval_otherwise() -> None:
-    state = PurchaseSyncState(client_id=1, last_attempt=T)
+    state = PurchaseSyncState(client_id=1, last_attempt=T, last_success=T)
     assert not due(state, T + MIN_INTERVAL - timedelta(seconds=1))
     assert due(state, T + MIN_INTERVAL)
     assert due(state, T + timedelta(seconds=1), force=True)
-    blocked = PurchaseSyncState(client_id=1, last_attempt=T, blocked_until=T + timedelta(minutes=40))
+    blocked = PurchaseSyncState(client_id=1, last_success=T, blocked_until=T + timedelta(minutes=40))
     assert not due(blocked, T + timedelta(minutes=39), force=True)
     assert due(blocked, T + timedelta(minutes=40))
-    third = PurchaseSyncState(client_id=1, subject=SUBJECT_THIRD, last_attempt=T)
+    third = PurchaseSyncState(client_id=1, subject=SUBJECT_THIRD, last_success=T)
     assert not due(third, T + timedelta(hours=23))
     assert due(None, T)
+    failed = PurchaseSyncState(client_id=1, last_attempt=T + timedelta(minutes=1), last_success=T)
+    assert due(failed, T + MIN_INTERVAL)  # a failed attempt does not restart the interval
+    assert due(PurchaseSyncState(client_id=1, last_attempt=T), T + timedelta(seconds=1))  # never succeeded
+    assert next_due(state) == T + MIN_INTERVAL
+    assert next_due(blocked) == T + timedelta(minutes=40)
+    assert next_due(None) is None
 
 
 @pytest.mark.parametrize(

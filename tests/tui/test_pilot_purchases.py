@@ -65,7 +65,7 @@ async def test_board_p_fetches_the_selected_client_with_progress_then_the_result
         await until(pilot, lambda: "1/1 klientów, 3 faktur" in _progress(screen), "the progress line")
         assert _progress(screen) == "Pobieranie faktur zakupu: 1/1 klientów, 3 faktur (x przerywa)"
         (call,) = fake.sync_calls
-        assert (call["asked"], call["force"], call["since"], call["now"]) == ([client.id], True, None, NOW)
+        assert (call["asked"], call["force"], call["since"], call["now"]) == ([client.id], False, None, NOW)
         assert fake.hold is not None
         fake.hold.set()
         await settle(pilot)
