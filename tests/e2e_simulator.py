@@ -36,12 +36,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+def start_simulator(tmp_path_factory: pytest.TempPathFactory, *args: str) -> Iterator[Simulator]:
+    """`ksef-tui simulator` as a separate process (extra command-line `args`), until the generator ends."""
     port = _free_port()
     world_file = tmp_path_factory.mktemp("sim") / "world.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ksef_tui", "simulator", "--port", str(port), "--world-file", str(world_file)],
+        [
+            sys.executable,
+            "-m",
+            "ksef_tui",
+            "simulator",
+            "--port",
+            str(port),
+            "--world-file",
+            str(world_file),
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -62,6 +72,11 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    yield from start_simulator(tmp_path_factory)
 
 
 PASSPHRASE = "rehearsal pass phrase"
