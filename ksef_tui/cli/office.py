@@ -23,6 +23,7 @@ LABELS = {
     "red_days": N_("Red: days before expiry"),
     "yellow_days": N_("Yellow: days before expiry"),
     "check_stale_days": N_("Check is stale after (days)"),
+    "sync_stale_days": N_("Sync is stale after (days)"),
     "idle_minutes": N_("Lock after idle (minutes)"),
 }
 _PASSPHRASE_FILE = click.option(

@@ -35,6 +35,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("red_days", N_("Red: days before expiry")),
     ("yellow_days", N_("Yellow: days before expiry")),
     ("check_stale_days", N_("Check is stale after (days)")),
+    ("sync_stale_days", N_("Sync is stale after (days)")),
     ("idle_minutes", N_("Lock after idle (minutes)")),
 )
 ENVIRONMENTS = (Environment.PROD, Environment.TEST, Environment.DEMO)

@@ -37,6 +37,7 @@ KEYS = (
     "red_days",
     "yellow_days",
     "check_stale_days",
+    "sync_stale_days",
     "idle_minutes",
 )
 NAME_MAX = 200  # as a client's name (core/client_form.py)
@@ -63,12 +64,17 @@ class OfficeProfile:
     red_days: int = _HEALTH.red_days
     yellow_days: int = _HEALTH.warn_days
     check_stale_days: int = _HEALTH.check_stale_days
+    sync_stale_days: int = _HEALTH.sync_stale_days  # yellow when the last good sync is older
     idle_minutes: int = int(DEFAULT_IDLE_TIMEOUT.total_seconds() // 60)
 
     def health(self, base: HealthSettings = _HEALTH) -> HealthSettings:
         """`base` with this office's thresholds (the rest, such as the token sunset, kept)."""
         return dataclasses.replace(
-            base, red_days=self.red_days, warn_days=self.yellow_days, check_stale_days=self.check_stale_days
+            base,
+            red_days=self.red_days,
+            warn_days=self.yellow_days,
+            check_stale_days=self.check_stale_days,
+            sync_stale_days=self.sync_stale_days,
         )
 
     @property
@@ -143,7 +149,7 @@ def parse_value(key: str, raw: str) -> Any:
         return _folder(key, raw)
     if key in ("red_days", "yellow_days"):
         return _days(key, raw, 0, DAYS_MAX)
-    if key == "check_stale_days":
+    if key in ("check_stale_days", "sync_stale_days"):
         return _days(key, raw, 1, DAYS_MAX)
     if key == "idle_minutes":
         text = raw.strip()

@@ -136,3 +136,13 @@ def test_set_value_changes_one_value_and_audits_the_key_only(store: Store) -> No
     with pytest.raises(OfficeSettingError):
         set_value(store, "red_days", "31")  # after yellow (30)
     assert read_profile(store).red_days == 5  # nothing saved
+
+
+def test_sync_stale_days_is_an_office_setting_that_reaches_health() -> None:
+    """Issue 12 item 7: a client turns yellow when its last good sync is older than this setting."""
+    from ksef_tui.sync.office import OfficeProfile, OfficeSettingError, parse_value
+
+    assert OfficeProfile(sync_stale_days=5).health().sync_stale_days == 5
+    assert parse_value("sync_stale_days", "3") == 3
+    with pytest.raises(OfficeSettingError):
+        parse_value("sync_stale_days", "0")

@@ -368,11 +368,16 @@ def test_a_hostile_package_is_refused_whole_and_the_cursor_stays(
     state = office.store.purchases.state(cid, SUBJECT_BUYER)
     assert state is not None and state.last_error
     first_cursor = state.cursor
+    # The failure is the client's sync state too, so the board turns it yellow with the reason.
+    failed = office.store.sync_state.get(cid)
+    assert failed is not None and failed.last_error and failed.last_success is None
     office.faults()
     office.clock.advance(900)
     assert not office.sync(nip).failed
     office.check_complete(nip)
     assert first_cursor is not None
+    recovered = office.store.sync_state.get(cid)
+    assert recovered is not None and not recovered.last_error and recovered.last_success == office.clock()
 
 
 def test_a_different_hash_for_a_stored_number_is_an_alarm_not_an_overwrite(office: Office) -> None:
