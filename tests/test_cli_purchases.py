@@ -109,6 +109,7 @@ def test_sync_every_client_table_exit_0(office: dict[str, Client], monkeypatch: 
     assert result.exit_code == 0, result.output
     assert fake.calls[0]["ids"] is None  # every client with a usable credential: the use case picks them
     assert fake.calls[0]["force"] is False and fake.calls[0]["since"] is None
+    assert fake.calls[0]["subjects"] == ("Subject2",)  # the client as buyer; Podmiot3 only when asked
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["Klient", "NIP", "Nowe", "Znane", "Paczki", "Status"]
     assert lines[1].split() == ["PIEKARNIA", "5260250274", "12", "3", "1", "zsynchronizowany"]
@@ -360,3 +361,14 @@ def test_invoices_demo_asks_for_a_demo_with_its_purchases_synced(monkeypatch: py
     assert result.exit_code == 0, result.output
     assert asked == [{"purchases": True}]
     assert json.loads(result.stdout) == []
+
+
+def test_sync_force_and_third_party_are_passed_on(
+    office: dict[str, Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeSync()
+    monkeypatch.setattr(purchase_sync, "sync_purchases", fake)
+    result = _run("sync", "--force", "--third-party")
+    assert result.exit_code == 0, result.output
+    assert fake.calls[0]["force"] is True
+    assert fake.calls[0]["subjects"] == ("Subject2", "Subject3")

@@ -31,6 +31,7 @@ from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
 from ksef_tui.core.money_format import format_amount
+from ksef_tui.core.purchases import SUBJECT_BUYER, SUBJECT_THIRD
 from ksef_tui.sync import purchase_views as views
 from ksef_tui.sync import purchases as purchase_sync
 
@@ -88,10 +89,11 @@ async def _sync(
     since: date | None,
     progress: ProgressLine | None,
     force: bool = False,
+    subjects: Sequence[str] = (SUBJECT_BUYER,),
 ) -> purchase_sync.SyncReport:
     try:
         return await purchase_sync.sync_purchases(
-            store, factory, ids, clock=_now, since=since, force=force, on_progress=progress
+            store, factory, ids, clock=_now, since=since, force=force, subjects=subjects, on_progress=progress
         )
     finally:  # on Ctrl-C too: the HTTP connections are closed, not left to the garbage collector
         aclose = getattr(factory, "aclose", None)
@@ -156,6 +158,12 @@ def sync_table(report: purchase_sync.SyncReport) -> str:
     help="Sync even if the last one was less than 15 minutes ago (KSeF recommends at least 15 minutes "
     "between syncs; a Retry-After from KSeF is always honoured).",
 )
+@click.option(
+    "--third-party",
+    is_flag=True,
+    help="Also invoices naming the client as a third party (Podmiot3); KSeF asks for this at most once a "
+    "day, best at night.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sync_command(
@@ -163,6 +171,7 @@ def sync_command(
     wanted: tuple[str, ...],
     since: str | None,
     force: bool,
+    third_party: bool,
     fmt: str,
     passphrase_file: Path | None,
 ) -> None:
@@ -179,7 +188,8 @@ def sync_command(
         ids = resolve_clients(store, wanted) if wanted else None
         progress = ProgressLine.for_stream(sys.stderr)
         try:
-            report = asyncio.run(_sync(store, factory, ids, start, progress, force))
+            subjects = (SUBJECT_BUYER, SUBJECT_THIRD) if third_party else (SUBJECT_BUYER,)
+            report = asyncio.run(_sync(store, factory, ids, start, progress, force, subjects))
         except KeyboardInterrupt:
             click.echo(
                 _("Interrupted: what was committed stays; the next sync continues from there."), err=True
