@@ -372,3 +372,37 @@ def test_sync_force_and_third_party_are_passed_on(
     assert result.exit_code == 0, result.output
     assert fake.calls[0]["force"] is True
     assert fake.calls[0]["subjects"] == ("Subject2", "Subject3")
+
+
+def test_sync_reconcile_is_passed_on(office: dict[str, Client], monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeSync()
+    monkeypatch.setattr(purchase_sync, "sync_purchases", fake)
+    assert _run("sync", "--reconcile").exit_code == 0
+    assert fake.calls[0]["reconcile_now"] is True
+
+
+def test_redownload_a_period_per_client(office: dict[str, Client], monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, date, date]] = []
+
+    async def fake_redownload(
+        store: Any, factory: Any, client_id: int, start: date, end: date, **kw: Any
+    ) -> int:
+        calls.append((client_id, start, end))
+        if client_id == office["WARSZTAT"].id:
+            raise RuntimeError("KSeF nie odpowiada")
+        return 4
+
+    monkeypatch.setattr(purchase_sync, "redownload", fake_redownload)
+    result = _run("sync", "--redownload", "2026-03-01..2026-03-31", "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert {c[1:] for c in calls} == {(date(2026, 3, 1), date(2026, 3, 31))} and len(calls) == 2
+    rows = {r["client"]: r for r in json.loads(result.stdout)}
+    assert rows["PIEKARNIA"]["added"] == 4 and rows["PIEKARNIA"]["ok"] is True
+    assert "KSeF nie odpowiada" in result.stderr
+
+
+@pytest.mark.parametrize("period", ["2026-03-31..2026-03-01", "marzec", "2026-03-01", "2026-03-01..x"])
+def test_redownload_bad_period_exit_3(office: dict[str, Client], period: str) -> None:
+    result = _run("sync", "--redownload", period)
+    assert result.exit_code == 3
+    assert "RRRR-MM-DD..RRRR-MM-DD" in result.stderr

@@ -34,6 +34,7 @@ from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.purchases import SUBJECT_BUYER, SUBJECT_THIRD
 from ksef_tui.sync import purchase_views as views
 from ksef_tui.sync import purchases as purchase_sync
+from ksef_tui.sync.sessions import failure_words
 
 
 def _now() -> datetime:
@@ -90,15 +91,68 @@ async def _sync(
     progress: ProgressLine | None,
     force: bool = False,
     subjects: Sequence[str] = (SUBJECT_BUYER,),
+    reconcile: bool = False,
 ) -> purchase_sync.SyncReport:
     try:
         return await purchase_sync.sync_purchases(
-            store, factory, ids, clock=_now, since=since, force=force, subjects=subjects, on_progress=progress
+            store,
+            factory,
+            ids,
+            clock=_now,
+            since=since,
+            force=force,
+            subjects=subjects,
+            on_progress=progress,
+            reconcile_now=reconcile,
         )
     finally:  # on Ctrl-C too: the HTTP connections are closed, not left to the garbage collector
         aclose = getattr(factory, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+def parse_period(value: str, today: date) -> tuple[date, date]:
+    """`--redownload FROM..TO` (YYYY-MM-DD..YYYY-MM-DD, inclusive, Polish dates)."""
+    first, sep, last = value.strip().partition("..")
+    try:
+        start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    except ValueError:
+        sep = ""
+    if not sep or start > end or start > today:
+        raise CliError(
+            _("--redownload: write the period as YYYY-MM-DD..YYYY-MM-DD, e.g. 2026-03-01..2026-03-31.")
+        )
+    return start, end
+
+
+async def _redownload(
+    store: Any, factory: Any, ids: Sequence[int], start: date, end: date
+) -> purchase_sync.SyncReport:
+    """Every chosen client's purchases stored in KSeF in the period fetched again: new ones stored,
+    known ones skipped, the cursor untouched. One client's failure is its own line."""
+    report = purchase_sync.SyncReport()
+    try:
+        for client_id in ids:
+            client = await asyncio.to_thread(store.clients.get, client_id)
+            try:
+                added = await purchase_sync.redownload(store, factory, client_id, start, end, clock=_now)
+            except Exception as err:  # reported per client, as the sync does
+                report.results.append(
+                    purchase_sync.ClientSyncResult(
+                        client_id, client.short_code, client.nip, False, error=failure_words(err)
+                    )
+                )
+            else:
+                report.results.append(
+                    purchase_sync.ClientSyncResult(
+                        client_id, client.short_code, client.nip, True, added=added
+                    )
+                )
+    finally:
+        aclose = getattr(factory, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    return report
 
 
 def _status(result: purchase_sync.ClientSyncResult) -> str:
@@ -149,7 +203,8 @@ def sync_table(report: purchase_sync.SyncReport) -> str:
 @click.option(
     "--since",
     default=None,
-    help="Where a client never synced starts (YYYY-MM-DD; default: the office's onboarding date, "
+    help="Where a client never synced starts (YYYY-MM-DD; default: the first day of the month before the "
+    "client was added, "
     "never before 2026-02-01).",
 )
 @click.option(
@@ -164,6 +219,19 @@ def sync_table(report: purchase_sync.SyncReport) -> str:
     help="Also invoices naming the client as a third party (Podmiot3); KSeF asks for this at most once a "
     "day, best at night.",
 )
+@click.option(
+    "--reconcile",
+    is_flag=True,
+    help="Also compare the last 60 days with KSeF now and fetch any invoice missing (otherwise weekly).",
+)
+@click.option(
+    "--redownload",
+    "period",
+    default=None,
+    metavar="FROM..TO",
+    help="Instead of syncing, fetch again every invoice stored in KSeF in this period "
+    "(YYYY-MM-DD..YYYY-MM-DD); new ones are stored, the sync's position is not changed.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sync_command(
@@ -172,6 +240,8 @@ def sync_command(
     since: str | None,
     force: bool,
     third_party: bool,
+    reconcile: bool,
+    period: str | None,
     fmt: str,
     passphrase_file: Path | None,
 ) -> None:
@@ -181,7 +251,9 @@ def sync_command(
     Exit 0 when every client synced; 1 when some failed (one line each on stderr: short code, NIP,
     why); 2 when the store holds damaged values (listed on stderr); 3 when it cannot run (no store,
     wrong passphrase, KSeF not configured, an unknown client, a bad --since) or was interrupted."""
-    start = parse_since(since, _now().astimezone(WARSAW).date())
+    today = _now().astimezone(WARSAW).date()
+    start = parse_since(since, today)
+    window = parse_period(period, today) if period is not None else None
     with opened_store(use_demo, passphrase_file, with_ksef=True) as (store, factory):
         if factory is None:
             raise CliError(_("KSeF is not configured for this store."))
@@ -189,7 +261,11 @@ def sync_command(
         progress = ProgressLine.for_stream(sys.stderr)
         try:
             subjects = (SUBJECT_BUYER, SUBJECT_THIRD) if third_party else (SUBJECT_BUYER,)
-            report = asyncio.run(_sync(store, factory, ids, start, progress, force, subjects))
+            if window is not None:
+                every = ids if ids is not None else [c.id for c in store.clients.list() if c.id is not None]
+                report = asyncio.run(_redownload(store, factory, every, *window))
+            else:
+                report = asyncio.run(_sync(store, factory, ids, start, progress, force, subjects, reconcile))
         except KeyboardInterrupt:
             click.echo(
                 _("Interrupted: what was committed stays; the next sync continues from there."), err=True

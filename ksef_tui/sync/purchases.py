@@ -426,9 +426,13 @@ async def _sync_one(
     since: date | None,
     force: bool,
     on_invoices: Callable[[int], object],
+    reconcile_now: bool = False,
 ) -> ClientSyncResult:
     assert client.id is not None
     cid = client.id
+    if not await asyncio.to_thread(store.credentials.for_client, cid):
+        why = _("No KSeF credential: nothing to fetch with.")
+        return ClientSyncResult(cid, client.short_code, client.nip, ok=True, skipped=why)
     state = await _load_state(store, cid, subject)
     now = clock()
     if not due(state, now, force=force):
@@ -454,7 +458,7 @@ async def _sync_one(
             for _n in range(MAX_PACKAGES_PER_RUN):
                 if not await run.cursor_package():
                     break
-            if subject == SUBJECT_BUYER and reconcile_due(run.state, clock()):
+            if subject == SUBJECT_BUYER and (reconcile_now or reconcile_due(run.state, clock())):
                 await _reconcile_with(run, RECONCILE_DAYS)
     except RateLimited as err:
         wait = timedelta(seconds=err.retry_after or 60)
@@ -498,11 +502,13 @@ async def sync_purchases(
     subjects: Sequence[str] = (SUBJECT_BUYER,),
     on_progress: Callable[[SyncProgress], object] | None = None,
     concurrency: int = 8,
+    reconcile_now: bool = False,
 ) -> SyncReport:
-    """Sync these clients (None: every client). One worker per client context at a time, `concurrency`
-    contexts at once (KSeF counts limits per context, so 300 clients do not share one budget); each
-    client's failure is its own line of the report. Cancelling stops at the next wait; what was committed
-    stays, and a pending export is resumed next time."""
+    """Sync these clients (None: every client; one without any KSeF credential is skipped, not failed).
+    One worker per client context at a time, `concurrency` contexts at once (KSeF counts limits per
+    context, so 300 clients do not share one budget); each client's failure is its own line of the
+    report. Cancelling stops at the next wait; what was committed stays, and a pending export is resumed
+    next time. Reconciliation runs weekly after a successful sync, or now with `reconcile_now`."""
     clients: list[Client] = await asyncio.to_thread(store.clients.list)
     if client_ids is not None:
         wanted = set(client_ids)
@@ -529,6 +535,7 @@ async def sync_purchases(
                     since=since,
                     force=force,
                     on_invoices=counted,
+                    reconcile_now=reconcile_now,
                 )
                 for subject in subjects
             ]

@@ -475,3 +475,10 @@ def test_progress_counts_clients_and_invoices(office: Office) -> None:
     report = office.sync(on_progress=seen.append)
     assert seen[0].clients_done == 0 and seen[-1].clients_done == len(office.ids)
     assert seen[-1].invoices_fetched == report.added
+
+
+def test_a_client_without_any_credential_is_skipped_not_failed(office: Office) -> None:
+    bare = office.store.clients.add(Client("Bez poświadczeń Sp. z o.o.", "BARE", ["5260250274"]))
+    report = office.sync()
+    (mine,) = [r for r in report.results if r.client_id == bare.id]
+    assert mine.ok and mine.skipped and not report.failed
