@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.nip import is_valid_nip
@@ -25,8 +25,21 @@ from ksef_tui.simulator.model import Invoice, Taxpayer
 from ksef_tui.simulator.refs import iso, purchase_ksef_number
 from ksef_tui.simulator.suppliers import BY_NIP, CATALOGUE, Supplier
 
-if TYPE_CHECKING:
-    from ksef_tui.simulator.world import World
+
+class World(Protocol):
+    """What arrivals need of the world (simulator/world.py's World): a protocol, so that world.py can use
+    this module to build its demo month without the two importing each other."""
+
+    taxpayers: dict[str, Taxpayer]
+    externals: list[tuple[str, str]]
+    runtime_rng: random.Random
+
+    def taxpayer(self, nip: str) -> Taxpayer | None: ...
+
+    def next_number(self, seller_nip: str, when: datetime, prefix: str = "FV") -> str: ...
+
+    def register_invoice(self, invoice: Invoice) -> None: ...
+
 
 MONTH = timedelta(days=30)
 AHEAD = timedelta(days=14)
