@@ -482,3 +482,20 @@ def test_a_client_without_any_credential_is_skipped_not_failed(office: Office) -
     report = office.sync()
     (mine,) = [r for r in report.results if r.client_id == bare.id]
     assert mine.ok and mine.skipped and not report.failed
+
+
+def test_ten_exports_already_running_is_a_clear_message_and_nothing_pending(office: Office) -> None:
+    """Another program (or KSeF itself) left ten exports of this context hanging: KSeF answers 21182."""
+    from ksef_tui.simulator.state import Export
+
+    nip = next(iter(office.ids))
+    cid = office.ids[nip]
+    office.faults(export_stuck=True)
+    for n in range(10):
+        ref = f"20261121-EE-HANGING{n:04d}-00"
+        office.app.state.sim.exports[ref] = Export(ref, nip, office.clock(), {}, False, "Zip", None, None)
+    report = office.sync(nip)
+    (result,) = report.results
+    assert not result.ok and "wcześniejsze eksporty" in result.error
+    state = office.store.purchases.state(cid, SUBJECT_BUYER)
+    assert state is not None and state.pending is None and state.cursor == state.started_from
