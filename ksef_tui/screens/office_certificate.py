@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import CREDENTIAL_KIND_LABELS
+from ksef_tui.screens.client_detail import STATUS_WORDS
 from ksef_tui.sync.office_certificate import load_office_certificate_view
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -68,6 +69,7 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
         self.items: list[Any] = []  # the office's certificates as KSeF lists them (after `l`)
         self._changed = False
         self._work: Worker[None] | None = None
+        self._current_serial: str | None = None  # the stored office certificate's
 
     def compose(self) -> ComposeResult:
         yield Static(plain(_("The office's KSeF certificate")), id="title")
@@ -100,6 +102,7 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
         view = message.view
         self.query_one("#summary", Static).update(plain(view.summary.text))
         cert = view.certificate
+        self._current_serial = cert.serial if cert is not None else None
         text = Text()
         if cert is None:
             text.append(_("No office certificate: i imports one from a file, e enrols one in KSeF."))
@@ -113,7 +116,7 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
                     serial=cert.serial or "—",
                     start=_day(cert.valid_from),
                     end=_day(cert.valid_until),
-                    status=cert.status.value,
+                    status=_(STATUS_WORDS.get(cert.status, cert.status.value)),
                 )
             )
         self.query_one("#current", Static).update(safe_text(text))
@@ -163,6 +166,7 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
 
     def on_office_certificates_listed(self, message: OfficeCertificatesListed) -> None:
         self.items = list(message.items)
+        current = (self._current_serial or "").upper()
         options = self.query_one(OptionList)
         options.clear_options()
         for item in self.items:
@@ -171,6 +175,8 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
             line.append(f"{item.status or '?'}  ")
             line.append(f"{_day(item.valid_from)} – {_day(item.valid_to)}  ")
             line.append(item.name or item.common_name or "", style="dim")
+            if current and item.certificate_serial_number.upper() == current:
+                line.append("  " + _("(in use)"), style="bold")
             options.add_option(Option(safe_text(line)))
         if self.items:
             options.highlighted = 0

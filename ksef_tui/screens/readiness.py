@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.board import READY_GLYPHS, ready_words
 from ksef_tui.core.clock import WARSAW
-from ksef_tui.core.i18n import _, ngettext
+from ksef_tui.core.i18n import N_, _, ngettext
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.readiness import GrantChange, Readiness, Ready
 from ksef_tui.sync.grants import ReadinessView, load_readiness_view
@@ -42,6 +42,7 @@ LEVEL_WORDS = {
     "write": "InvoiceWrite",
     "read_write": "InvoiceRead+InvoiceWrite",
 }
+COUNT_WORDS = {Ready.YES: N_("ready: {n}"), Ready.PARTLY: N_("partly: {n}"), Ready.NO: N_("not ready: {n}")}
 SHOWN_CHANGES = 3  # changes named on the census line; the rest are counted
 
 
@@ -116,9 +117,8 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
         title.append(_("Readiness for 1 January 2027"), style="bold")
         title.append(f" ({len(view.rows)})  ")
         for level in (Ready.YES, Ready.PARTLY, Ready.NO):
-            title.append(
-                f"{READY_GLYPHS[level]} {ready_words(level)} {view.counts[level]}  ", style=READY_STYLE[level]
-            )
+            count = _(COUNT_WORDS[level]).format(n=view.counts[level])
+            title.append(f"{READY_GLYPHS[level]} {count}  ", style=READY_STYLE[level])
         self.query_one("#title", Static).update(safe_text(title))
         self.query_one("#office", Static).update(plain(view.office.text))
         self.query_one("#census", Static).update(plain(self._census_line(view)))

@@ -319,7 +319,7 @@ REGISTRY: tuple[Command, ...] = (
         "clients",
         "r",
         "readiness",
-        N_("2027"),
+        N_("Readiness"),
         N_("Readiness for 1 January 2027: progress, grant census, probes, grant requests"),
         footer=False,
     ),
@@ -358,7 +358,11 @@ REGISTRY: tuple[Command, ...] = (
     ),
     Command("readiness", "x", "cancel", N_("Stop"), N_("Stop the census or the probes"), footer=False),
     Command(
-        "readiness", "g", "grant_request", N_("Request"), N_("Show the grant request for the selected client")
+        "readiness",
+        "g",
+        "grant_request",
+        N_("Ask for grant"),
+        N_("Show the grant request for the selected client"),
     ),
     Command(
         "readiness",

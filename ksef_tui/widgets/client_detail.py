@@ -32,6 +32,11 @@ class ClientDetail(Static):
         text.append(
             entry.health.reason, style=LEVEL_STYLE[entry.level] if entry.level is not Level.GREEN else ""
         )
+        if entry.readiness is not None:  # before the credential line: that one is cut first
+            ready = entry.readiness.ready
+            text.append("\n")
+            text.append(f"2027: {entry.ready_glyph} {ready_words(ready)}", style=READY_STYLE[ready])
+            text.append(f" — {entry.readiness.reason}")
         text.append("\n")
         text.append(
             _("Credential: {kind} · expires: {expires} · last live check: {checked}").format(
@@ -39,9 +44,4 @@ class ClientDetail(Static):
             ),
             style="dim",
         )
-        if entry.readiness is not None:
-            ready = entry.readiness.ready
-            text.append("\n")
-            text.append(f"2027: {entry.ready_glyph} {ready_words(ready)}", style=READY_STYLE[ready])
-            text.append(f" — {entry.readiness.reason}")
         self.update(safe_text(text))  # a client's name and KSeF's words: no control or bidi characters
