@@ -84,6 +84,13 @@ class ReadinessTable(LineTable, inherit_bindings=False):
         row = self.selected()
         return row.client.id if row else None
 
+    def select_client(self, client_id: int) -> bool:
+        for index, row in enumerate(self._rows):
+            if row.client.id == client_id:
+                self.move_cursor(index)
+                return True
+        return False
+
     def _post_highlighted(self) -> None:
         self.post_message(self.Highlighted(self, self.cursor_row, self.selected()))
 
