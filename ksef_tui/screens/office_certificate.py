@@ -297,7 +297,7 @@ class EnrolmentScreen(RegistryKeys, ModalScreen[bool]):
     def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
-        self._running = False
+        self._enrolling = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -331,7 +331,7 @@ class EnrolmentScreen(RegistryKeys, ModalScreen[bool]):
         self.action_save()
 
     def action_save(self) -> None:
-        if self._running:
+        if self._enrolling:
             return
         path = self.query_one("#qualified", Input).value.strip()
         if not path:
@@ -341,7 +341,7 @@ class EnrolmentScreen(RegistryKeys, ModalScreen[bool]):
         field = self.query_one("#password", Input)
         password = field.value or None
         field.value = ""  # the password leaves the widget now: it only opens the file
-        self._running = True
+        self._enrolling = True
         self._say("")
         self._enrol(path, key, password)
 
@@ -375,7 +375,7 @@ class EnrolmentScreen(RegistryKeys, ModalScreen[bool]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self._running = False
+            self._enrolling = False
             self.query_one("#step", Static).update("")
             self._say(_("Not enrolled: {error}").format(error=str(event.worker.error)))
 

@@ -185,7 +185,7 @@ async def test_a_opens_the_add_form_prefilled_with_a_nip_that_granted_the_office
 
 async def test_x_stops_the_probes(tmp_path: Path) -> None:
     # KSeF never finishes an authentication: the probes run until stopped, however fast the machine.
-    app, _demo, _store = demo_app(tmp_path, faults=Faults(auth_stuck=True))
+    app, _demo, _store = demo_app(tmp_path, virtual=False, faults=Faults(auth_stuck=True))
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await _readiness(pilot)
         await pilot.press("P")
