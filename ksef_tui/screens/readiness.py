@@ -114,7 +114,7 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
         view = self.view
         assert view is not None
         title = Text()
-        title.append(_("Readiness for 1 January 2027"), style="bold")
+        title.append(_("Readiness for 2027-01-01"), style="bold")
         title.append(f" ({len(view.rows)})  ")
         for level in (Ready.YES, Ready.PARTLY, Ready.NO):
             count = _(COUNT_WORDS[level]).format(n=view.counts[level])

@@ -242,4 +242,4 @@ async def test_english_with_lang_en(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await _readiness(pilot)
         text = screen_text(app)
-        assert "Readiness for 1 January 2027" in text and "Grant census:" in text
+        assert "Readiness for 2027-01-01" in text and "Grant census:" in text
