@@ -32,7 +32,7 @@ from tests.e2e_simulator import PASSPHRASE, Simulator, real_office, simulator  #
 # Well before the token sunset's warning window (2026-11-01): a token with every permission is green.
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 ALL_PERMISSIONS = {"InvoiceRead", "InvoiceWrite", "Introspection"}
-STATUS_KEYS = {"short_code", "name", "nip", "nips", "level", "reason", "expires", "credential"}
+STATUS_KEYS = {"short_code", "name", "nip", "nips", "level", "reason", "expires", "credential", "ready_2027"}
 
 
 def _taxpayers(sim: Simulator, status: str, permissions: set[str]) -> list[dict[str, Any]]:

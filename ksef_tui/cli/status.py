@@ -11,10 +11,11 @@ from typing import Any
 import click
 
 from ksef_tui.cli.common import EXIT_DAMAGED, opened_store, report_damage
-from ksef_tui.core.board import BoardEntry, build_board
+from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
+from ksef_tui.sync.clients import board_entries
 from ksef_tui.sync.office import read_profile
 
 # Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
@@ -41,8 +42,7 @@ def exit_code(entries: Sequence[BoardEntry]) -> int:
 def health_entries(store: Any, now: datetime) -> list[BoardEntry]:
     """Every client's board entry, most urgent first: what `status` prints (and `check` after checking),
     judged by the office's own thresholds, as the board does."""
-    rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-    return build_board(rows, now, read_profile(store).health())
+    return board_entries(store, now, read_profile(store).health())
 
 
 def as_json(entries: Sequence[BoardEntry]) -> str:
@@ -56,6 +56,7 @@ def as_json(entries: Sequence[BoardEntry]) -> str:
             "reason": e.health.reason,
             "expires": e.health.expires.date().isoformat() if e.health.expires else None,
             "credential": e.health.credential.kind.value if e.health.credential else None,
+            "ready_2027": e.readiness.ready.value if e.readiness else None,
         }
         for e in entries
     ]

@@ -37,7 +37,8 @@ from ksef_tui.core.humanize_pl import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus
 from ksef_tui.core.nip import format_nip
-from ksef_tui.sync.records import StoreProblem, add_credential
+from ksef_tui.sync.office_certificate import import_office_certificate
+from ksef_tui.sync.records import StoreError, StoreProblem, add_credential
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
@@ -128,19 +129,25 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
     CertificateImportScreen #warning { color: $warning; }
     """
 
-    def __init__(self, services: AppConfig, client: Client) -> None:
+    def __init__(self, services: AppConfig, client: Client | None) -> None:
+        """`client` None: the office's own certificate (issue 11: once for every client; a second
+        import replaces it, which is how a renewal is saved)."""
         super().__init__()
         self.services = services
-        self.client = client
+        self.office = client is None
+        self.client = client or Client(_("Office"), "BIURO", [])
         self._generation = 0
         self._timer: Timer | None = None
         self._saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(
-                escape(_("KSeF certificate for {name}").format(name=self.client.name)), classes="dialog-title"
+            title = (
+                _("The office's KSeF certificate (replaces the current one)")
+                if self.office
+                else _("KSeF certificate for {name}").format(name=self.client.name)
             )
+            yield Static(escape(title), classes="dialog-title")
             yield Label(_("Whose certificate"))
             yield Select(
                 [
@@ -150,10 +157,11 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
                         CredentialKind.OFFICE_CERTIFICATE,
                     ),
                 ],
-                value=CredentialKind.KSEF_CERTIFICATE,
+                value=CredentialKind.OFFICE_CERTIFICATE if self.office else CredentialKind.KSEF_CERTIFICATE,
                 allow_blank=False,
                 compact=True,
                 id="kind",
+                disabled=self.office,
             )
             yield Label(_("Certificate file (.crt, .cer, .pem) or PKCS#12 (.p12, .pfx)"))
             yield Input(id="cert", compact=True, placeholder="~/certyfikaty/klient.crt")
@@ -253,6 +261,9 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="certificate-save")
     def _save(self, cert: str, key: str, password: str | None, kind: CredentialKind) -> None:
+        if self.office:
+            self._seal_office(cert, key, password)
+            return
         try:
             loaded = load(cert, key, password, self.services.clock())
         except CertificateError as err:
@@ -303,6 +314,22 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
             self.post_message(StoreRefused(str(problem), problem))
             return
         self.post_message(RecordSaved(True))
+
+    def _seal_office(self, cert: str, key: str, password: str | None) -> None:
+        """In a worker thread: the office certificate checked (the office's NIP) and sealed, replacing
+        the one before it."""
+        store = self.services.store
+        assert store is not None
+        try:
+            loaded = import_office_certificate(store, cert, key, password, self.services.clock())
+        except CertificateError as err:
+            self.post_message(StoreRefused(str(err), err))
+            return
+        except StoreError as err:
+            problem = CertificateError(Problem.NO_FILE, str(err))
+            self.post_message(StoreRefused(str(problem), problem))
+            return
+        self.post_message(RecordSaved(loaded.serial or True))
 
     def _failed(self, err: CertificateError) -> None:
         self._saving = False

@@ -30,10 +30,11 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
     ClientFormScreen .field-error { color: $error; height: auto; min-height: 1; }
     """
 
-    def __init__(self, services: AppConfig, client: Client | None) -> None:
+    def __init__(self, services: AppConfig, client: Client | None, *, nip: str = "") -> None:
         super().__init__()
         self.services = services
         self.client = client
+        self.prefilled_nip = nip  # a new client's NIP given in advance (one that granted the office)
         self._code_touched = client is not None
 
     def compose(self) -> ComposeResult:
@@ -45,7 +46,9 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
             yield Input(value=c.name if c else "", id="name")
             yield Static("", id="name-error", classes="field-error")
             yield Label(_("NIP (several for a group of companies: separate with commas)"))
-            yield Input(value=", ".join(c.nips) if c else "", id="nips", placeholder="123-456-32-18")
+            yield Input(
+                value=", ".join(c.nips) if c else self.prefilled_nip, id="nips", placeholder="123-456-32-18"
+            )
             yield Static("", id="nips-error", classes="field-error")
             with Horizontal(classes="row"):
                 yield Label(_("Short code") + " ")

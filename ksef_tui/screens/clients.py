@@ -9,9 +9,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ksef_tui.core.board import BoardEntry, filter_board, level_counts
+from ksef_tui.core.board import READY_GLYPHS, BoardEntry, filter_board, level_counts, not_ready_2027
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.core.i18n import _
+from ksef_tui.core.readiness import Ready
 from ksef_tui.sync.clients import load_board
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -23,7 +24,7 @@ from ksef_tui.ui.messages import (
     PurchaseSyncProgressed,
 )
 from ksef_tui.widgets.client_detail import ClientDetail
-from ksef_tui.widgets.client_table import LEVEL_STYLE, ClientTable
+from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE, ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
 from ksef_tui.widgets.safe_text import plain, safe_text
 
@@ -44,6 +45,7 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         self._reload_pending = False  # a reload asked for while a load runs: one more load after it
         # A client to put the cursor on when the next load arrives (just added or edited).
         self._select_after_load: int | None = None
+        self.not_ready_only = False  # `2`: only the clients not ready for 2027
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
@@ -94,6 +96,8 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         field = self.query_one("#filter", Input)
         query = field.value if field.display else ""
         self.shown = filter_board(self.entries, query)
+        if self.not_ready_only:
+            self.shown = not_ready_2027(self.shown)
         table = self.query_one(ClientTable)
         table.show(self.shown, self.size.width or self.app.size.width)
         self._update_title(query)
@@ -106,6 +110,15 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         title.append(f" ({len(self.entries)})  ")
         for level in Level:
             title.append(f"{GLYPHS[level]} {counts[level]}  ", style=LEVEL_STYLE[level])
+        ready = [e.readiness.ready for e in self.entries if e.readiness is not None]
+        title.append("2027: ")
+        for ready_level in Ready:
+            title.append(
+                f"{READY_GLYPHS[ready_level]} {ready.count(ready_level)}  ", style=READY_STYLE[ready_level]
+            )
+        if self.not_ready_only:
+            title.append(_("not ready for 2027 → {n}").format(n=len(self.shown)), style="italic")
+            title.append("  ")
         if query:
             title.append(_("filter: {query} → {n}").format(query=query, n=len(self.shown)), style="italic")
         self.query_one("#title", Static).update(safe_text(title))
@@ -164,6 +177,23 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         field.display = False
         self._apply_filter()
         self.query_one(ClientTable).focus()
+
+    def action_toggle_not_ready(self) -> None:
+        """`2`: only the clients not ready (or only partly ready) for 2027; again: every client."""
+        self.not_ready_only = not self.not_ready_only
+        self._apply_filter()
+
+    # --- readiness for 2027 and the office certificate (issue 11) --------------------------------
+
+    def action_readiness(self) -> None:
+        from ksef_tui.screens.readiness import ReadinessScreen
+
+        self.app.push_screen(ReadinessScreen(self.services), callback=self._after_change)
+
+    def action_office_certificate(self) -> None:
+        from ksef_tui.screens.office_certificate import OfficeCertificateScreen
+
+        self.app.push_screen(OfficeCertificateScreen(self.services), callback=self._after_change)
 
     # --- add, edit, token, remove --------------------------------------------------------------
 

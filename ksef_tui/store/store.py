@@ -12,7 +12,7 @@ from types import TracebackType
 
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.core.i18n import _
-from ksef_tui.store.board import BoardRow, load_board
+from ksef_tui.store.board import BoardOffice, BoardRow, load_board, load_board_office
 from ksef_tui.store.damage import DamageEntry, locate
 from ksef_tui.store.database import (
     Connection,
@@ -286,9 +286,19 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------------
 
+    @property
+    def clock(self) -> Clock:
+        """The clock this store was opened with (audit times, idle lock; use cases without their own)."""
+        return self._clock
+
     def board_rows(self) -> list[BoardRow]:
         with self._reading() as vault:
             return load_board(vault)
+
+    def board_office(self) -> BoardOffice:
+        """The office certificate (no secrets) and the latest grant census, for the board's readiness."""
+        with self._reading() as vault:
+            return load_board_office(vault)
 
     @property
     def damaged(self) -> list[DamagedValue]:

@@ -67,11 +67,19 @@ class BoardView:
     damage: list[DamageEntry]
 
 
+def board_entries(store: Store, now: datetime, health: HealthSettings) -> list[BoardEntry]:
+    """Every client's board entry, with the office certificate judging the health of the clients that
+    depend on it, and readiness for 2027 (blocking). The board and `ksef-tui status` both use it."""
+    board = store.board_rows()
+    office = store.board_office()
+    rows = [(r.client, r.credentials, r.checks, r.sync) for r in board]
+    states = {r.client.id or 0: r.office_state for r in board if r.office_state is not None}
+    return build_board(rows, now, health, office=office.certificate, census=office.census, states=states)
+
+
 def read_board(store: Store, clock: Clock, health: HealthSettings) -> BoardView:
     """The board (blocking: call it from a thread, or use `load_board`)."""
-    rows = [(r.client, r.credentials, r.checks, r.sync) for r in store.board_rows()]
-    entries = build_board(rows, clock(), health)
-    return BoardView(entries, store.damage_report())
+    return BoardView(board_entries(store, clock(), health), store.damage_report())
 
 
 async def load_board(store: Store, clock: Clock, health: HealthSettings) -> BoardView:

@@ -19,15 +19,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from ksef_tui.core.clock import Clock
+from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Credential, Environment
 from ksef_tui.core.nip import InvalidNip, normalize_nip
 from ksef_tui.core.readiness import (
     Census,
     GrantChange,
+    OfficeCertificateSummary,
     OfficeGrant,
     Probe,
     Readiness,
@@ -36,7 +38,11 @@ from ksef_tui.core.readiness import (
     client_readiness,
     grant_request_text,
     not_clients,
+    office_certificate_summary,
+    readiness_counts,
+    still_not_granted,
 )
+from ksef_tui.core.safe_paths import safe_component, write_private_file
 from ksef_tui.ksef.errors import (
     AuthenticationError,
     KsefError,
@@ -231,13 +237,12 @@ async def run_census(
     )
 
 
-async def recensus_client(store: Store, factory: KsefFactory, client: Client) -> None:
+async def recensus_client(store: Store, factory: KsefFactory, client: Client, clock: Clock) -> None:
     """Re-run the census for one client after KSeF refused a permission (best effort: a failure here
-    must not hide the refusal being reported)."""
-    from ksef_tui.core.clock import system_clock
-
+    must not hide the refusal being reported). `clock` stamps the census (the caller's, never the
+    system's: tests and the demo run on their own time)."""
     with suppress(Exception):
-        await run_census(store, factory, system_clock, client_nip=client.nip, cross_check=False)
+        await run_census(store, factory, clock, client_nip=client.nip, cross_check=False)
 
 
 # --- the probe ----------------------------------------------------------------------------------------------
@@ -343,3 +348,99 @@ def grant_request_for(store: Store, client_id: int) -> str:
     if not nip:
         raise OfficeNotReady(_("Set the office's NIP first (ksef-tui office set nip ...)."))
     return grant_request_text(nip, name, store.clients.get(client_id))
+
+
+# --- the readiness screen's view ---------------------------------------------------------------------------
+
+NOT_GRANTED_DAYS = 7  # "still has not granted" after this many days since the office asked
+
+
+def clients_still_not_granted(store: Store, clock: Clock, days: int = NOT_GRANTED_DAYS) -> list[Client]:
+    """Clients the office asked for the grant at least `days` ago that still have none in the latest
+    census, by name (blocking)."""
+    latest = store.grant_censuses.latest(1)
+    clients = {c.id or 0: c for c in store.clients.list()}
+    ids = still_not_granted(
+        store.client_office.all().values(),
+        latest[0] if latest else None,
+        {cid: c.nip for cid, c in clients.items()},
+        clock(),
+        days,
+    )
+    return sorted((clients[i] for i in ids if i in clients), key=lambda c: c.name.lower())
+
+
+@dataclass(frozen=True)
+class ReadinessView:
+    """What the readiness screen shows, read in one go."""
+
+    rows: list[Readiness]
+    counts: dict[Ready, int]
+    office: OfficeCertificateSummary
+    census_at: datetime | None  # the latest census (None: never taken)
+    previous_at: datetime | None  # the one before it
+    changes: list[GrantChange]  # between the two
+    not_clients: list[str]  # NIPs that granted the office but are not clients
+    still_not_granted: list[Client]  # asked `days` ago or earlier, still no grant
+    requested: dict[int, date]  # client id -> the day the office asked for the grant
+    days: int = NOT_GRANTED_DAYS
+
+
+def read_readiness_view(store: Store, clock: Clock, days: int = NOT_GRANTED_DAYS) -> ReadinessView:
+    """The readiness screen's data (blocking: call it in a thread, or use `load_readiness_view`)."""
+    now = clock()
+    rows = readiness_rows(store, clock)
+    office = store.office_certificate.get(with_secrets=False)
+    board = store.board_rows()
+    summary = office_certificate_summary(
+        office, {r.client.id or 0: r.credentials for r in board}, [r.client.id or 0 for r in board], now
+    )
+    latest = store.grant_censuses.latest(2)
+    census = latest[0] if latest else None
+    previous = latest[1] if len(latest) > 1 else None
+    changes = census_changes(previous, census) if census is not None else []
+    nips = [n for r in board for n in r.client.nips]
+    requested = {
+        cid: state.grant_requested
+        for cid, state in store.client_office.all().items()
+        if state.grant_requested is not None
+    }
+    return ReadinessView(
+        rows,
+        readiness_counts(rows),
+        summary,
+        census.taken_at if census else None,
+        previous.taken_at if previous else None,
+        changes,
+        not_clients(census, nips) if census is not None else [],
+        clients_still_not_granted(store, clock, days),
+        requested,
+        days,
+    )
+
+
+async def load_readiness_view(store: Store, clock: Clock, days: int = NOT_GRANTED_DAYS) -> ReadinessView:
+    return await asyncio.to_thread(read_readiness_view, store, clock, days)
+
+
+def grant_request_file_name(short_code: str, day: date, attempt: int = 1) -> str:
+    """ "prosba-o-uprawnienie-KOWALSKI-2026-11-21.txt" (then -2, -3 ...): a safe name, one component."""
+    suffix = f"-{attempt}" if attempt > 1 else ""
+    return safe_component(f"prosba-o-uprawnienie-{short_code}-{day.isoformat()}{suffix}.txt")
+
+
+def save_grant_request(store: Store, client_id: int, folder: Path, now: datetime) -> Path:
+    """Write the client's grant request as a text file in `folder` (0600, never over an existing file:
+    -2, -3 ... are added) and record that the office asked today. Returns the file. Blocking."""
+    text = grant_request_for(store, client_id)
+    client = store.clients.get(client_id)
+    day = now.astimezone(WARSAW).date()
+    for attempt in range(1, 1000):
+        name = grant_request_file_name(client.short_code, day, attempt)
+        if not (folder / name).exists() and not (folder / name).is_symlink():
+            break
+    else:  # pragma: no cover - a thousand requests on one day
+        raise FileExistsError(name)
+    path = write_private_file(folder, [name], text.encode("utf-8"))
+    mark_grant_requested(store, client_id, day)
+    return path

@@ -9,6 +9,8 @@ memory for that login and is never stored (docs/SECURITY.md).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from ksef_tui.core.certificates import CertificateError, LoadedCertificate, Problem, load
@@ -67,6 +69,26 @@ def office_summary(store: Store, now: datetime) -> OfficeCertificateSummary:
     return office_certificate_summary(office, creds, [r.client.id or 0 for r in rows], now)
 
 
+@dataclass(frozen=True)
+class OfficeCertificateView:
+    """What the office certificate screen shows: the certificate (no secrets) and its dependants."""
+
+    certificate: Credential | None
+    summary: OfficeCertificateSummary
+
+
+def read_office_certificate_view(store: Store, now: datetime) -> OfficeCertificateView:
+    """Blocking: call it in a thread, or use `load_office_certificate_view`."""
+    return OfficeCertificateView(store.office_certificate.get(with_secrets=False), office_summary(store, now))
+
+
+async def load_office_certificate_view(store: Store, clock: Clock) -> OfficeCertificateView:
+    return await asyncio.to_thread(read_office_certificate_view, store, clock())
+
+
+EnrolmentProgress = Callable[[str], object]
+
+
 async def enroll_office_certificate(
     store: Store,
     factory: KsefFactory,
@@ -76,10 +98,18 @@ async def enroll_office_certificate(
     password: str | None = None,
     *,
     name: str = ENROLMENT_NAME,
+    progress: EnrolmentProgress | None = None,
 ) -> Credential:
     """Enrol the office's KSeF certificate: XAdES login with the qualified seal/signature in the office's
     own context, limits, enrolment data, a local EC P-256 key, CSR with exactly KSeF's subject, submit,
-    poll, retrieve; the new key and certificate are sealed as the office certificate."""
+    poll, retrieve; the new key and certificate are sealed as the office certificate. `progress` hears
+    each step in words."""
+
+    def step(words: str) -> None:
+        if progress is not None:
+            progress(words)
+
+    step(_("Reading the qualified certificate…"))
     qualified = await asyncio.to_thread(load, qualified_path, key_path, password, clock())
     office = await asyncio.to_thread(office_client, store)
     if qualified.info.nip is not None and qualified.info.nip != office.nip:
@@ -90,12 +120,15 @@ async def enroll_office_certificate(
         )
     async with factory(office) as ksef:
         ctx = ksef.for_context(office.nip)
+        step(_("Logging in to KSeF with the qualified certificate…"))
         await ctx.authenticate_with_certificate(
             office.nip, qualified.certificate_pem, qualified.private_key_pem
         )
+        step(_("Enrolling the office certificate in KSeF (a new key is made here)…"))
         enrolled: EnrolledCertificate = await enroll_certificate(ctx, name)
         await ctx.logout()
     del qualified  # the qualified key is not kept
+    step(_("Sealing the office certificate in the store…"))
     cred = Credential(
         OFFICE_CLIENT_ID,
         CredentialKind.OFFICE_CERTIFICATE,

@@ -131,9 +131,10 @@ def _login_order(cred: Credential) -> tuple[int, int]:
 
 @asynccontextmanager
 async def client_context(
-    store: Store, factory: KsefFactory, client_id: int
+    store: Store, factory: KsefFactory, client_id: int, clock: Clock | None = None
 ) -> AsyncIterator[tuple[Client, Any]]:
-    """(client, KsefClient authenticated in the client's context), trying its credentials best first."""
+    """(client, KsefClient authenticated in the client's context), trying its credentials best first.
+    `clock` stamps a re-census after a refused permission (default: the store's clock)."""
     # deferred: sync.grants reads the office profile (sync.office -> sync.upo -> this module).
     from ksef_tui.sync.grants import grant_refused, office_granted, recensus_client
 
@@ -171,7 +172,7 @@ async def client_context(
                 yield client, ctx
             except KsefHttpError as err:
                 if grant_refused(err):  # 403 missing-permissions or 21301: re-run this client's census
-                    await recensus_client(store, factory, client)
+                    await recensus_client(store, factory, client, clock or store.clock)
                 raise
             return
         if last is not None:
@@ -210,7 +211,7 @@ async def refresh_sessions(
         raise RefreshTooSoon(allowed)
     since = since or (now - DEFAULT_PERIOD)
     try:
-        async with client_context(store, factory, client_id) as (_client, ksef):
+        async with client_context(store, factory, client_id, clock) as (_client, ksef):
             # Only reads and upserts: repeated whole while KSeF fails transiently (ksef/retry.py).
             result: RefreshResult = await retry_operation(
                 lambda: refresh_with(store, ksef, client_id, clock, since=since, invoice_lists=invoice_lists),

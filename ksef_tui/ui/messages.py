@@ -18,12 +18,17 @@ if TYPE_CHECKING:
     # Types only: importing the use cases here would load the KSeF client (~0.3 s, measured with
     # -X importtime) with the board, the first screen, which needs none of it.
     from ksef_tui.core.client_import import ImportPlan
+    from ksef_tui.core.models import Credential
     from ksef_tui.core.purchases import PurchaseRecord
+    from ksef_tui.core.readiness import Probe
     from ksef_tui.core.upo import UpoReceipt
+    from ksef_tui.ksef.certificates import CertificateListItem
     from ksef_tui.sync.client_import import ImportResult
     from ksef_tui.sync.clients import BoardView, ClientView
+    from ksef_tui.sync.grants import CensusResult, ReadinessView
     from ksef_tui.sync.invoices import InvoiceXml
     from ksef_tui.sync.office import OfficeProfile
+    from ksef_tui.sync.office_certificate import OfficeCertificateView
     from ksef_tui.sync.purchase_views import PurchaseList, PurchaseSummary
     from ksef_tui.sync.purchases import SyncProgress, SyncReport
     from ksef_tui.sync.sessions import RefreshSummary, SessionsPage, SessionView
@@ -319,3 +324,88 @@ class PurchasesPreviewed(ScreenMessage):
     def __init__(self, records: list[PurchaseRecord]) -> None:
         super().__init__()
         self.records = records
+
+
+# --- readiness for 2027, the grant census, the office certificate (issue 11) -----------------------------
+
+
+class ReadinessLoaded(ScreenMessage):
+    def __init__(self, view: ReadinessView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class CensusTaken(ScreenMessage):
+    def __init__(self, result: CensusResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ProbeProgress(ScreenMessage):
+    def __init__(self, done: int, failed: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.failed = failed
+        self.total = total
+
+
+class ProbesFinished(ScreenMessage):
+    def __init__(self, results: dict[int, Probe]) -> None:
+        super().__init__()
+        self.results = results
+
+
+class OfficeWorkFailed(ScreenMessage):
+    """A census, probe, enrolment, list or revocation could not be done; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class GrantRequestLoaded(ScreenMessage):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class GrantRequestSaved(ScreenMessage):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+
+class GrantRequestMarked(ScreenMessage):
+    def __init__(self, client_id: int) -> None:
+        super().__init__()
+        self.client_id = client_id
+
+
+class OfficeCertificateLoaded(ScreenMessage):
+    def __init__(self, view: OfficeCertificateView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class OfficeCertificatesListed(ScreenMessage):
+    def __init__(self, items: list[CertificateListItem]) -> None:
+        super().__init__()
+        self.items = items
+
+
+class OfficeCertificateRevoked(ScreenMessage):
+    def __init__(self, serial: str) -> None:
+        super().__init__()
+        self.serial = serial
+
+
+class EnrolmentProgressed(ScreenMessage):
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
+class OfficeCertificateEnrolled(ScreenMessage):
+    def __init__(self, credential: Credential) -> None:
+        super().__init__()
+        self.credential = credential

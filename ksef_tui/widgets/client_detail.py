@@ -1,21 +1,22 @@
-"""Two lines under the board: everything about the selected client that the table had to cut."""
+"""Lines under the board: everything about the selected client that the table had to cut, and its
+readiness for 2027 in words."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
 
-from ksef_tui.core.board import BoardEntry
+from ksef_tui.core.board import BoardEntry, ready_words
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
-from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE
 from ksef_tui.widgets.safe_text import safe_text
 
 
 class ClientDetail(Static):
     DEFAULT_CSS = """
-    ClientDetail { height: 4; padding: 0 1; border-top: solid $primary-darken-2; }
+    ClientDetail { height: 5; padding: 0 1; border-top: solid $primary-darken-2; }
     """
 
     def show(self, entry: BoardEntry | None) -> None:
@@ -31,6 +32,11 @@ class ClientDetail(Static):
         text.append(
             entry.health.reason, style=LEVEL_STYLE[entry.level] if entry.level is not Level.GREEN else ""
         )
+        if entry.readiness is not None:  # before the credential line: that one is cut first
+            ready = entry.readiness.ready
+            text.append("\n")
+            text.append(f"2027: {entry.ready_glyph} {ready_words(ready)}", style=READY_STYLE[ready])
+            text.append(f" — {entry.readiness.reason}")
         text.append("\n")
         text.append(
             _("Credential: {kind} · expires: {expires} · last live check: {checked}").format(

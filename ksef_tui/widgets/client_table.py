@@ -14,14 +14,16 @@ from typing import Any
 from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
+from ksef_tui.core.readiness import Ready
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.widgets.line_table import Cell, Column, LineTable, fit
 
-__all__ = ["LEVEL_STYLE", "WIDE", "ClientTable", "fit"]
+__all__ = ["LEVEL_STYLE", "READY_STYLE", "WIDE", "ClientTable", "fit"]
 
 # Explicit colours: they downgrade to bright red/yellow/green in a 16-colour terminal, where the
 # named ANSI colours pass through the theme and can land on magenta.
 LEVEL_STYLE = {Level.RED: "bold #ff4040", Level.YELLOW: "#f0c000", Level.GREEN: "#40c040"}
+READY_STYLE = {Ready.YES: "#40c040", Ready.PARTLY: "#f0c000", Ready.NO: "bold #ff4040"}
 WIDE = 110  # from this width the table also shows NIP, credential kind and last live check
 
 
@@ -30,13 +32,14 @@ def board_columns(wide: bool) -> tuple[Column, ...]:
     code = Column("code", _("Code"), 12)
     name = Column("name", _("Client"), 22)
     expires = Column("expires", _("Expires"), 11)
+    ready = Column("ready", "2027", 4)  # readiness for 2027-01-01: ✓ ready, ½ partly, ✗ not
     reason = Column("reason", _("Reason"), 12)  # the flexible last column
     if not wide:
-        return (glyph, code, name, expires, reason)
+        return (glyph, code, name, expires, ready, reason)
     nip = Column("nip", _("NIP"), 13)
     kind = Column("kind", _("Credential"), 13)
     checked = Column("checked", _("Checked"), 15)
-    return (glyph, code, name, nip, kind, expires, checked, reason)
+    return (glyph, code, name, nip, kind, expires, checked, ready, reason)
 
 
 class ClientTable(LineTable, inherit_bindings=False):
@@ -104,5 +107,9 @@ class ClientTable(LineTable, inherit_bindings=False):
             "kind": (entry.credential_kind, None),
             "expires": (entry.expires_words, alarm if entry.level is not Level.GREEN else None),
             "checked": (entry.last_check_words, None),
+            "ready": (
+                f" {entry.ready_glyph}",
+                READY_STYLE[entry.readiness.ready] if entry.readiness else None,
+            ),
             "reason": (entry.health.reason, alarm if entry.level is Level.RED else None),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from ksef_tui.core.readiness import Ready, Via
 from ksef_tui.demo.office import seed_office
 from ksef_tui.ksef.apilog import ApiLogEntry
 from ksef_tui.simulator.certificates import issue_qualified, qualified_pkcs12
-from ksef_tui.simulator.entity_grants import grant_entity
+from ksef_tui.simulator.entity_grants import grant_entity, revoke_entity
 from ksef_tui.simulator.faults import Faults
 from ksef_tui.store import Store
 from ksef_tui.sync.grants import probe_clients, readiness_rows, run_census
@@ -268,3 +269,180 @@ def test_faults_never_turn_a_green_client_red(office: Office, tmp_path: Path, se
         if expected[code] is Ready.YES:
             assert ready in (Ready.YES, before[code]), code
         assert ready in (expected[code], before[code]), code
+
+
+# --- the backend's leftovers (issue 11 on screen) ---------------------------------------------------------
+
+
+def test_list_and_revoke_office_certificates(office: Office, tmp_path: Path) -> None:
+    """The office's certificates as KSeF lists them (client + simulator), and revoking the stored one:
+    revoked in KSeF and marked revoked in the store."""
+    from ksef_tui.core.models import CredentialStatus
+    from ksef_tui.sync.office_certificate import list_office_certificates, revoke_office_certificate
+
+    store = _with_office(office, tmp_path)
+    world = office.world
+    stored = store.office_certificate.get(with_secrets=False)
+    sim = next(c for c in world.certificates.values() if c.serial == stored.serial)
+    try:
+        items, _calls = _run(office, tmp_path, lambda f: list_office_certificates(store, f))
+        assert stored.serial in [i.certificate_serial_number for i in items]
+        assert all(i.certificate_serial_number for i in items)
+        _run(office, tmp_path, lambda f: revoke_office_certificate(store, f, stored.serial))
+        assert sim.revoked
+        assert store.office_certificate.get(with_secrets=False).status is CredentialStatus.REVOKED
+        assert any(e.action == "office_certificate.revoke" for e in store.audit.list(limit=5))
+    finally:
+        sim.revoked = False
+        store.close()
+
+
+def _read_only_client(office: Office, store: Store) -> Any:
+    """A client without credentials that granted the office InvoiceRead only (in KSeF and the census)."""
+    entry = _entry(office, "no_credential", 1)
+    grant_entity(office.world, entry.nip, office.world.office_nip, {"InvoiceRead": False})
+    return store.clients.find_by_short_code(entry.short_code)
+
+
+def test_a_403_missing_permissions_in_use_re_runs_the_census_stamped_by_the_callers_clock(
+    office: Office, tmp_path: Path
+) -> None:
+    """Sessions need InvoiceWrite or Introspection: with InvoiceRead only, KSeF answers 403
+    missing-permissions, and the client's census is taken again at the caller's time (not the system's)."""
+    from ksef_tui.ksef.errors import MissingPermissions
+    from ksef_tui.sync.sessions import refresh_sessions
+
+    store = _with_office(office, tmp_path)
+    saved = list(office.world.grants)
+    later = NOW + timedelta(hours=1)
+    try:
+        client = _read_only_client(office, store)
+        _run(office, tmp_path, lambda f: run_census(store, f, lambda: NOW))
+        assert store.grant_censuses.latest(1)[0].taken_at == NOW
+
+        async def refresh(factory: Any) -> None:
+            with pytest.raises(MissingPermissions):
+                await refresh_sessions(store, factory, client.id, lambda: later, force=True)
+
+        _run(office, tmp_path, refresh)
+        latest = store.grant_censuses.latest(1)[0]
+        assert latest.taken_at == later
+        assert latest.grant_for(client.nip).level == "read"
+    finally:
+        office.world.grants[:] = saved
+        store.close()
+
+
+def test_a_21301_in_use_re_runs_the_census_on_the_store_s_clock(office: Office, tmp_path: Path) -> None:
+    """21301 (KSeF refused the tokens) while a client's context is in use: its census is taken again, at
+    the store's clock when the caller gives none; and a revoked grant shows in that census."""
+    from ksef_tui.ksef.errors import BadRequest
+    from ksef_tui.sync.sessions import client_context
+
+    store = _with_office(office, tmp_path)
+    saved = list(office.world.grants)
+    try:
+        client = _read_only_client(office, store)
+        _run(office, tmp_path, lambda f: run_census(store, f, lambda: NOW - timedelta(hours=1)))
+        before = len(store.grant_censuses.latest(30))
+
+        async def use(factory: Any) -> None:
+            with pytest.raises(BadRequest):
+                async with client_context(store, factory, client.id):
+                    revoke_entity(office.world, client.nip, office.world.office_nip)
+                    raise BadRequest(status=400, codes=[21301])
+
+        _run(office, tmp_path, use)
+        censuses = store.grant_censuses.latest(30)
+        assert len(censuses) == before + 1
+        assert censuses[0].taken_at == NOW  # the store's clock (offices.py opens it on NOW)
+        assert censuses[0].grant_for(client.nip).level == "none"
+    finally:
+        office.world.grants[:] = saved
+        store.close()
+
+
+def test_an_unrelated_error_in_use_takes_no_census(office: Office, tmp_path: Path) -> None:
+    from ksef_tui.ksef.errors import BadRequest
+    from ksef_tui.sync.sessions import client_context
+
+    store = _with_office(office, tmp_path)
+    saved = list(office.world.grants)
+    try:
+        client = _read_only_client(office, store)
+        _run(office, tmp_path, lambda f: run_census(store, f, lambda: NOW))
+        before = len(store.grant_censuses.latest(30))
+
+        async def use(factory: Any) -> None:
+            with pytest.raises(BadRequest):
+                async with client_context(store, factory, client.id):
+                    raise BadRequest(status=400, codes=[21405])
+
+        _run(office, tmp_path, use)
+        assert len(store.grant_censuses.latest(30)) == before
+    finally:
+        office.world.grants[:] = saved
+        store.close()
+
+
+def test_still_not_granted_lists_who_was_asked_long_enough_ago(office: Office, tmp_path: Path) -> None:
+    from datetime import date
+
+    from ksef_tui.core.readiness import Census, OfficeGrant
+    from ksef_tui.sync.grants import clients_still_not_granted, mark_grant_requested
+
+    store = _with_office(office, tmp_path)
+    try:
+        asked = store.clients.find_by_short_code(_entry(office, "token_sunset", 1).short_code)  # 12 days ago
+        recent = store.clients.find_by_short_code(_entry(office, "no_credential").short_code)
+        mark_grant_requested(store, recent.id, date(2026, 11, 19))
+        assert [c.id for c in clients_still_not_granted(store, lambda: NOW, 7)] == [asked.id]
+        assert [c.id for c in clients_still_not_granted(store, lambda: NOW, 13)] == []
+        assert {c.id for c in clients_still_not_granted(store, lambda: NOW, 2)} == {asked.id, recent.id}
+        latest = store.grant_censuses.latest(1)[0]
+        grants = dict(latest.grants)
+        grants[asked.nip] = OfficeGrant(asked.nip, read=True)
+        store.grant_censuses.record(Census(NOW, grants))
+        assert [c.id for c in clients_still_not_granted(store, lambda: NOW, 2)] == [recent.id]
+    finally:
+        store.close()
+
+
+def test_the_grant_request_is_saved_as_a_new_file_each_time(office: Office, tmp_path: Path) -> None:
+    from ksef_tui.sync.grants import grant_request_for, save_grant_request
+
+    store = _with_office(office, tmp_path)
+    folder = tmp_path / "eksport"
+    try:
+        client = store.clients.find_by_short_code(_entry(office, "no_credential").short_code)
+        first = save_grant_request(store, client.id, folder, NOW)
+        second = save_grant_request(store, client.id, folder, NOW)
+        assert first.name == f"prosba-o-uprawnienie-{client.short_code}-2026-11-21.txt"
+        assert second.name == f"prosba-o-uprawnienie-{client.short_code}-2026-11-21-2.txt"
+        assert first.read_text(encoding="utf-8") == grant_request_for(store, client.id)
+        assert first.stat().st_mode & 0o777 == 0o600
+        assert str(store.client_office.get(client.id).grant_requested) == "2026-11-21"
+    finally:
+        store.close()
+
+
+def test_the_readiness_view_counts_changes_and_strangers(office: Office, tmp_path: Path) -> None:
+    from ksef_tui.core.readiness import Census, OfficeGrant
+    from ksef_tui.sync.grants import read_readiness_view
+
+    store = _with_office(office, tmp_path)
+    try:
+        previous = store.grant_censuses.latest(1)[0]
+        grants = dict(previous.grants)
+        gone = sorted(grants)[0]
+        del grants[gone]
+        grants["5260250274"] = OfficeGrant("5260250274", read=True, write=True)
+        store.grant_censuses.record(Census(NOW, grants))
+        view = read_readiness_view(store, lambda: NOW)
+        assert sum(view.counts.values()) == len(view.rows) == len(store.clients.list())
+        assert view.census_at == NOW and view.previous_at == previous.taken_at
+        assert {c.nip for c in view.changes} == {gone, "5260250274"}
+        assert view.not_clients == ["5260250274"]
+        assert "zależy od niego" in view.office.text
+    finally:
+        store.close()

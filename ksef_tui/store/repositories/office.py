@@ -53,7 +53,7 @@ class OfficeCertificateRepository(Repository):
     def get(self, *, with_secrets: bool = True) -> Credential | None:
         """The office certificate, or None. Damaged columns are listed in `damaged` as for credentials."""
         with self._sessions._reading() as vault:
-            return _load(vault, with_secrets=with_secrets)
+            return load_office_certificate(vault, with_secrets=with_secrets)
 
     def put(self, cred: Credential, detail: str = "") -> Credential:
         """Store `cred` as THE office certificate, replacing (renewal) any earlier one, in one
@@ -109,7 +109,7 @@ def _merge(vault: Vault, now: datetime) -> MergeReport:
         for c in load_credentials(vault, "WHERE kind = ?", [kind])
         if not c.damaged and c.certificate_pem and c.secret
     ]
-    office = _load(vault, with_secrets=False)
+    office = load_office_certificate(vault, with_secrets=False)
     fingerprint: str | None = None
     if office is not None and "fingerprint" not in office.damaged:
         fingerprint = _fingerprint_of(vault)
@@ -183,7 +183,7 @@ def _fingerprint_of(vault: Vault) -> str | None:
     return value if value and len(value) == 64 else None
 
 
-def _load(vault: Vault, *, with_secrets: bool) -> Credential | None:
+def load_office_certificate(vault: Vault, *, with_secrets: bool) -> Credential | None:
     row = vault.db.execute(f"SELECT {_CERT_COLUMNS} FROM office_certificate ORDER BY id DESC").fetchone()
     if row is None:
         return None
@@ -263,23 +263,28 @@ class GrantCensusRepository(Repository):
     def latest(self, count: int = 2) -> list[Census]:
         """The newest `count` censuses, newest first. A damaged one is skipped (and listed as damage)."""
         with self._sessions._reading() as vault:
-            rows = vault.db.execute(
-                "SELECT id, taken_at, data FROM grant_censuses ORDER BY taken_at DESC, id DESC LIMIT ?",
-                [count + 5],
-            ).fetchall()
-            out = []
-            for row_id, taken_at, blob in rows:
-                r = RowReader(vault, vault.keys.data, "grant_censuses", row_id)
-                data = r.get("data", blob, None)
-                if not isinstance(data, dict) or r.damaged:
-                    continue
-                grants = [OfficeGrant.from_json(g) for g in data.get("grants") or [] if isinstance(g, dict)]
-                taken = from_iso(taken_at)
-                assert taken is not None
-                out.append(Census(taken, {g.nip: g for g in grants}))
-                if len(out) == count:
-                    break
-            return out
+            return latest_censuses(vault, count)
+
+
+def latest_censuses(vault: Vault, count: int) -> list[Census]:
+    """The newest `count` intact censuses, newest first (the board reads them in its snapshot)."""
+    rows = vault.db.execute(
+        "SELECT id, taken_at, data FROM grant_censuses ORDER BY taken_at DESC, id DESC LIMIT ?",
+        [count + 5],
+    ).fetchall()
+    out = []
+    for row_id, taken_at, blob in rows:
+        r = RowReader(vault, vault.keys.data, "grant_censuses", row_id)
+        data = r.get("data", blob, None)
+        if not isinstance(data, dict) or r.damaged:
+            continue
+        grants = [OfficeGrant.from_json(g) for g in data.get("grants") or [] if isinstance(g, dict)]
+        taken = from_iso(taken_at)
+        assert taken is not None
+        out.append(Census(taken, {g.nip: g for g in grants}))
+        if len(out) == count:
+            break
+    return out
 
 
 # --- each client's office state --------------------------------------------------------------------------
@@ -288,11 +293,11 @@ class GrantCensusRepository(Repository):
 class ClientOfficeStateRepository(Repository):
     def get(self, client_id: int) -> ClientOfficeState:
         with self._sessions._reading() as vault:
-            return _load_states(vault, client_id).get(client_id) or ClientOfficeState(client_id)
+            return load_states(vault, client_id).get(client_id) or ClientOfficeState(client_id)
 
     def all(self) -> dict[int, ClientOfficeState]:
         with self._sessions._reading() as vault:
-            return _load_states(vault, None)
+            return load_states(vault, None)
 
     def set_grant_requested(self, client_id: int, day: date | None) -> None:
         self._change(client_id, lambda s: dataclasses.replace(s, grant_requested=day))
@@ -303,7 +308,7 @@ class ClientOfficeStateRepository(Repository):
     def _change(self, client_id: int, change: Any) -> None:
         with self._sessions._writing() as vault:
             key = vault.require_client_key(client_id)
-            current = _load_states(vault, client_id).get(client_id) or ClientOfficeState(client_id)
+            current = load_states(vault, client_id).get(client_id) or ClientOfficeState(client_id)
             if current.damaged:  # start over rather than seal a placeholder as genuine
                 current = ClientOfficeState(client_id)
             state = change(current)
@@ -315,7 +320,7 @@ class ClientOfficeStateRepository(Repository):
             )
 
 
-def _load_states(vault: Vault, client_id: int | None) -> dict[int, ClientOfficeState]:
+def load_states(vault: Vault, client_id: int | None) -> dict[int, ClientOfficeState]:
     where, params = ("", []) if client_id is None else (" WHERE client_id = ?", [client_id])
     out: dict[int, ClientOfficeState] = {}
     for cid, blob in vault.db.execute("SELECT client_id, data FROM client_office_state" + where, params):
