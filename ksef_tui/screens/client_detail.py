@@ -11,6 +11,7 @@ after its code is typed (screens/credential_remove.py).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -36,11 +37,11 @@ from ksef_tui.screens.api_log import ApiLogScreen
 from ksef_tui.screens.certificate_import import CertificateImportScreen
 from ksef_tui.screens.client_form import ClientFormScreen
 from ksef_tui.screens.credential_remove import CredentialRemoveScreen
+from ksef_tui.screens.purchase_sync import PurchaseSyncing
 from ksef_tui.screens.purchases import PurchasesScreen
 from ksef_tui.screens.sessions import SessionsScreen
 from ksef_tui.screens.token_import import TokenImportScreen
 from ksef_tui.sync import purchase_views
-from ksef_tui.sync import purchases as purchase_sync
 from ksef_tui.sync.clients import ClientView, load_client_view
 from ksef_tui.sync.damage import DAMAGED_RESULT
 from ksef_tui.sync.live_checks import run_live_checks
@@ -49,9 +50,7 @@ from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
     ChecksFinished,
     ClientViewLoaded,
-    PurchasesSynced,
     PurchaseSummaryLoaded,
-    PurchaseSyncProgressed,
 )
 from ksef_tui.widgets.client_table import LEVEL_STYLE
 from ksef_tui.widgets.safe_text import plain, safe_renderable
@@ -116,7 +115,11 @@ def _when(at: datetime | None, now: datetime) -> str:
     return f"{in_words(at - now)} ({_date(at)})"
 
 
-class ClientDetailScreen(RegistryKeys, Screen[int | None]):
+if TYPE_CHECKING:
+    from ksef_tui.sync.purchases import SyncReport
+
+
+class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
     """Dismissed with the client id when something changed here (the board reloads), else None."""
 
     SCOPE = "client"
@@ -481,43 +484,14 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
     # --- purchase invoices -----------------------------------------------------------------------
 
     def action_sync_purchases(self) -> None:
-        if self.services.ksef_factory is None:
-            self.notify(_("KSeF is not configured for this store."), severity="warning")
-            return
-        if self._purchase_worker is not None and self._purchase_worker.is_running:
-            self.notify(_("Purchase invoices are being fetched already (x stops)."), severity="warning")
-            return
-        self._progress(_("Fetching purchase invoices… (x stops)"))
-        self._purchase_worker = self._run_purchase_sync()
+        self.start_purchase_sync([self.client_id])
 
-    @work(exclusive=True, group="client-purchase-sync", exit_on_error=False)
-    async def _run_purchase_sync(self) -> None:
-        store, factory = self.services.store, self.services.ksef_factory
-        assert store is not None and factory is not None
-        report = await purchase_sync.sync_purchases(
-            store,
-            factory,
-            [self.client_id],
-            clock=self.services.clock,
-            force=False,  # KSeF: at least 15 minutes between syncs; "what's new" (n) is the fresh view
-            on_progress=lambda progress: self.post_message(PurchaseSyncProgressed(progress)),
-        )
-        self.post_message(PurchasesSynced(report))
-
-    def on_purchase_sync_progressed(self, message: PurchaseSyncProgressed) -> None:
-        if self._purchase_worker is not None and self._purchase_worker.is_cancelled:
-            return
-        self._progress(purchase_views.progress_words(message.progress))
-
-    def on_purchases_synced(self, message: PurchasesSynced) -> None:
+    def _purchases_fetched(self, report: SyncReport) -> None:
         self.changed = True
-        self._progress(purchase_views.report_words(message.report))
         self.reload()
 
     def action_cancel_sync(self) -> None:
-        if self._purchase_worker is not None and self._purchase_worker.is_running:
-            self._purchase_worker.cancel()
-            self._progress(_("Fetching purchase invoices stopped."))
+        self.stop_purchase_sync()
 
     # --- live check ----------------------------------------------------------------------------
 
@@ -545,10 +519,8 @@ class ClientDetailScreen(RegistryKeys, Screen[int | None]):
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self._purchase_worker and event.state is WorkerState.ERROR:
-            self._progress(
-                _("Fetching purchase invoices stopped: {error}").format(error=str(event.worker.error))
-            )
+        if event.state is WorkerState.ERROR:
+            self.purchase_sync_failed(event.worker)
         if event.worker is not self._check_worker:
             return
         if event.state is WorkerState.ERROR:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +15,7 @@ from ksef_tui.core.board import READY_GLYPHS, BoardEntry, filter_board, level_co
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.core.i18n import _
 from ksef_tui.core.readiness import Ready
+from ksef_tui.screens.purchase_sync import PurchaseSyncing
 from ksef_tui.sync.clients import load_board
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -20,16 +23,17 @@ from ksef_tui.ui.messages import (
     BoardLoaded,
     CheckProgress,
     ChecksFinished,
-    PurchasesSynced,
-    PurchaseSyncProgressed,
 )
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE, ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
 from ksef_tui.widgets.safe_text import plain, safe_text
 
+if TYPE_CHECKING:
+    from ksef_tui.sync.purchases import SyncReport
 
-class ClientsScreen(RegistryKeys, Screen[None]):
+
+class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
     SCOPE = "clients"
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "clients.tcss"
@@ -285,9 +289,7 @@ class ClientsScreen(RegistryKeys, Screen[None]):
         if self._check_worker is not None and self._check_worker.is_running:
             self._check_worker.cancel()
             self._progress(_("Live check cancelled."))
-        if self._purchase_worker is not None and self._purchase_worker.is_running:
-            self._purchase_worker.cancel()
-            self._progress(_("Fetching purchase invoices stopped."))
+        self.stop_purchase_sync()
 
     def _start_checks(self, client_ids: list[int]) -> None:
         if self.services.ksef_factory is None:
@@ -337,10 +339,8 @@ class ClientsScreen(RegistryKeys, Screen[None]):
             self.set_timer(8, self._hide_progress)
         if event.worker is self._check_worker and event.state is WorkerState.ERROR:
             self._progress(_("Live check stopped: {error}").format(error=str(event.worker.error)))
-        if event.worker is self._purchase_worker and event.state is WorkerState.ERROR:
-            self._progress(
-                _("Fetching purchase invoices stopped: {error}").format(error=str(event.worker.error))
-            )
+        if event.state is WorkerState.ERROR:
+            self.purchase_sync_failed(event.worker)
 
     def _progress(self, message: str) -> None:
         bar = self.query_one("#progress", Static)
@@ -362,52 +362,17 @@ class ClientsScreen(RegistryKeys, Screen[None]):
 
     def action_sync_purchases(self) -> None:
         if entry := self._selected():
-            self._start_purchase_sync([entry.client.id or 0])
+            self.start_purchase_sync([entry.client.id or 0])
 
     def action_sync_all_purchases(self) -> None:
         # None: every client with a usable credential (the use case picks them, as `ksef-tui sync` does),
         # so a client without a token is not reported as a failure on every run.
-        self._start_purchase_sync(None)
+        self.start_purchase_sync(None)
 
-    def _start_purchase_sync(self, client_ids: list[int] | None) -> None:
-        if self.services.ksef_factory is None:
-            self.notify(_("KSeF is not configured for this store."), severity="warning")
-            return
-        if self._purchase_worker is not None and self._purchase_worker.is_running:
-            self.notify(_("Purchase invoices are being fetched already (x stops)."), severity="warning")
-            return
-        self._progress(_("Fetching purchase invoices… (x stops)"))
-        self._purchase_worker = self._run_purchase_sync(client_ids)
+    def _purchases_fetched(self, report: SyncReport) -> None:
+        from ksef_tui.sync.purchase_views import failure_lines
 
-    @work(exclusive=True, group="purchase-sync", exit_on_error=False)
-    async def _run_purchase_sync(self, client_ids: list[int] | None) -> None:
-        # Here, not at the top: the sync loads the KSeF client, which the board's first paint does not need.
-        from ksef_tui.sync import purchases as purchase_sync
-
-        store, factory = self.services.store, self.services.ksef_factory
-        assert store is not None and factory is not None
-        report = await purchase_sync.sync_purchases(
-            store,
-            factory,
-            client_ids,
-            clock=self.services.clock,
-            force=False,  # KSeF: at least 15 minutes between syncs; "what's new" (n) is the fresh view
-            on_progress=lambda progress: self.post_message(PurchaseSyncProgressed(progress)),
-        )
-        self.post_message(PurchasesSynced(report))
-
-    def on_purchase_sync_progressed(self, message: PurchaseSyncProgressed) -> None:
-        from ksef_tui.sync.purchase_views import progress_words
-
-        if self._purchase_worker is not None and self._purchase_worker.is_cancelled:
-            return  # posted before x stopped it: the "stopped" line stays
-        self._progress(progress_words(message.progress))
-
-    def on_purchases_synced(self, message: PurchasesSynced) -> None:
-        from ksef_tui.sync.purchase_views import failure_lines, report_words
-
-        self._progress(report_words(message.report))
-        failures = failure_lines(message.report)
+        failures = failure_lines(report)
         if failures:
             shown = failures[:8] + (
                 [_("…and {n} more").format(n=len(failures) - 8)] if len(failures) > 8 else []

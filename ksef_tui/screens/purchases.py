@@ -21,6 +21,7 @@ from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.purchases import PurchaseRecord, PurchaseStatus
 from ksef_tui.screens.invoice import InvoiceScreen
+from ksef_tui.screens.purchase_sync import PURCHASE_SYNC_GROUP, PurchaseSyncing
 from ksef_tui.sync import purchase_views as views
 from ksef_tui.sync import purchases as purchase_sync
 from ksef_tui.sync.invoices import open_invoice
@@ -31,8 +32,6 @@ from ksef_tui.ui.messages import (
     InvoiceXmlReady,
     PurchasesLoaded,
     PurchasesPreviewed,
-    PurchasesSynced,
-    PurchaseSyncProgressed,
 )
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.purchase_table import PurchaseTable, day
@@ -40,7 +39,7 @@ from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import fmt_dt
 
 
-class PurchasesScreen(RegistryKeys, Screen[bool | None]):
+class PurchasesScreen(PurchaseSyncing, RegistryKeys, Screen[bool | None]):
     """Dismissed with True when a download ran here (the screen below reloads), else None."""
 
     SCOPE = "purchases"
@@ -56,7 +55,7 @@ class PurchasesScreen(RegistryKeys, Screen[bool | None]):
         self.records: list[PurchaseRecord] = []  # stored + provisional, newest first
         self.shown: list[PurchaseRecord] = []  # after the filter
         self.synced = False
-        self._sync_worker: Worker[None] | None = None
+        self._purchase_worker: Worker[None] | None = None
         self._preview_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -201,7 +200,7 @@ class PurchasesScreen(RegistryKeys, Screen[bool | None]):
             self._apply_filter()
             self.query_one(PurchaseTable).focus()
             return
-        for worker in (self._sync_worker, self._preview_worker):
+        for worker in (self._purchase_worker, self._preview_worker):
             if worker is not None and worker.is_running:
                 worker.cancel()
         self.dismiss(True if self.synced else None)
@@ -286,42 +285,14 @@ class PurchasesScreen(RegistryKeys, Screen[bool | None]):
             self._progress(_("Nothing new in KSeF since the last download."))
 
     def action_sync_purchases(self) -> None:
-        if not self._ksef_ready():
-            return
-        if self._sync_worker is not None and self._sync_worker.is_running:
-            self.notify(_("Purchase invoices are being fetched already (x stops)."), severity="warning")
-            return
-        self._progress(_("Fetching purchase invoices… (x stops)"))
-        self._sync_worker = self._sync()
+        self.start_purchase_sync([self.client_id])
 
-    @work(exclusive=True, group="purchases-sync", exit_on_error=False)
-    async def _sync(self) -> None:
-        store, factory = self.services.store, self.services.ksef_factory
-        assert store is not None and factory is not None
-        report = await purchase_sync.sync_purchases(
-            store,
-            factory,
-            [self.client_id],
-            clock=self.services.clock,
-            force=False,  # KSeF: at least 15 minutes between syncs; "what's new" (n) is the fresh view
-            on_progress=lambda progress: self.post_message(PurchaseSyncProgressed(progress)),
-        )
-        self.post_message(PurchasesSynced(report))
-
-    def on_purchase_sync_progressed(self, message: PurchaseSyncProgressed) -> None:
-        if self._sync_worker is not None and self._sync_worker.is_cancelled:
-            return
-        self._progress(views.progress_words(message.progress))
-
-    def on_purchases_synced(self, message: PurchasesSynced) -> None:
+    def _purchases_fetched(self, report: purchase_sync.SyncReport) -> None:
         self.synced = True
-        self._progress(views.report_words(message.report))
         self.reload()
 
     def action_cancel(self) -> None:
-        if self._sync_worker is not None and self._sync_worker.is_running:
-            self._sync_worker.cancel()
-            self._progress(_("Fetching purchase invoices stopped."))
+        self.stop_purchase_sync()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
@@ -331,7 +302,7 @@ class PurchasesScreen(RegistryKeys, Screen[bool | None]):
             self.query_one("#detail", Static).update(
                 plain(_("Could not read the purchase invoices: {error}").format(error=event.worker.error))
             )
-        elif group in ("purchases-sync", "purchases-preview", "purchases-invoice"):
+        elif group in (PURCHASE_SYNC_GROUP, "purchases-preview", "purchases-invoice"):
             self._progress(_("Stopped: {error}").format(error=str(event.worker.error)))
 
     def _progress(self, message: str) -> None:
