@@ -16,13 +16,18 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from xml.sax.saxutils import escape
+from decimal import Decimal
 
 from ksef_tui.core.fa.parse import NS_FA3
+from ksef_tui.core.fa.xml_parts import amount as _amt
+from ksef_tui.core.fa.xml_parts import annotations_xml, totals_xml
+from ksef_tui.core.fa.xml_parts import element as _el
+from ksef_tui.core.fa.xml_parts import line_xml as _line_xml
+from ksef_tui.core.fa.xml_parts import money as _money
+from ksef_tui.core.fa.xml_parts import party as _party
+from ksef_tui.core.fa.xml_parts import vat_of as _vat
 from ksef_tui.simulator.suppliers import BY_KEY, Supplier
 
-CENT = Decimal("0.01")
 EUR_RATE = Decimal("4.2537")
 # P_12 -> (group of P_13_x/P_14_x, rate in %); the groups in the XSD's order.
 _GROUPS = {"23": ("1", 23), "8": ("2", 8), "5": ("3", 5), "zw": ("7", 0), "oo": ("10", 0)}
@@ -63,19 +68,6 @@ class Line:
         return _money(self.qty * self.price)
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _amt(value: Decimal) -> str:
-    value = _money(value)
-    return "0.00" if value == 0 else f"{value:.2f}"
-
-
-def _el(name: str, value: object) -> str:
-    return f"<{name}>{escape(str(value))}</{name}>"
-
-
 def supplier_lines(supplier: Supplier, seed: int, count: int, reverse_charge: bool) -> list[Line]:
     """The goods/services lines of one invoice: the same for the same (supplier, seed, count)."""
     rng = random.Random(seed)
@@ -94,58 +86,12 @@ def supplier_lines(supplier: Supplier, seed: int, count: int, reverse_charge: bo
     return out
 
 
-def _vat(net: Decimal, percent: int) -> Decimal:
-    return _money(net * percent / 100)
-
-
-def _party(tag: str, nip: str, name: str, street: str, city: str, buyer: bool) -> str:
-    extra = "<JST>2</JST><GV>2</GV>" if buyer else ""
-    return (
-        f"<{tag}><DaneIdentyfikacyjne>{_el('NIP', nip)}{_el('Nazwa', name)}</DaneIdentyfikacyjne>"
-        f"<Adres><KodKraju>PL</KodKraju>{_el('AdresL1', street)}{_el('AdresL2', city)}</Adres>"
-        f"{extra}</{tag}>"
-    )
-
-
 def _annotations(exempt: bool, reverse_charge: bool) -> str:
-    zw = (
-        "<Zwolnienie><P_19>1</P_19><P_19A>art. 43 ust. 1 pkt 36 ustawy o VAT</P_19A></Zwolnienie>"
-        if exempt
-        else "<Zwolnienie><P_19N>1</P_19N></Zwolnienie>"
-    )
-    return (
-        f"<Adnotacje><P_16>2</P_16><P_17>2</P_17><P_18>{1 if reverse_charge else 2}</P_18><P_18A>2</P_18A>"
-        f"{zw}<NoweSrodkiTransportu><P_22N>1</P_22N></NoweSrodkiTransportu><P_23>2</P_23>"
-        "<PMarzy><P_PMarzyN>1</P_PMarzyN></PMarzy></Adnotacje>"
-    )
+    return annotations_xml("art. 43 ust. 1 pkt 36 ustawy o VAT" if exempt else None, reverse_charge)
 
 
 def _totals(nets: dict[str, Decimal], vats: dict[str, Decimal], fx: Decimal | None) -> tuple[str, Decimal]:
-    parts = []
-    gross = Decimal(0)
-    for group in _ORDER:
-        if group not in nets:
-            continue
-        net = nets[group]
-        gross += net
-        parts.append(_el(f"P_13_{group}", _amt(net)))
-        if group in _TAXED:
-            vat = vats[group]
-            gross += vat
-            parts.append(_el(f"P_14_{group}", _amt(vat)))
-            if fx is not None:
-                parts.append(_el(f"P_14_{group}W", _amt(vat * fx)))
-    return "".join(parts), gross
-
-
-def _line_xml(no: int, line: Line, fx: Decimal | None, before: bool = False) -> str:
-    return (
-        f"<FaWiersz>{_el('NrWierszaFa', no)}{_el('P_7', line.name)}{_el('P_8A', line.unit)}"
-        f"{_el('P_8B', line.qty)}{_el('P_9A', line.price)}{_el('P_11', _amt(line.net))}"
-        f"{_el('P_12', line.rate)}"
-        f"{_el('KursWaluty', fx) if fx is not None else ''}"
-        f"{'<StanPrzed>1</StanPrzed>' if before else ''}</FaWiersz>"
-    )
+    return totals_xml(nets, vats, fx, _ORDER)
 
 
 def _corrected(line: Line) -> Line:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from xml.sax.saxutils import escape
+from decimal import Decimal
 
 from ksef_tui.core.fa.parse import NS_FA3
+from ksef_tui.core.fa.xml_parts import amount as _amt
+from ksef_tui.core.fa.xml_parts import annotations_xml, totals_xml
+from ksef_tui.core.fa.xml_parts import element as _el
+from ksef_tui.core.fa.xml_parts import line_xml as _line_xml
+from ksef_tui.core.fa.xml_parts import money as _money
+from ksef_tui.core.fa.xml_parts import party as _party
+from ksef_tui.core.fa.xml_parts import vat_of as _vat
 from ksef_tui.core.ksef_number import make_ksef_number
-
-CENT = Decimal("0.01")
 
 # (P_12 value, VAT group code, rate in %); weighted towards 23% like real sales.
 _RATES: tuple[tuple[str, str, int], ...] = (
@@ -45,19 +49,6 @@ _EXCHANGE_RATES = {"EUR": Decimal("4.2537"), "USD": Decimal("3.9012"), "GBP": De
 SUPPORTED_KINDS = ("VAT", "KOR", "ZAL")
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _amt(value: Decimal) -> str:
-    value = _money(value)
-    return "0.00" if value == 0 else f"{value:.2f}"
-
-
-def _el(name: str, value: object) -> str:
-    return f"<{name}>{escape(str(value))}</{name}>"
-
-
 class _Line:
     __slots__ = ("group", "name", "price", "qty", "rate", "unit", "value")
 
@@ -80,58 +71,12 @@ def _random_lines(rng: random.Random, count: int) -> list[_Line]:
     return out
 
 
-def _vat(net: Decimal, rate: int) -> Decimal:
-    return _money(net * rate / 100)
-
-
-def _party(tag: str, nip: str, name: str, street: str, city: str, buyer: bool) -> str:
-    extra = "<JST>2</JST><GV>2</GV>" if buyer else ""
-    return (
-        f"<{tag}><DaneIdentyfikacyjne>{_el('NIP', nip)}{_el('Nazwa', name)}</DaneIdentyfikacyjne>"
-        f"<Adres><KodKraju>PL</KodKraju>{_el('AdresL1', street)}{_el('AdresL2', city)}</Adres>"
-        f"{extra}</{tag}>"
-    )
-
-
 def _annotations(exempt: bool) -> str:
-    zw = (
-        "<Zwolnienie><P_19>1</P_19><P_19A>art. 43 ust. 1 pkt 37 ustawy o VAT</P_19A></Zwolnienie>"
-        if exempt
-        else "<Zwolnienie><P_19N>1</P_19N></Zwolnienie>"
-    )
-    return (
-        "<Adnotacje><P_16>2</P_16><P_17>2</P_17><P_18>2</P_18><P_18A>2</P_18A>"
-        f"{zw}<NoweSrodkiTransportu><P_22N>1</P_22N></NoweSrodkiTransportu><P_23>2</P_23>"
-        "<PMarzy><P_PMarzyN>1</P_PMarzyN></PMarzy></Adnotacje>"
-    )
+    return annotations_xml("art. 43 ust. 1 pkt 37 ustawy o VAT" if exempt else None)
 
 
 def _totals(nets: dict[str, Decimal], vats: dict[str, Decimal], fx: Decimal | None) -> tuple[str, Decimal]:
-    parts = []
-    gross = Decimal(0)
-    for group in _GROUP_ORDER:
-        if group not in nets:
-            continue
-        net = nets[group]
-        gross += net
-        parts.append(_el(f"P_13_{group}", _amt(net)))
-        if group in _TAXED:
-            vat = vats[group]
-            gross += vat
-            parts.append(_el(f"P_14_{group}", _amt(vat)))
-            if fx is not None:
-                parts.append(_el(f"P_14_{group}W", _amt(vat * fx)))
-    return "".join(parts), gross
-
-
-def _line_xml(no: int, line: _Line, fx: Decimal | None, before: bool = False) -> str:
-    return (
-        f"<FaWiersz>{_el('NrWierszaFa', no)}{_el('P_7', line.name)}{_el('P_8A', line.unit)}"
-        f"{_el('P_8B', line.qty)}{_el('P_9A', line.price)}{_el('P_11', _amt(line.net))}"
-        f"{_el('P_12', line.rate)}"
-        f"{_el('KursWaluty', fx) if fx is not None else ''}"
-        f"{'<StanPrzed>1</StanPrzed>' if before else ''}</FaWiersz>"
-    )
+    return totals_xml(nets, vats, fx, _GROUP_ORDER)
 
 
 def generate_invoice(
