@@ -400,7 +400,8 @@ def _pool(line: BookingLine, invoice: Invoice, owned: dict[str, list[InvoiceLine
     if line.source_lines:
         return line.source_lines
     code = RATE_BUCKET.get(line.vat_rate, "")
-    return tuple(x.number for x in owned.get(code, ()) if x.number is not None)
+    # A correction repeats an ordinal (the StanPrzed row and the row after): each ordinal once.
+    return tuple(dict.fromkeys(x.number for x in owned.get(code, ()) if x.number is not None))
 
 
 def split_by_lines(booking: Booking, invoice: Invoice, groups: Sequence[Sequence[int]]) -> Booking:
