@@ -360,7 +360,8 @@ def propose(
         reasons.insert(0, ReviewReason.NO_RULE)
     confidence = confidence_of(rule, strength, settings)
     why = match_reason(rule, strength, history)
-    shown = [r for r in reasons if r is not ReviewReason.NO_RULE]
+    said = {ReviewReason.NO_RULE, ReviewReason.FIRST_FROM_SELLER} if rule is None else {ReviewReason.NO_RULE}
+    shown = [r for r in reasons if r not in said]  # "new supplier — no rule" says these already
     if shown:
         why = _("{reasons}; {why}").format(reasons=", ".join(review_label(r) for r in shown), why=why)
         confidence = min(confidence, REVIEW_MAX)
