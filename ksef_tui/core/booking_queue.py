@@ -219,6 +219,7 @@ def queue_sort_key(booking: Booking) -> tuple[bool, float, int, str]:
     )
 
 
+_SPACED_AMOUNT = re.compile(r"(?<![\w.,])-?\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?(?!\w)")
 _AMOUNT = re.compile(r"[-−]?\d[\d \u00a0.,]*")
 
 
@@ -258,7 +259,8 @@ def text_matcher(text: str) -> Callable[[Booking], bool]:
     if not query:
         return lambda b: True
     whole = _term(query)
-    words = query.split(" ")
+    # "stacja 1 234,56": the amount's thousands stay together as one word.
+    words = _SPACED_AMOUNT.sub(lambda m: m.group(0).replace(" ", ""), query).split(" ")
     if len(words) == 1:
         return whole
     parts = [_term(w) for w in words]
