@@ -26,12 +26,14 @@ Pure: no I/O, the clock passed in. The decisions (docs/DECISIONS.md "The booking
 
 from __future__ import annotations
 
+import copy
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from ksef_tui.core.booking_draft import RATE_BUCKET, shorten
 from ksef_tui.core.bookings import (
@@ -69,6 +71,24 @@ REVIEW_LABELS: dict[ReviewReason, str] = {
     ReviewReason.UNUSUAL_AMOUNT: N_("amount unusual for this seller"),
     ReviewReason.THIRD_PARTY: N_("client is a third party (Podmiot3)"),
 }
+
+
+_Frozen = TypeVar("_Frozen", Booking, BookingLine)
+
+
+def evolve(obj: _Frozen, **changes: object) -> _Frozen:
+    """`dataclasses.replace` for the hot path: a shallow copy with the changed fields set, without
+    running `__init__` over all ~40 fields of a Booking again (4× faster; proposing 10,000 bookings
+    spends most of its time here otherwise). Booking and BookingLine are frozen, have no
+    `__post_init__` and no validation in `__init__`, so the result is the same object `replace` builds;
+    an unknown field name is refused like `replace` refuses it."""
+    fields = obj.__dataclass_fields__
+    new = copy.copy(obj)
+    for name, value in changes.items():
+        if name not in fields:
+            raise TypeError(f"{type(obj).__name__} has no field {name!r}")
+        object.__setattr__(new, name, value)
+    return new
 
 
 def review_label(reason: ReviewReason) -> str:
@@ -191,17 +211,25 @@ def best_rule(booking: Booking, rules: Iterable[Rule]) -> Rule | None:
 
 
 class RuleIndex:
-    """Rules by seller NIP (and the sellerless pattern rules), so proposing 10,000 bookings does not scan
-    every rule of every client each time."""
+    """Rules by (client, seller NIP) — office rules under client None — and the sellerless pattern rules,
+    so proposing 10,000 bookings looks at a handful of rules each, not every rule of every client."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
-        self.by_seller: dict[str, list[Rule]] = defaultdict(list)
+        self.by_key: dict[tuple[int | None, str], list[Rule]] = defaultdict(list)
         self.patterns: list[Rule] = []
         for rule in rules:
-            (self.by_seller[rule.seller_nip] if rule.seller_nip else self.patterns).append(rule)
+            if rule.seller_nip:
+                self.by_key[(rule.client_id, rule.seller_nip)].append(rule)
+            else:
+                self.patterns.append(rule)
 
     def candidates(self, booking: Booking) -> list[Rule]:
-        return self.by_seller.get(booking.seller_nip, []) + self.patterns
+        get = self.by_key.get
+        return [
+            *get((booking.client_id, booking.seller_nip), ()),
+            *get((None, booking.seller_nip), ()),
+            *self.patterns,
+        ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -293,12 +321,10 @@ def default_contra(booking: Booking, dictionaries: Dictionaries) -> str:
     return f"{dictionaries.contra_prefix}-{booking.seller_nip}" if booking.seller_nip else ""
 
 
-def apply_template(
-    booking: Booking, template: RuleTemplate, dictionaries: Dictionaries = DEFAULT_DICTIONARIES
-) -> Booking:
-    """The template's fields over every line (None: leave as drafted); the contra account defaults to
-    `<contra prefix>-<seller NIP>`."""
-    contra = template.gl_contra or default_contra(booking, dictionaries)
+def _template_lines(booking: Booking, template: RuleTemplate | None, contra: str) -> tuple[BookingLine, ...]:
+    if template is None:
+        return tuple(x if x.gl_contra or not contra else evolve(x, gl_contra=contra) for x in booking.lines)
+    contra = template.gl_contra or contra
 
     def line(x: BookingLine) -> BookingLine:
         deduction, pct, group = x.deduction, x.deduction_pct, x.jpk_group
@@ -308,7 +334,7 @@ def apply_template(
                 pct = template.deduction_pct if deduction is Deduction.PROPORTION else None
             if template.jpk_group is not None:
                 group = template.jpk_group
-        return replace(
+        return evolve(
             x,
             deduction=deduction,
             deduction_pct=pct,
@@ -322,9 +348,17 @@ def apply_template(
             cost_centre=template.cost_centre if template.cost_centre is not None else x.cost_centre,
         )
 
-    return replace(
+    return tuple(line(x) for x in booking.lines)
+
+
+def apply_template(
+    booking: Booking, template: RuleTemplate, dictionaries: Dictionaries = DEFAULT_DICTIONARIES
+) -> Booking:
+    """The template's fields over every line (None: leave as drafted); the contra account defaults to
+    `<contra prefix>-<seller NIP>`."""
+    return evolve(
         booking,
-        lines=tuple(line(x) for x in booking.lines),
+        lines=_template_lines(booking, template, default_contra(booking, dictionaries)),
         vat_register=template.vat_register if template.vat_register is not None else booking.vat_register,
         description=template.description if template.description is not None else booking.description,
     )
@@ -347,14 +381,8 @@ def propose(
     if booking.status not in OPEN_STATUSES:
         return booking
     rule = best_rule(booking, rules)
+    template = rule.template if rule is not None else None
     strength = strength_of(rule) if rule is not None else Strength.NONE
-    base = replace(booking, excluded_reason="")
-    proposed = apply_template(base, rule.template, dictionaries) if rule is not None else base
-    if rule is None:
-        contra = default_contra(booking, dictionaries)
-        proposed = replace(
-            proposed, lines=tuple(replace(x, gl_contra=x.gl_contra or contra) for x in proposed.lines)
-        )
     reasons = review_reasons(booking, history, settings)
     if rule is None:
         reasons.insert(0, ReviewReason.NO_RULE)
@@ -365,16 +393,28 @@ def propose(
     if shown:
         why = _("{reasons}; {why}").format(reasons=", ".join(review_label(r) for r in shown), why=why)
         confidence = min(confidence, REVIEW_MAX)
-    excluded = _("not the client's cost (rule)") if rule is not None and rule.template.exclude else ""
-    return replace(
-        proposed,
+    return evolve(
+        booking,
+        lines=_template_lines(booking, template, default_contra(booking, dictionaries)),
+        vat_register=(
+            template.vat_register
+            if template is not None and template.vat_register is not None
+            else booking.vat_register
+        ),
+        description=(
+            template.description
+            if template is not None and template.description is not None
+            else booking.description
+        ),
         status=BookingStatus.NEEDS_REVIEW if reasons else BookingStatus.PROPOSED,
         strength=strength,
         confidence=confidence,
         reason=why,
         review_reasons=tuple(reasons),
         rule_id=rule.id if rule is not None else None,
-        excluded_reason=excluded,
+        excluded_reason=_("not the client's cost (rule)")
+        if template is not None and template.exclude
+        else "",
     )
 
 

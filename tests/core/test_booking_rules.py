@@ -13,6 +13,7 @@ from ksef_tui.core.booking_queue import approve, edit
 from ksef_tui.core.booking_rules import (
     REVIEW_MAX,
     SellerHistory,
+    evolve,
     learn,
     office_rule_candidates,
     propose,
@@ -453,3 +454,13 @@ def test_seller_history_counts_decided_invoices_and_takes_the_median() -> None:
     h = seller_histories([*approved, kor, open_one])[(1, SELLER)]
     assert (h.count, h.median_gross) == (4, D("246.00"))
     assert SellerHistory.of([D("1"), D("3")]) == SellerHistory(2, D("2"))
+
+
+def test_evolve_builds_what_replace_builds_and_refuses_unknown_fields() -> None:
+    b = booking()
+    assert evolve(b, status=BookingStatus.PROPOSED, confidence=7) == replace(
+        b, status=BookingStatus.PROPOSED, confidence=7
+    )
+    assert b.status is BookingStatus.NEW  # the original is untouched
+    with pytest.raises(TypeError, match="no field 'statu'"):
+        evolve(b, statu=BookingStatus.PROPOSED)
