@@ -136,6 +136,10 @@ class Booking:
     decided_at: datetime | None = None
     export_batch: str = ""
     id: int | None = None
+    # Added by the engine (issue 13, bkcore): what `propose` needs of the invoice without parsing it again.
+    item_names: tuple[str, ...] = ()  # the invoice's distinct line names (P_7), in order
+    item_codes: tuple[str, ...] = ()  # the lines' GTIN / PKWiU / CN / index codes, distinct
+    third_party: bool = False  # the client is Podmiot3 on it (fetched as Subject3), not the buyer
 
 
 @dataclass(frozen=True)
