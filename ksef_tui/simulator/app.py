@@ -5,6 +5,9 @@ Simulator-only endpoints live under `/_sim`: fault control, the pre-signed stora
 that drive time: `/_sim/clock` (GET the simulator's now; POST {"advance_seconds": N} or {"now": iso} to
 move it) and `/_sim/purchases` (POST adds purchase invoices as a client's seller would send them, GET
 ?buyer=NIP lists every purchase of that NIP with whether it lies below the HWM: the ground truth).
+`POST /_sim/qualified` {"nip": NIP} answers a qualified test seal of the simulator's test authority for a
+taxpayer of the world (PKCS#12, no password): a test acts with it as that client's owner would with its
+qualified signature, e.g. grants or revokes the office's permissions in the client's own context.
 """
 
 from __future__ import annotations
@@ -276,6 +279,22 @@ async def get_purchases(request: Request) -> Response:
     return JSONResponse({"now": iso(now), "hwm": iso(mark), "purchases": rows})
 
 
+async def post_qualified(request: Request) -> Response:
+    """201 with a fresh qualified test seal (PKCS#12, no password) for the taxpayer {"nip": NIP} (the
+    office included), as `ksef-tui simulator --qualified-file` writes one; 404 for a NIP not in the world."""
+    world: World = request.app.state.world
+    try:
+        data = await _body(request)
+    except (ValueError, TypeError) as exc:
+        return _error(str(exc))
+    nip = data.get("nip")
+    taxpayer = world.taxpayer(nip) if isinstance(nip, str) else None
+    if taxpayer is None:
+        return _error(f"no taxpayer with NIP {nip!r} in the simulated world", 404)
+    seal = certificates.qualified_pkcs12(world, taxpayer.nip, taxpayer.name)
+    return Response(seal, status_code=201, media_type="application/x-pkcs12")
+
+
 def _api_routes() -> list[Route]:
     # Literal paths before parametrised ones: /sessions/{ref}/invoices/failed must not be read as an
     # invoice reference, nor /auth/sessions as an authentication reference.
@@ -308,6 +327,7 @@ def create_app(
             Route("/_sim/clock", move_clock, methods=["POST"]),
             Route("/_sim/purchases", get_purchases, methods=["GET"]),
             Route("/_sim/purchases", post_purchases, methods=["POST"]),
+            Route("/_sim/qualified", post_qualified, methods=["POST"]),
             *STORAGE_ROUTES,
         ],
         middleware=[Middleware(FaultMiddleware)],

@@ -59,6 +59,7 @@ from ksef_tui.ksef.export_package import open_export_package
 from ksef_tui.ksef.invoices import InvoiceQueryFilters
 from ksef_tui.ksef.models import DateType, ExportPackage, ExportStatus, InvoiceMetadata, StatusInfo
 from ksef_tui.store import PurchaseContentMismatch, PurchaseHashConflict, Store
+from ksef_tui.sync.grants import office_granted
 from ksef_tui.sync.sessions import KsefFactory, client_context, failure_words, record_sync_attempt
 
 EXPORT_RUNNING = 100
@@ -430,7 +431,7 @@ async def _sync_one(
 ) -> ClientSyncResult:
     assert client.id is not None
     cid = client.id
-    if not await asyncio.to_thread(store.credentials.for_client, cid):
+    if not await asyncio.to_thread(_can_log_in, store, client):
         why = _("No KSeF credential: nothing to fetch with.")
         return ClientSyncResult(cid, client.short_code, client.nip, ok=True, skipped=why)
     state = await _load_state(store, cid, subject)
@@ -485,6 +486,15 @@ async def _sync_one(
     return _result(client, run, ok=True)
 
 
+def _can_log_in(store: Store, client: Client) -> bool:
+    """Whether `client_context` has anything to log in with: a credential of the client's own, or the
+    office certificate under a grant the latest census found (issue 11: from 2027 a client may hold no
+    credential at all and be worked on with the office's). Blocking."""
+    if store.credentials.for_client(client.id or 0):
+        return True
+    return office_granted(store, client.nip) and store.office_certificate.get(with_secrets=False) is not None
+
+
 def _result(client: Client, run: _Run | None, *, ok: bool, error: str = "") -> ClientSyncResult:
     assert client.id is not None
     added, known, packages = (run.added, run.known, run.packages) if run is not None else (0, 0, 0)
@@ -504,7 +514,8 @@ async def sync_purchases(
     concurrency: int = 8,
     reconcile_now: bool = False,
 ) -> SyncReport:
-    """Sync these clients (None: every client; one without any KSeF credential is skipped, not failed).
+    """Sync these clients (None: every client; one with no KSeF credential of its own and no office
+    grant to use the office certificate under is skipped, not failed).
     One worker per client context at a time, `concurrency` contexts at once (KSeF counts limits per
     context, so 300 clients do not share one budget); each client's failure is its own line of the
     report. Cancelling stops at the next wait; what was committed stays, and a pending export is resumed

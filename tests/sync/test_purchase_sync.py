@@ -484,6 +484,41 @@ def test_a_client_without_any_credential_is_skipped_not_failed(office: Office) -
     assert mine.ok and mine.skipped and not report.failed
 
 
+def test_a_client_without_credentials_syncs_with_the_office_certificate_under_its_grant(
+    office: Office,
+) -> None:
+    """Issue 11: from 2027 a client may hold no credential at all; the office certificate logs in in
+    its context under the grant the census found, so the sync must not skip it."""
+    from ksef_tui.core.readiness import Census, OfficeGrant
+    from ksef_tui.store.repositories.office import OFFICE_CLIENT_ID
+
+    entry = next(e for e in office.world.roster if e.profile == "expiring_10")  # granted read+write
+    bare = office.store.clients.add(Client(entry.name, "GRANTED", [entry.nip]))
+    assert bare.id is not None
+    office.ids[entry.nip] = bare.id
+    sim_cert = office.world.office_certificate
+    assert sim_cert is not None
+    office.store.office_certificate.put(
+        Credential(
+            OFFICE_CLIENT_ID,
+            CredentialKind.OFFICE_CERTIFICATE,
+            secret=sim_cert.private_key_pem,
+            certificate_pem=sim_cert.certificate_pem,
+            serial=sim_cert.serial,
+            valid_from=sim_cert.valid_from,
+            valid_until=sim_cert.valid_to,
+        )
+    )
+    office.store.grant_censuses.record(
+        Census(NOW, {entry.nip: OfficeGrant(entry.nip, read=True, write=True)})
+    )
+    (result,) = office.sync(entry.nip).results
+    assert result.ok and not result.skipped and result.packages >= 1, result
+    office.check_complete(entry.nip)
+    logins = [(a.result, a.detail) for a in office.store.audit.list(bare.id) if a.action == "sessions.login"]
+    assert logins == [("ok", CredentialKind.OFFICE_CERTIFICATE.value)]
+
+
 def test_ten_exports_already_running_is_a_clear_message_and_nothing_pending(office: Office) -> None:
     """Another program (or KSeF itself) left ten exports of this context hanging: KSeF answers 21182."""
     from ksef_tui.simulator.state import Export
