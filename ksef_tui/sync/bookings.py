@@ -5,14 +5,14 @@ dictionaries, settings, one transaction per decision with its audit entries); th
 decides. The engine is called only from the `_engine` section below, imported lazily:
 
 - `core.booking_draft.draft_booking(client_id, record, invoice, *, settings, queued_at) -> Booking`
-- `core.booking_rules.propose(booking, rules, history, settings, now) -> Booking`
+- `core.booking_rules.propose(booking, rules, history, settings, now, *, dictionaries) -> Booking`
 - `core.booking_rules.SellerHistory(count=int, median_gross=Decimal | None)`
 - `core.booking_rules.learn(rules, proposed, approved, now) -> tuple[Rule | None, Rule]`
 - `core.booking_queue.approve(bookings, by, now) -> Decision`
 - `core.booking_queue.exclude(bookings, reason, by, now) -> Decision`
 - `core.booking_queue.reject(bookings, by, now) -> Decision`
 - `core.booking_queue.edit(before, after, by, now) -> Decision`
-- `core.booking_queue.matches(booking, text) -> bool` (the queue's type-to-filter)
+- `core.booking_queue.matches_text(booking, text) -> bool` (the queue's type-to-filter)
 
 Proposals are derived values: after any change of a client's rules (learning from a decision, its undo,
 the rules screen) the client's OPEN bookings of the sellers concerned are proposed again. Approved,
@@ -162,12 +162,16 @@ def _propose_all(
     out: list[Booking] = []
     for client_id, group in by_client.items():
         history = store.bookings.seller_history(client_id)
+        words = store.bookings.dictionaries(client_id)
         rules: dict[str, list[Rule]] = {}
         for rule in store.bookings.rules(client_id):
             rules.setdefault(normalise_nip(rule.seller_nip), []).append(rule)
         for booking in group:
             seller = normalise_nip(booking.seller_nip)
-            out.append(propose(booking, rules.get(seller, []), _history(history.get(seller)), settings, now))
+            found = rules.get(seller, [])
+            out.append(
+                propose(booking, found, _history(history.get(seller)), settings, now, dictionaries=words)
+            )
     return out
 
 
@@ -261,7 +265,7 @@ def _plain(flt: QueueFilter) -> bool:
 
 def _keep(flt: QueueFilter) -> Any:
     text = flt.text.strip()
-    matches = _engine("booking_queue").matches if text else None
+    matches = _engine("booking_queue").matches_text if text else None
 
     def keep(booking: Booking) -> bool:
         if booking.confidence < flt.min_confidence:
