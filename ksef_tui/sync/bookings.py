@@ -328,7 +328,7 @@ def propose_new(store: Store, clock: Clock, client_ids: Sequence[int] | None = N
     now = clock()
     settings = store.bookings.queue_settings()
     drafts = []
-    for record in store.bookings.unbooked(client_ids):
+    for record in store.purchases.unbooked(client_ids):
         xml = store.documents.get(record.client_id, INVOICE_DOCUMENT, record.ksef_number)
         invoice = None
         if xml is not None:

@@ -315,8 +315,8 @@ def test_unbooked_lists_stored_invoices_without_a_booking(store: Store, cid: int
     store.bookings.put_many([booking(cid, 0, ksef_number=first.ksef_number)])
     stored = {r.ksef_number for r in store.purchases.list() if r.status is not PurchaseStatus.PROVISIONAL}
     assert len(stored) == 4
-    assert {r.ksef_number for r in store.bookings.unbooked()} == stored - {first.ksef_number}
-    assert len(store.bookings.unbooked([other])) == 1
+    assert {r.ksef_number for r in store.purchases.unbooked()} == stored - {first.ksef_number}
+    assert len(store.purchases.unbooked([other])) == 1
 
 
 # -- what the file shows ---------------------------------------------------------------------------------

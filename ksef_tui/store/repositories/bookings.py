@@ -42,7 +42,7 @@ from ksef_tui.core.bookings import (
     Rule,
 )
 from ksef_tui.core.i18n import _
-from ksef_tui.core.purchases import PurchaseRecord, normalise_number
+from ksef_tui.core.purchases import normalise_number
 from ksef_tui.store.blind_index import normalise_key, normalise_nip
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, DamagedValueError, NotFound, StoreError
@@ -570,36 +570,6 @@ class BookingsRepository(Repository):
             clause = (clause + " AND" if clause else " WHERE") + " queued_at IS NOT NULL AND queued_at < ?"
             row = vault.db.execute(f"SELECT count(*) FROM {BOOKINGS}{clause}", [*params, to_iso(moment)])
             return int(row.fetchone()[0])
-
-    def unbooked(self, client_ids: Sequence[int] | None = None) -> builtins.list[PurchaseRecord]:
-        """Stored (not provisional) purchase invoices without a booking: stores synced before bookings
-        existed, or invoices whose draft failed. Damaged records are left out and recorded."""
-        from ksef_tui.store.repositories.purchases import INVOICES, record_from_json
-
-        with self._sessions._reading() as vault:
-            query = (
-                f"SELECT p.id, p.client_id, p.record FROM {INVOICES} p WHERE p.provisional = 0"
-                f" AND NOT EXISTS (SELECT 1 FROM {BOOKINGS} b"
-                " WHERE b.client_id = p.client_id AND b.number_index = p.number_index)"
-            )
-            params: list[Any] = []
-            if client_ids is not None:
-                wanted = sorted(set(client_ids))
-                if not wanted:
-                    return []
-                query += f" AND p.client_id IN ({','.join('?' * len(wanted))})"
-                params = wanted
-            found: list[PurchaseRecord] = []
-            for row_id, client_id, sealed in vault.db.execute(query + " ORDER BY p.id", params).fetchall():
-                reader = RowReader(vault, vault.client_key(client_id), INVOICES, row_id)
-                data = reader.get("record", sealed, None)
-                if reader.damaged:
-                    continue
-                try:
-                    found.append(record_from_json(client_id, data))
-                except (ValueError, TypeError, KeyError):
-                    vault.damage.record(DamagedValue(INVOICES, row_id, "record"))
-            return found
 
     def seller_history(self, client_id: int) -> dict[str, SellerStats]:
         """Per seller NIP (normalised): how many of this client's bookings were approved or exported, and

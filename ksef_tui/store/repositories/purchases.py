@@ -44,7 +44,7 @@ from ksef_tui.core.purchases import (
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, DamagedValueError, StoreError
 from ksef_tui.store.repositories.base import Repository
-from ksef_tui.store.repositories.bookings import insert_drafts
+from ksef_tui.store.repositories.bookings import BOOKINGS, insert_drafts
 from ksef_tui.store.repositories.documents import put_document
 from ksef_tui.store.sealing import SecretKey
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, refuse_damaged, to_iso
@@ -376,6 +376,34 @@ class PurchasesRepository(Repository):
                 found.append(record)
         found.sort(key=_newest_first)
         return found
+
+    def unbooked(self, client_ids: Sequence[int] | None = None) -> builtins.list[PurchaseRecord]:
+        """Stored (not provisional) purchase invoices without a booking: stores synced before bookings
+        existed, or invoices whose draft failed. Damaged records are left out and recorded."""
+        with self._sessions._reading() as vault:
+            query = (
+                f"SELECT p.id, p.client_id, p.record FROM {INVOICES} p WHERE p.provisional = 0"
+                f" AND NOT EXISTS (SELECT 1 FROM {BOOKINGS} b"
+                " WHERE b.client_id = p.client_id AND b.number_index = p.number_index)"
+            )
+            params: list[Any] = []
+            if client_ids is not None:
+                wanted = sorted(set(client_ids))
+                if not wanted:
+                    return []
+                query += f" AND p.client_id IN ({','.join('?' * len(wanted))})"
+                params = wanted
+            found: list[PurchaseRecord] = []
+            for row_id, client_id, sealed in vault.db.execute(query + " ORDER BY p.id", params).fetchall():
+                reader = RowReader(vault, vault.client_key(client_id), INVOICES, row_id)
+                data = reader.get("record", sealed, None)
+                if reader.damaged:
+                    continue
+                try:
+                    found.append(record_from_json(client_id, data))
+                except (ValueError, TypeError, KeyError):
+                    vault.damage.record(DamagedValue(INVOICES, row_id, "record"))
+            return found
 
     def numbers(self, client_id: int) -> set[str]:
         """KSeF numbers stored for this client (provisional ones not included). A damaged row is left
