@@ -11,6 +11,7 @@
 - `clients`: `clients import` and `clients export` (the client list as a spreadsheet)
 - `office`: `office show` and `office set` (the office profile)
 - `sync`: `sync` (purchase invoices from KSeF) and `invoices` (what the store holds)
+- `queue`: `queue` (the approval queue) and `approve` (approve strong proposals in one step)
 
 - `readiness`: which clients will work on 2027-01-01, and through what
 - the simulator's own command (`ksef_tui.simulator.cli`)
@@ -33,6 +34,7 @@ from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
+from ksef_tui.cli.queue import approve_command, queue_command
 from ksef_tui.cli.readiness import readiness_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
@@ -72,6 +74,8 @@ for command in (
     office_group,
     sync_command,
     invoices_command,
+    queue_command,
+    approve_command,
     simulator_command,
 ):
     cli.add_command(command)

@@ -32,6 +32,7 @@ from ksef_tui.core.models import (
     LiveCheck,
     SyncState,
 )
+from ksef_tui.demo.bookings import add_standout_invoices, seed_bookings
 from ksef_tui.demo.office import seed_office
 from ksef_tui.demo.sessions import seed_sessions
 from ksef_tui.ksef.client import KsefClient
@@ -303,8 +304,10 @@ def prepare_demo(
             seed_store(store, demo.roster, demo.world, now)
             seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
             seed_office(store, demo.roster, demo.world, now)  # issue 11: readiness for 2027
-            if purchases:  # the purchase invoice list is not empty on first open
+            if purchases:  # the purchase invoice list and the approval queue are not empty on first open
+                add_standout_invoices(demo.world, now)
                 sync_demo_purchases(store, demo, clock or running_clock(now))
+                seed_bookings(store, now)  # issue 13: an office mid-month
         finally:
             store.close()
     except BaseException:

@@ -277,12 +277,47 @@ def _v5_office_certificate(db: Database) -> None:
     )
 
 
+def _v6_bookings(db: Database) -> None:
+    """Bookings of purchase invoices and the rules that propose them (issue 13). Plaintext: ids, the
+    booking's status (the queue counts and filters by it in SQL), when it entered the queue (the SLA
+    sort) and when the row was last written; every field of a booking (lines included) and of a rule is
+    sealed. A booking's KSeF number is found through the purchase invoices' blind index (same domain, so
+    "invoices without a booking" is a SQL anti-join), a rule's seller through a blind index scoped to
+    its client or the office. Office rules (client_id NULL) are sealed under the office data key."""
+    _run(
+        db,
+        """
+        CREATE TABLE bookings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            number_index BLOB NOT NULL,                  -- blind index of the upper-case KSeF number
+            status TEXT NOT NULL,                        -- plaintext enum (BookingStatus)
+            queued_at TEXT,                              -- plaintext: entered the queue (SLA age)
+            updated TEXT NOT NULL,                       -- plaintext: when the row was last written
+            data BLOB NOT NULL,                          -- sealed JSON: every Booking field, lines included
+            UNIQUE (client_id, number_index)
+        );
+        CREATE INDEX bookings_queue ON bookings(status, queued_at, id);
+        CREATE INDEX bookings_by_client ON bookings(client_id, status, queued_at, id);
+        CREATE TABLE booking_rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,  -- NULL: an office rule
+            seller_index BLOB NOT NULL,                  -- blind index of the seller NIP, per client/office
+            updated TEXT NOT NULL,                       -- plaintext: when the rule was last written
+            data BLOB NOT NULL                           -- sealed JSON: every Rule field
+        );
+        CREATE INDEX booking_rules_by_seller ON booking_rules(client_id, seller_index);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
     ("ksef_sessions", _v3_ksef_sessions),
     ("purchases", _v4_purchases),
     ("office_certificate", _v5_office_certificate),
+    ("bookings", _v6_bookings),
 ]
 LATEST = len(MIGRATIONS)
 

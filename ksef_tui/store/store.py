@@ -38,6 +38,7 @@ from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.migrations import LATEST, check_not_newer, migrate
 from ksef_tui.store.paths import DB_FILENAME, create_private_file, ensure_private_folder, tighten_existing
 from ksef_tui.store.repositories.audit import AuditRepository, append_entry
+from ksef_tui.store.repositories.bookings import BookingsRepository
 from ksef_tui.store.repositories.checks import ChecksRepository
 from ksef_tui.store.repositories.clients import ClientsRepository
 from ksef_tui.store.repositories.credentials import CredentialsRepository
@@ -92,6 +93,7 @@ class Store:
         self.office_certificate = OfficeCertificateRepository(self)
         self.grant_censuses = GrantCensusRepository(self)
         self.client_office = ClientOfficeStateRepository(self)
+        self.bookings = BookingsRepository(self)
 
     # -- creating and opening ----------------------------------------------------------------------
 

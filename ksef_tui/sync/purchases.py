@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ksef_tui.core.bookings import QueueSettings
 from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.fa.report import inspect_bytes
 from ksef_tui.core.i18n import N_, _
@@ -59,6 +60,8 @@ from ksef_tui.ksef.export_package import open_export_package
 from ksef_tui.ksef.invoices import InvoiceQueryFilters
 from ksef_tui.ksef.models import DateType, ExportPackage, ExportStatus, InvoiceMetadata, StatusInfo
 from ksef_tui.store import PurchaseContentMismatch, PurchaseHashConflict, Store
+from ksef_tui.store.repositories.purchases import PackageItem
+from ksef_tui.sync import bookings
 from ksef_tui.sync.grants import office_granted
 from ksef_tui.sync.sessions import KsefFactory, client_context, failure_words, record_sync_attempt
 
@@ -171,19 +174,27 @@ def record_from_metadata(
 
 
 def _checked(
-    client_id: int, subject: str, items: Iterator[tuple[InvoiceMetadata, bytes]], now: datetime
-) -> Iterator[tuple[PurchaseRecord, bytes]]:
+    client_id: int,
+    subject: str,
+    items: Iterator[tuple[InvoiceMetadata, bytes]],
+    now: datetime,
+    booking_settings: QueueSettings | None = None,
+) -> Iterator[PackageItem]:
     """Each invoice of a package parsed, validated and checked with the FA reader (runs inside the
-    store's transaction, in a worker thread)."""
+    store's transaction, in a worker thread). With `booking_settings`, each also carries its booking
+    drafted from the parsed invoice (issue 13), stored in the same transaction."""
     today = now.astimezone(WARSAW).date()
     for meta, xml in items:
         report = inspect_bytes(xml, source=meta.ksef_number, today=today)
         problems = len(report.problems)
         status = PurchaseStatus.WARNINGS if problems else PurchaseStatus.STORED
-        yield (
-            record_from_metadata(client_id, subject, meta, status=status, problems=problems, fetched_at=now),
-            xml,
+        record = record_from_metadata(
+            client_id, subject, meta, status=status, problems=problems, fetched_at=now
         )
+        if booking_settings is None:
+            yield record, xml
+        else:
+            yield record, xml, bookings.draft(record, report.invoice, booking_settings, now)
 
 
 # --- one client ---------------------------------------------------------------------------------------
@@ -289,10 +300,13 @@ class _Run:
             state = replace(state, cursor=move.cursor, stalled=move.stalled)
             moved = move.moved
         now = self.clock()
+        settings = None
+        if bookings.engine_available():
+            settings = await asyncio.to_thread(self.store.bookings.queue_settings)
         try:
             reader = await open_export_package(self.ksef, key, package)
             try:
-                items = _checked(self.client_id, state.subject, reader.invoices(), now)
+                items = _checked(self.client_id, state.subject, reader.invoices(), now, settings)
                 result = await asyncio.to_thread(
                     self.store.purchases.commit_package, self.client_id, items, state
                 )
@@ -559,6 +573,9 @@ async def sync_purchases(
         on_progress(SyncProgress(len(clients), 0, 0))
     for results in await asyncio.gather(*(one(c) for c in clients)):
         report.results += results
+    got = sorted({r.client_id for r in report.results if r.added})
+    if got and bookings.engine_available():  # issue 13: the new invoices' bookings proposed at once
+        await asyncio.to_thread(bookings.propose_new, store, clock, got)
     return report
 
 

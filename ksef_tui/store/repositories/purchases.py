@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from ksef_tui.core.bookings import Booking
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.purchases import (
@@ -43,6 +44,7 @@ from ksef_tui.core.purchases import (
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, DamagedValueError, StoreError
 from ksef_tui.store.repositories.base import Repository
+from ksef_tui.store.repositories.bookings import BOOKINGS, insert_drafts
 from ksef_tui.store.repositories.documents import put_document
 from ksef_tui.store.sealing import SecretKey
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, from_iso, refuse_damaged, to_iso
@@ -84,6 +86,11 @@ class PurchaseContentMismatch(StoreError):
 class PackageCommit:
     added: int  # invoices stored for the first time (a provisional row replaced counts here)
     known: int  # invoices the store already held with the same hash: nothing written
+    drafted: int = 0  # bookings drafted for the invoices added (issue 13)
+
+
+# One invoice of a package: its record and XML, optionally with the booking drafted from it (issue 13).
+PackageItem = tuple[PurchaseRecord, bytes] | tuple[PurchaseRecord, bytes, Booking | None]
 
 
 def _domain(client_id: int) -> str:
@@ -262,10 +269,14 @@ class PurchasesRepository(Repository):
     def commit_package(
         self,
         client_id: int,
-        invoices: Iterable[tuple[PurchaseRecord, bytes]],
+        invoices: Iterable[PackageItem],
         state: PurchaseSyncState | None,
     ) -> PackageCommit:
         """Store a package's invoices and XML, then `state`, in ONE write transaction.
+
+        An item may carry a third element, the booking drafted from the invoice (issue 13): it is stored
+        in the same transaction when the invoice is added (not for one already known, and never over a
+        booking the number already has).
 
         `invoices` is consumed inside the transaction, one at a time (it may be a generator unpacking a
         streamed package; nothing is collected). Whatever it raises rolls everything back and propagates
@@ -278,9 +289,12 @@ class PurchasesRepository(Repository):
                 raise ValueError("the sync state belongs to another client")
             refuse_damaged(SYNC, _sync_row(state.client_id, state.subject), state.damaged)
         added = known = 0
+        drafts: list[Booking] = []
         with self._sessions._writing() as vault:
             key = vault.require_client_key(client_id)
-            for record, xml in invoices:
+            for item in invoices:
+                record, xml = item[0], item[1]
+                draft = item[2] if len(item) > 2 else None
                 if record.client_id != client_id:
                     raise ValueError("an invoice of another client in the package")
                 if record.status is PurchaseStatus.PROVISIONAL:
@@ -304,9 +318,14 @@ class PurchasesRepository(Repository):
                 _write_record(vault, key, record, index, provisional=False, row_id=row[0] if row else None)
                 put_document(vault, client_id, INVOICE_DOCUMENT, number, xml, {"sha256": record.invoice_hash})
                 added += 1
+                if draft is not None:
+                    if draft.client_id != client_id or normalise_number(draft.ksef_number) != number:
+                        raise ValueError("a booking drafted for another invoice")
+                    drafts.append(draft)
+            drafted = insert_drafts(vault, drafts) if drafts else 0
             if state is not None:
                 _save_state(vault, state)
-        return PackageCommit(added=added, known=known)
+        return PackageCommit(added=added, known=known, drafted=drafted)
 
     def replace_provisional(self, client_id: int, records: Sequence[PurchaseRecord]) -> int:
         """Drop this client's provisional rows and keep these instead ("what's new right now"), skipping
@@ -357,6 +376,34 @@ class PurchasesRepository(Repository):
                 found.append(record)
         found.sort(key=_newest_first)
         return found
+
+    def unbooked(self, client_ids: Sequence[int] | None = None) -> builtins.list[PurchaseRecord]:
+        """Stored (not provisional) purchase invoices without a booking: stores synced before bookings
+        existed, or invoices whose draft failed. Damaged records are left out and recorded."""
+        with self._sessions._reading() as vault:
+            query = (
+                f"SELECT p.id, p.client_id, p.record FROM {INVOICES} p WHERE p.provisional = 0"
+                f" AND NOT EXISTS (SELECT 1 FROM {BOOKINGS} b"
+                " WHERE b.client_id = p.client_id AND b.number_index = p.number_index)"
+            )
+            params: list[Any] = []
+            if client_ids is not None:
+                wanted = sorted(set(client_ids))
+                if not wanted:
+                    return []
+                query += f" AND p.client_id IN ({','.join('?' * len(wanted))})"
+                params = wanted
+            found: list[PurchaseRecord] = []
+            for row_id, client_id, sealed in vault.db.execute(query + " ORDER BY p.id", params).fetchall():
+                reader = RowReader(vault, vault.client_key(client_id), INVOICES, row_id)
+                data = reader.get("record", sealed, None)
+                if reader.damaged:
+                    continue
+                try:
+                    found.append(record_from_json(client_id, data))
+                except (ValueError, TypeError, KeyError):
+                    vault.damage.record(DamagedValue(INVOICES, row_id, "record"))
+            return found
 
     def numbers(self, client_id: int) -> set[str]:
         """KSeF numbers stored for this client (provisional ones not included). A damaged row is left
