@@ -41,7 +41,7 @@ def demo_command() -> None:
     from ksef_tui.ui.app import KsefApp
 
     click.echo(_("Preparing the demo…"))
-    setup = demo.prepare_demo(datetime.now(UTC))
+    setup = demo.prepare_demo(datetime.now(UTC), standouts=True)
     try:
         config = AppConfig(
             home=setup.home,
@@ -51,6 +51,9 @@ def demo_command() -> None:
             # The board opens at once and fetches every demo client's purchases in the background, with
             # its progress line: the real sync against the demo's simulator, not a pre-seeded list.
             sync_purchases_on_start=True,
+            # ... then last month's bookings are decided as an accountant would have (the rules learn),
+            # so the approval queue opens mid-month, while the board is already in use.
+            after_start_sync=lambda store: demo.seed_bookings(store, setup.now),
         )
         KsefApp(config).run()
     finally:

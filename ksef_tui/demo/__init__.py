@@ -277,6 +277,7 @@ def prepare_demo(
     tmp_dir: Path | None = None,
     purchases: bool = False,
     clock: Clock | None = None,
+    standouts: bool = False,
 ) -> Demo:
     """Create and seed a fresh demo store (passphrase "demo"); return it locked-closed on disk.
 
@@ -304,8 +305,9 @@ def prepare_demo(
             seed_store(store, demo.roster, demo.world, now)
             seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
             seed_office(store, demo.roster, demo.world, now)  # issue 11: readiness for 2027
-            if purchases:  # the purchase invoice list and the approval queue are not empty on first open
+            if purchases or standouts:  # invoices that must catch the accountant's eye in the queue
                 add_standout_invoices(demo.world, now)
+            if purchases:  # the purchase invoice list and the approval queue are not empty on first open
                 sync_demo_purchases(store, demo, clock or running_clock(now))
                 seed_bookings(store, now)  # issue 13: an office mid-month
         finally:

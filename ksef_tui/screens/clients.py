@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -45,6 +46,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         self.shown: list[BoardEntry] = []
         self._check_worker: Worker[None] | None = None
         self._purchase_worker: Worker[None] | None = None
+        self._start_sync_pending = False  # the fetch started by itself on first open (the demo)
         self._board_worker: Worker[None] | None = None
         self._reload_pending = False  # a reload asked for while a load runs: one more load after it
         # A client to put the cursor on when the next load arrives (just added or edited).
@@ -67,6 +69,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         self.reload()
         if self.services.sync_purchases_on_start:
             self.services.sync_purchases_on_start = False  # once per run, not on every unlock
+            self._start_sync_pending = True
             self.action_sync_all_purchases()
 
     # --- data ----------------------------------------------------------------------------------
@@ -384,4 +387,18 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
                 markup=False,
                 timeout=15,
             )
+        self.reload()
+        after, store = self.services.after_start_sync, self.services.store
+        if self._start_sync_pending and after is not None and store is not None:
+            self._start_sync_pending = False
+            self._progress(_("Preparing the approval queue…"))
+            self._after_start_worker = self._after_start(after, store)
+
+    @work(thread=True, exclusive=True, group="after-start-sync", exit_on_error=False)
+    def _after_start(self, after: Callable[[Any], object], store: Any) -> None:
+        after(store)
+        self.app.call_from_thread(self._after_start_done)
+
+    def _after_start_done(self) -> None:
+        self._progress(_("The approval queue is ready."))
         self.reload()

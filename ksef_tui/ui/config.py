@@ -33,6 +33,9 @@ class AppConfig:
     # Start fetching every client's purchase invoices when the board first opens (the demo: the sync and
     # its progress are part of what it shows, and the app opens at once instead of after it).
     sync_purchases_on_start: bool = False
+    # Run in a thread with the store after that first fetch (the demo: decides last month's bookings
+    # through the real use cases, so the approval queue looks like an office's mid-month).
+    after_start_sync: Callable[[Store], object] | None = None
     # Makes a KSeF connection for a client (the live check); None when KSeF is not configured.
     ksef_factory: Callable[..., Any] | None = None
     store: Store | None = None

@@ -404,15 +404,19 @@ async def test_the_demo_board_starts_fetching_every_client_once(
     fake.install(monkeypatch)
     config = services(tmp_path, store, ksef_factory=object())
     config.sync_purchases_on_start = True
+    after: list[object] = []
+    config.after_start_sync = after.append  # the demo decides last month's bookings here
     app = KsefApp(config)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await until(pilot, lambda: len(fake.sync_calls) == 1, "the sync started by itself")
         assert fake.sync_calls[0]["asked"] is None  # every client
-        await settle(pilot)
-        assert "Pobrano faktury zakupu" in _progress(app.screen)
+        await until(
+            pilot, lambda: "Kolejka zatwierdzeń gotowa" in _progress(app.screen), "the queue prepared"
+        )
+        assert after == [store]
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert len(fake.sync_calls) == 1
+        assert len(fake.sync_calls) == 1 and len(after) == 1
