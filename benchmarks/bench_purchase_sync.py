@@ -32,6 +32,7 @@ import pstats
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -79,11 +80,17 @@ class TimedApp:
         self.app = app
         self.state = app.state
         self.cpu = 0.0
+        self.statuses: Counter[int] = Counter()  # every response's status code
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def counted(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                self.statuses[int(message["status"])] += 1
+            await send(message)
+
         t0 = time.thread_time()
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, counted)
         finally:
             self.cpu += time.thread_time() - t0
 
@@ -99,7 +106,11 @@ class Office:
     factory: KsefConnections
     entries: list[RosterEntry]
     ids: dict[str, int]  # NIP -> client id
-    start: datetime
+    since: date  # where every client's first sync starts (Polish date)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.since, datetime.min.time(), WARSAW)
 
     def truth(self, nip: str) -> list[Any]:
         """The buyer's invoices a complete sync from `start` must hold now, by storage date."""
@@ -130,7 +141,7 @@ class Office:
                 self.factory,
                 list(self.ids.values()),
                 clock=self.clock,
-                since=SINCE,
+                since=self.since,
                 force=True,
                 concurrency=concurrency,
                 **kw,
@@ -160,6 +171,7 @@ def build_office(
     scheduler: RateScheduler,
     rate_limits: RateLimitConfig,
     faults: Faults | None = None,
+    since: date = SINCE,
     add: Callable[[World, str, datetime], object] | None = None,
 ) -> Office:
     """A store with `clients` healthy demo clients. `invoices`: top each client's purchases up to exactly
@@ -183,8 +195,8 @@ def build_office(
             scheduler=scheduler,
         )
 
-    start = datetime.combine(SINCE, datetime.min.time(), WARSAW)
-    office = Office(store, world, clock, app, KsefConnections(make), entries, ids, start)
+    office = Office(store, world, clock, app, KsefConnections(make), entries, ids, since)
+    start = office.start
     for nip in ids:
         if add is not None:
             add(world, nip, start)
