@@ -203,7 +203,7 @@ def build_office(
         if invoices is not None:
             have = len(office.truth(nip))
             if have > invoices:
-                raise SystemExit(f"{nip} already has {have} purchases already, more than {invoices}")
+                raise SystemExit(f"{nip} has {have} purchases already, more than {invoices}")
             if have < invoices:
                 # Stored a day after the start, a minute apart: all of them below the HWM.
                 add_purchases(world, nip, invoices - have, now=NOW, storage_from=start + timedelta(days=1))
