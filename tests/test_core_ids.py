@@ -76,6 +76,21 @@ def test_crc8_known_vector() -> None:
     assert crc8(b"123456789") == 0xF4
 
 
+def _crc8_bitwise(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _bit in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+@given(st.binary(max_size=64))
+def test_crc8_table_equals_the_bitwise_definition(data: bytes) -> None:
+    assert crc8(data) == _crc8_bitwise(data)
+    assert all(crc8(bytes([i])) == _crc8_bitwise(bytes([i])) for i in range(256))
+
+
 @given(
     valid_nips(),
     st.dates(min_value=__import__("datetime").date(2026, 1, 1)),

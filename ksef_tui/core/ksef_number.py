@@ -17,13 +17,24 @@ class InvalidKsefNumber(ValueError):
     pass
 
 
+def _crc8_of_byte(value: int) -> int:
+    """CRC-8 (polynomial 0x07) of one byte, bit by bit: the table's entries."""
+    crc = value
+    for _bit in range(8):
+        crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+# Table-driven: a package of 10,000 purchases checks 30,000 numbers (benchmarks/bench_purchase_sync.py).
+_CRC8_TABLE = bytes(_crc8_of_byte(i) for i in range(256))
+
+
 def crc8(data: bytes) -> int:
     """CRC-8, polynomial 0x07, init 0x00, no reflection, no xorout."""
     crc = 0
+    table = _CRC8_TABLE
     for byte in data:
-        crc ^= byte
-        for _bit in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        crc = table[crc ^ byte]
     return crc
 
 
