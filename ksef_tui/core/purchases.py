@@ -38,7 +38,8 @@ STUCK_AFTER = timedelta(minutes=30)  # an export still at 100 after this is park
 MAX_IN_FLIGHT = 2  # exports of one context running at once (KSeF refuses at 10: 21182)
 RECONCILE_DAYS = 60
 RECONCILE_EVERY = timedelta(days=7)
-WINDOW_MONTHS = 3  # KSeF's longest date range
+WINDOW_MONTHS = 3  # KSeF's longest date range ...
+WINDOW_DAYS = 90  # ... and never longer than this: 3 calendar months can be 92 days and an hour (DST)
 
 
 class PurchaseStatus(StrEnum):
@@ -133,9 +134,13 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def window_end(cursor: datetime, now: datetime) -> datetime | None:
     """`dateRange.to` for a window starting at `cursor`: None (omitted, so KSeF builds the largest
-    consistent package) unless the cursor is more than three months behind."""
+    consistent package) unless the cursor is more than three months behind. The window is the shorter of
+    three calendar months (Polish time) and 90 days: KSeF reads "3 months" in UTC or Polish time, and
+    three calendar months across the end of summer time last 92 days and an hour, which a check of "at
+    most 92 days" refuses (found by the budget benchmark)."""
     local = cursor.astimezone(WARSAW)
-    limit = add_months(local, WINDOW_MONTHS)
+    # Elapsed days in UTC: aware arithmetic in Polish time would add wall-clock days (and the DST hour).
+    limit = min(add_months(local, WINDOW_MONTHS), cursor.astimezone(UTC) + timedelta(days=WINDOW_DAYS))
     if now < limit:
         return None
     return (limit - timedelta(seconds=1)).astimezone(UTC)

@@ -461,7 +461,8 @@ async def _sync_one(
     if state.cursor is None:
         # The starting point is saved before the first call, so a restart starts from the same place.
         first = start_point(default_start(client, now), since)
-        state = replace(state, cursor=first, started_from=first)
+        # The first sync is itself a full pass over the period: the weekly reconciliation starts from it.
+        state = replace(state, cursor=first, started_from=first, last_reconciled=now)
     state = replace(state, last_attempt=now, blocked_until=None)
     await asyncio.to_thread(store.purchases.save_state, state)
     run: _Run | None = None

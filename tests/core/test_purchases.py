@@ -72,8 +72,16 @@ def test_to_is_omitted_inside_three_months_and_sent_beyond() -> None:
     cursor = datetime(2026, 2, 1, tzinfo=WARSAW)
     assert window_end(cursor, datetime(2026, 4, 30, tzinfo=WARSAW)) is None
     end = window_end(cursor, datetime(2026, 6, 1, tzinfo=WARSAW))
-    assert end == datetime(2026, 4, 30, 23, 59, 59, tzinfo=WARSAW)
+    assert end == datetime(2026, 4, 30, 23, 59, 59, tzinfo=WARSAW)  # 3 months (89 days) < 90 days
     assert end is not None and end - cursor <= timedelta(days=92)  # KSeF's 3-month cap
+
+
+def test_a_window_across_the_end_of_summer_time_stays_within_90_days() -> None:
+    # 21 August → 20 November is 3 calendar months but 92 days and an hour: KSeF-style checks refuse it.
+    cursor = datetime(2026, 8, 21, tzinfo=WARSAW)
+    end = window_end(cursor, datetime(2026, 12, 1, tzinfo=WARSAW))
+    assert end is not None and end - cursor < timedelta(days=90)
+    assert end == cursor.astimezone(UTC) + timedelta(days=90) - timedelta(seconds=1)
 
 
 def test_add_months_clips_to_the_months_end() -> None:
