@@ -182,27 +182,38 @@ def _convert(tp: Any, value: Any) -> Any:
     return value
 
 
+@cache
+def _plan(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
+    """(field, JSON key, type hint, has a default) of each init field of `cls`, worked out once per class:
+    a package's `_metadata.json` builds thousands of rows of the same class."""
+    hints = _hints(cls)
+    return tuple(
+        (
+            f.name,
+            f.metadata.get("json", _camel(f.name)),
+            hints[f.name],
+            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+        if f.init
+    )
+
+
 def from_json(cls: type[T], data: Any) -> T:
     """Build dataclass `cls` from a JSON object, leniently (see the module docstring)."""
     if not isinstance(data, dict):
         data = {}
-    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        if f.name == "raw":
+    for name, key, hint, has_default in _plan(cls):
+        if name == "raw":
             kwargs["raw"] = data
             continue
-        key = f.metadata.get("json", _camel(f.name))
         if key not in data:
             continue
-        value = _convert(hints[f.name], data[key])
-        if value is None and (
-            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        ):
+        value = _convert(hint, data[key])
+        if value is None and has_default:
             continue  # keep the default ([] rather than None for lists)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
 
 
