@@ -105,22 +105,24 @@ class BookingFormScreen(RegistryKeys, Screen[Decision | None]):
 
     def compose(self) -> ComposeResult:
         b = self.booking
-        title = Text()
+        title = Text(no_wrap=True, overflow="ellipsis")
         title.append(_("Booking"), style="bold")
         title.append(f" — {b.seller_name or '—'}")
-        if b.seller_nip:
-            title.append(f" · NIP {format_nip(b.seller_nip)}")
-        title.append(
-            f" · {b.invoice_number or '—'} · "
-            + _("gross {amount}").format(amount=format_amount(b.gross, "PLN"))
-        )
         yield Static(safe_text(title), id="title")
+        about = Text(no_wrap=True, overflow="ellipsis")
+        if b.seller_nip:
+            about.append(f"NIP {format_nip(b.seller_nip)} · ")
+        about.append(
+            f"{b.invoice_number or '—'} · " + _("gross {amount}").format(amount=format_amount(b.gross, "PLN"))
+        )
+        if b.reason:
+            about.append(" · ")
+            about.append(b.reason, style="italic")
+        yield Static(safe_text(about), id="about")
         registers = list(self.dictionaries.registers)
         if b.vat_register and b.vat_register not in registers:
             registers.insert(0, b.vat_register)
         with VerticalScroll(id="body"):
-            if b.reason:
-                yield Static(plain(b.reason, style="italic"), classes="hint")
             with Grid(classes="fields"):
                 yield Label(_("VAT register"))
                 yield Select(
@@ -134,7 +136,7 @@ class BookingFormScreen(RegistryKeys, Screen[Decision | None]):
                 yield Input(b.vat_period, id="vat_period", compact=True, placeholder="2026-11")
                 yield Label(_("Cost period"))
                 yield Input(b.cost_period, id="cost_period", compact=True, placeholder="2026-11")
-                yield Label(_("Note"))
+                yield Label(_("Your note"))
                 yield Input(b.note, id="note", compact=True)
             with Grid(classes="wide"):
                 yield Label(_("Description"))

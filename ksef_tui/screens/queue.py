@@ -59,7 +59,6 @@ from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.queue_table import (
     STATUS_GLYPH,
     STATUS_STYLE,
-    STATUS_WORDS,
     STRENGTH_WORDS,
     QueueTable,
     booking_detail,
@@ -72,11 +71,11 @@ MORE_BEFORE_END = 50  # the next page is read when the cursor comes this close t
 DEFAULT_THRESHOLD = 90
 
 STATUS_CYCLE: tuple[tuple[frozenset[BookingStatus], str], ...] = (
-    (OPEN_STATUSES, N_("open")),
-    (frozenset({BookingStatus.NEEDS_REVIEW}), N_("to review")),
-    (frozenset({BookingStatus.PROPOSED}), N_("proposed")),
-    (frozenset({BookingStatus.APPROVED}), N_("approved")),
-    (frozenset({BookingStatus.EXCLUDED}), N_("excluded")),
+    (OPEN_STATUSES, N_("open invoices")),
+    (frozenset({BookingStatus.NEEDS_REVIEW}), N_("only to review")),
+    (frozenset({BookingStatus.PROPOSED}), N_("only proposed")),
+    (frozenset({BookingStatus.APPROVED}), N_("only approved")),
+    (frozenset({BookingStatus.EXCLUDED}), N_("only excluded")),
 )
 STRENGTH_CYCLE: tuple[Strength | None, ...] = (
     None,
@@ -90,6 +89,14 @@ ACTION_WORDS = {
     "edit": N_("booking edit"),
     "exclude": N_("exclusion"),
     "reject": N_("return to review"),
+}
+COUNT_WORDS = {  # the header's counts: "? do przejrzenia: 6"
+    BookingStatus.NEEDS_REVIEW: N_("to review: {n}"),
+    BookingStatus.PROPOSED: N_("proposed: {n}"),
+    BookingStatus.NEW: N_("new: {n}"),
+    BookingStatus.APPROVED: N_("approved: {n}"),
+    BookingStatus.EXCLUDED: N_("excluded: {n}"),
+    BookingStatus.EXPORTED: N_("exported: {n}"),
 }
 COUNT_ORDER = (
     BookingStatus.NEEDS_REVIEW,
@@ -149,7 +156,8 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.query_one(QueueTable).focus()
+        self.table.one_client = self.client_id is not None
+        self.table.focus()
         self.reload()
 
     # --- the filter ------------------------------------------------------------------------------
@@ -235,14 +243,13 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
                 n = page.counts.get(status, 0)
                 if n:
                     title.append(
-                        f"  {STATUS_GLYPH[status]} {n} {_(STATUS_WORDS[status])}", style=STATUS_STYLE[status]
+                        f"  {STATUS_GLYPH[status]} " + _(COUNT_WORDS[status]).format(n=n),
+                        style=STATUS_STYLE[status],
                     )
             if page.past_sla:
                 title.append("  ")
                 title.append(
-                    _("! {n} past the SLA ({hours} h)").format(
-                        n=page.past_sla, hours=self.settings.sla_hours
-                    ),
+                    _("! past the {hours} h SLA: {n}").format(n=page.past_sla, hours=self.settings.sla_hours),
                     style="bold red",
                 )
         self.query_one("#title", Static).update(safe_text(title))

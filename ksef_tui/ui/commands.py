@@ -337,7 +337,10 @@ REGISTRY: tuple[Command, ...] = (
     ),
     Command("client", "z", "queue", N_("Queue"), N_("Open this client's approval queue"), footer=False),
     Command("client", "r", "rules", N_("Rules"), N_("Show this client's booking rules"), footer=False),
-    Command("queue", "space", "toggle_mark", N_("Mark"), N_("Mark or unmark the selected invoice")),
+    # Space is not in the footer (the line over the table says it): at 80 columns "? Help" stays.
+    Command(
+        "queue", "space", "toggle_mark", N_("Mark"), N_("Mark or unmark the selected invoice"), footer=False
+    ),
     Command(
         "queue",
         "asterisk",
@@ -349,7 +352,12 @@ REGISTRY: tuple[Command, ...] = (
     Command("queue", "a", "approve_marked", N_("Approve"), N_("Approve the marked invoices (asks once)")),
     Command("queue", "e", "edit", N_("Edit"), N_("Edit the selected booking in the form")),
     Command(
-        "queue", "x", "exclude", N_("Exclude"), N_("Exclude the selected (or marked) invoices: not a cost")
+        "queue",
+        "x",
+        "exclude",
+        N_("Exclude"),
+        N_("Exclude the selected (or marked) invoices: not a cost"),
+        footer=False,
     ),
     Command("queue", "u", "undo", N_("Undo"), N_("Undo the last step (several levels)")),
     Command("queue", "U", "redo", N_("Redo"), N_("Redo the step just undone"), footer=False),
@@ -361,7 +369,9 @@ REGISTRY: tuple[Command, ...] = (
         N_("Send the selected (or marked) invoices back to review"),
         footer=False,
     ),
-    Command("queue", "n", "next_review", N_("Next"), N_("Go to the next invoice needing review")),
+    Command(
+        "queue", "n", "next_review", N_("Next"), N_("Go to the next invoice needing review"), footer=False
+    ),
     Command(
         "queue",
         "N",

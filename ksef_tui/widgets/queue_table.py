@@ -97,13 +97,13 @@ KPIR_WORDS = {
     KpirColumn.RND: N_("R&D costs"),
     KpirColumn.NONE: N_("not in KPiR"),
 }
-KPIR_SHORT = {
-    KpirColumn.GOODS: N_("KPiR goods"),
-    KpirColumn.INCIDENTAL: N_("KPiR incid."),
-    KpirColumn.SALARIES: N_("KPiR salar."),
-    KpirColumn.OTHER: N_("KPiR other"),
-    KpirColumn.FREE: N_("KPiR free"),
-    KpirColumn.RND: N_("KPiR R&D"),
+KPIR_SHORT = {  # the row's few cells: the detail under the table says it in full
+    KpirColumn.GOODS: N_("goods"),
+    KpirColumn.INCIDENTAL: N_("incid."),
+    KpirColumn.SALARIES: N_("salar."),
+    KpirColumn.OTHER: N_("other"),
+    KpirColumn.FREE: N_("free"),
+    KpirColumn.RND: N_("R&D"),
     KpirColumn.NONE: N_("no KPiR"),
 }
 STRENGTH_WORDS = {
@@ -179,8 +179,9 @@ def tax_cost(line: BookingLine) -> Decimal:
     return (base * line.cost_share_pct / 100).quantize(CENT, ROUND_HALF_UP)
 
 
-def proposal_words(booking: Booking) -> str:
-    """register · deduction · KPiR column · account, of the first line ("+" when the lines differ)."""
+def proposal_words(booking: Booking, *, wide: bool = True) -> str:
+    """register · deduction · KPiR column · account, of the first line ("+" when the lines differ);
+    narrow: without the spaces around the dots, for 80 columns."""
     if booking.status is BookingStatus.EXCLUDED:
         return _("excluded: {reason}").format(reason=booking.excluded_reason or "—")
     if not booking.lines:
@@ -188,11 +189,11 @@ def proposal_words(booking: Booking) -> str:
     first = booking.lines[0]
     parts = [
         booking.vat_register or "—",
-        _("VAT {pct}").format(pct=deduction_short(first)),
+        deduction_short(first),
         _(KPIR_SHORT[first.kpir_column]),
         first.gl_account or "—",
     ]
-    text = " · ".join(parts)
+    text = (" · " if wide else "·").join(parts)
     same = all(
         (ln.deduction, ln.deduction_pct, ln.kpir_column, ln.gl_account)
         == (first.deduction, first.deduction_pct, first.kpir_column, first.gl_account)
@@ -215,7 +216,7 @@ def template_words(template: RuleTemplate) -> str:
             probe = BookingLine(0, "23", Decimal(0), Decimal(0), deduction=template.deduction)
             parts.append(_("VAT {pct}").format(pct=deduction_short(probe)))
     if template.kpir_column is not None:
-        parts.append(_(KPIR_SHORT[template.kpir_column]))
+        parts.append(_("KPiR {column}").format(column=_(KPIR_SHORT[template.kpir_column])))
     if template.gl_account:
         parts.append(template.gl_account)
     if template.cost_share_pct is not None and template.cost_share_pct != 100:
@@ -233,45 +234,51 @@ def status_cell(booking: Booking) -> str:
 
 
 def booking_detail(row: QueueRow, *, sla_hours: int) -> Text:
-    """The proposed booking of one row, under the table: who and what, why (and why a look is needed),
-    then one line per VAT rate with net, VAT, the deductible VAT and where it goes."""
+    """The proposed booking of one row, under the table, a line each (cut, never wrapped, at 80
+    columns): who and what; where it is from; the status, its age and the SLA; why this proposal; what
+    asks for a look; the register and periods; then one line per VAT rate."""
     b = row.booking
-    out = Text()
+    out = Text(no_wrap=True, overflow="ellipsis")
     out.append(b.seller_name or "—", style="bold")
     if b.seller_nip:
         out.append(f" · NIP {format_nip(b.seller_nip)}")
     out.append(f" · {b.invoice_number or '—'}")
     if b.doc_kind != "VAT":
         out.append(f" ({b.doc_kind})", style="yellow")
-    out.append(" · " + _("issued {day}").format(day=day(b.issue_date)))
     out.append("\n")
-    out.append(f"{row.client_code} · {b.ksef_number}", style="dim")
-    age = _("in the queue {age}").format(age=age_words(row.age_hours))
-    out.append(" · ")
-    out.append(age, style="bold red" if row.past_sla else "")
-    if row.past_sla:
-        out.append(" " + _("(SLA {n} h passed)").format(n=sla_hours), style="bold red")
+    out.append(f"{row.client_code} · {b.ksef_number} · " + _("issued {day}").format(day=day(b.issue_date)))
     out.append("\n")
     out.append(f"{STATUS_GLYPH[b.status]} {_(STATUS_WORDS[b.status])}", style=STATUS_STYLE[b.status])
-    if b.status in (BookingStatus.PROPOSED, BookingStatus.NEEDS_REVIEW):
+    if b.status in (BookingStatus.PROPOSED, BookingStatus.NEEDS_REVIEW, BookingStatus.NEW):
         out.append(" · " + _("confidence {pct}%").format(pct=b.confidence))
+    out.append(" · ")
+    out.append(
+        _("in the queue {age}").format(age=age_words(row.age_hours)), style="bold red" if row.past_sla else ""
+    )
+    if row.past_sla:
+        out.append(" " + _("(over the {n} h SLA)").format(n=sla_hours), style="bold red")
     if b.reason:
-        out.append(" · ")
+        out.append("\n")
         out.append(b.reason, style="italic")
+    if b.status is BookingStatus.EXCLUDED and b.excluded_reason:
+        out.append("\n")
+        out.append(_("excluded: {reason}").format(reason=b.excluded_reason), style="italic")
     if b.review_reasons:
         out.append("\n")
         out.append(
             _("Look at it: ") + ", ".join(words(REVIEW_WORDS, r) for r in b.review_reasons), style="yellow"
         )
     out.append("\n")
-    header = _("register {register} · VAT period {vat} · cost period {cost}").format(
-        register=b.vat_register or "—", vat=b.vat_period or "—", cost=b.cost_period or "—"
+    out.append(
+        _("{register} · VAT {vat} · cost {cost} · gross {gross}").format(
+            register=b.vat_register or "—",
+            vat=b.vat_period or "—",
+            cost=b.cost_period or "—",
+            gross=format_amount(b.gross, "PLN"),
+        )
     )
-    out.append(header)
-    gross = format_amount(b.gross, "PLN")
     if b.currency != "PLN":
         out.append(" · " + _("{currency} at {rate}").format(currency=b.currency, rate=b.fx_rate or "—"))
-    out.append(" · " + _("gross {amount}").format(amount=gross))
     for line in b.lines:
         out.append("\n")
         out.append(line_words(line))
@@ -280,29 +287,31 @@ def booking_detail(row: QueueRow, *, sla_hours: int) -> Text:
 
 def line_words(line: BookingLine) -> str:
     rate = line.vat_rate if not line.vat_rate[:1].isdigit() else f"{line.vat_rate}%"
-    text = _("{rate}: net {net} · VAT {vat} · deducted {deducted} · {kpir} · {account}").format(
+    text = _("{rate}: net {net} · VAT {vat} · deducted {deducted} · KPiR {kpir} · {account}").format(
         rate=rate,
         net=format_amount(line.net),
         vat=format_amount(line.vat),
         deducted=format_amount(deductible_vat(line)),
         kpir=_(KPIR_SHORT[line.kpir_column]),
-        account=(line.gl_account or "—") + (f"/{line.gl_contra}" if line.gl_contra else ""),
+        account=line.gl_account or "—",
     )
     if line.cost_centre:
         text += " · " + _("cost centre {code}").format(code=line.cost_centre)
     return text
 
 
-def queue_columns(width: int) -> list[Column]:
+def queue_columns(width: int, *, one_client: bool = False) -> list[Column]:
     wide = width >= WIDE
-    return [
-        Column("age", _("Age"), 8),
-        Column("client", _("Client"), 10 if wide else 7),
-        Column("seller", _("Seller"), 24 if wide else 12),
-        Column("gross", _("Gross"), 13 if wide else 11),
+    columns = [Column("age", _("Age"), 8)]
+    if not one_client:
+        columns.append(Column("client", _("Client"), 12 if wide else 8))
+    columns += [
+        Column("seller", _("Seller"), 26 if wide else 12 if not one_client else 20),
+        Column("gross", _("Gross"), 13 if wide else 10),
         Column("status", _("Confid."), 7),
         Column("proposal", _("Proposal"), 20),
     ]
+    return columns
 
 
 def key_of(booking: Booking) -> BookingKey:
@@ -316,6 +325,7 @@ class QueueTable(LineTable):
         super().__init__(**kwargs)
         self.rows: list[QueueRow] = []
         self.marked: Collection[BookingKey] = ()
+        self.one_client = False  # the client column is left out
         self._layout_width = 0
 
     def show(self, rows: Sequence[QueueRow], width: int, *, keep: BookingKey | None = None) -> None:
@@ -340,7 +350,7 @@ class QueueTable(LineTable):
 
     def relayout(self, width: int) -> None:
         self._layout_width = width
-        self.set_columns(queue_columns(width), width)
+        self.set_columns(queue_columns(width, one_client=self.one_client), width)
 
     def repaint(self) -> None:
         self.refresh()
@@ -352,7 +362,8 @@ class QueueTable(LineTable):
     def row_cells(self, index: int) -> Mapping[str, Cell]:
         row = self.rows[index]
         b = row.booking
-        gross_width = 13 if self._layout_width >= WIDE else 11
+        wide = self._layout_width >= WIDE
+        gross_width = 13 if wide else 10
         mark = "■" if key_of(b) in self.marked else " "
         age = age_words(row.age_hours)
         age_cell: Cell = (
@@ -366,7 +377,7 @@ class QueueTable(LineTable):
             "seller": (b.seller_name or b.seller_nip or "—", None),
             "gross": (format_amount(b.gross).rjust(gross_width), None),
             "status": (status_cell(b), STATUS_STYLE[b.status]),
-            "proposal": (proposal_words(b), "dim" if b.status is BookingStatus.EXCLUDED else None),
+            "proposal": (proposal_words(b, wide=wide), "dim" if b.status is BookingStatus.EXCLUDED else None),
         }
 
     def selected(self) -> QueueRow | None:
