@@ -296,10 +296,11 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
         row = self.table.selected()
         detail = self.query_one("#detail", Static)
         if row is None:
-            if self.page is not None and self.page.total == 0 and not self._query():
+            narrowed = self._query() or self.status_index or self.strength_index or self.period_index
+            if self.page is not None and self.page.total == 0 and not (narrowed or self.narrowed_to):
                 detail.update(plain(_("Nothing waiting here: every invoice of this view is decided.")))
             else:
-                detail.update(plain(_("No invoice matches the filter (Esc clears it).")))
+                detail.update(plain(_("No invoice matches the filters (s, p, o, c and / change them).")))
             return
         detail.update(safe_text(booking_detail(row, sla_hours=self.settings.sla_hours)))
 

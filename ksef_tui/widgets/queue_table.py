@@ -136,7 +136,7 @@ def age_words(hours: float) -> str:
         return _("{n} min").format(n=max(0, int(hours * 60)))
     if hours < 48:
         return _("{n} h").format(n=int(hours))
-    return _("{n} days").format(n=int(hours // 24))
+    return _("{n} d").format(n=int(hours // 24))
 
 
 def percent(value: Decimal | int | None) -> str:

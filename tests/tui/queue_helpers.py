@@ -42,12 +42,66 @@ CENT = Decimal("0.01")
 
 # Recurring suppliers: name, NIP, invoice number pattern, net, VAT rate, register, deduction, KPiR, account.
 KNOWN: tuple[tuple[str, str, str, str, str, Deduction, KpirColumn, str], ...] = (
-    ("Energa Obrót SA", "9570957722", "E/{n:06d}/11/2026", "412.35", "23", Deduction.FULL, KpirColumn.OTHER, "401-02"),
-    ("Orange Polska SA", "5260250995", "F{n:08d}", "149.59", "23", Deduction.FULL, KpirColumn.OTHER, "402-02"),
-    ("ORLEN SA", "7740001454", "FV/{n}/2026/ST12", "373.17", "23", Deduction.HALF, KpirColumn.OTHER, "409-01"),
-    ("Biurowiec Zielna Sp. z o.o.", "5252812119", "NAJEM/{n}/2026", "6500.00", "23", Deduction.FULL, KpirColumn.OTHER, "402-01"),
-    ("Hurtownia Papieru Kraft", "5213000011", "HP/{n}/11/26", "811.80", "23", Deduction.FULL, KpirColumn.GOODS, "301-01"),
-    ("Piekarnia Kłos s.c.", "7122900011", "{n}/2026", "96.30", "5", Deduction.FULL, KpirColumn.GOODS, "301-01"),
+    (
+        "Energa Obrót SA",
+        "9570957722",
+        "E/{n:06d}/11/2026",
+        "412.35",
+        "23",
+        Deduction.FULL,
+        KpirColumn.OTHER,
+        "401-02",
+    ),
+    (
+        "Orange Polska SA",
+        "5260250995",
+        "F{n:08d}",
+        "149.59",
+        "23",
+        Deduction.FULL,
+        KpirColumn.OTHER,
+        "402-02",
+    ),
+    (
+        "ORLEN SA",
+        "7740001454",
+        "FV/{n}/2026/ST12",
+        "373.17",
+        "23",
+        Deduction.HALF,
+        KpirColumn.OTHER,
+        "409-01",
+    ),
+    (
+        "Biurowiec Zielna Sp. z o.o.",
+        "5252812119",
+        "NAJEM/{n}/2026",
+        "6500.00",
+        "23",
+        Deduction.FULL,
+        KpirColumn.OTHER,
+        "402-01",
+    ),
+    (
+        "Hurtownia Papieru Kraft",
+        "5213000011",
+        "HP/{n}/11/26",
+        "811.80",
+        "23",
+        Deduction.FULL,
+        KpirColumn.GOODS,
+        "301-01",
+    ),
+    (
+        "Piekarnia Kłos s.c.",
+        "7122900011",
+        "{n}/2026",
+        "96.30",
+        "5",
+        Deduction.FULL,
+        KpirColumn.GOODS,
+        "301-01",
+    ),
 )
 NEW_SUPPLIER = ("Serwis Klimatyzacji Polar Sp. z o.o.", "6762468391", "PLR/{n}/2026", "2450.00", "23")
 
@@ -149,7 +203,9 @@ def morning(client_ids: Sequence[int]) -> list[Booking]:
         out.append(proposed(client, i, hours=2 + i * 1.5, confidence=99 - (i % 5), known=i))
     for i in range(2):
         weak = proposed(client_ids[1 % len(client_ids)], 20 + i, hours=5 + i, confidence=72 - i, known=i + 2)
-        out.append(dataclasses.replace(weak, strength=Strength.PATTERN, reason="wzorzec biura: 3 klientów tak samo"))
+        out.append(
+            dataclasses.replace(weak, strength=Strength.PATTERN, reason="wzorzec biura: 3 klientów tak samo")
+        )
     out.append(needs_review(first, 30, hours=52))  # the new supplier, past the SLA
     gcp = ("Google Cloud Poland Sp. z o.o.", "5252822767", "GCP-{n:07d}", "1790.00", "np II")
     out.append(
@@ -164,7 +220,9 @@ def morning(client_ids: Sequence[int]) -> list[Booking]:
     )
     energa = KNOWN[0][:4] + ("23",)
     out.append(
-        needs_review(first, 32, hours=6, supplier=energa, doc_kind="KOR", sign=-1, reasons=(ReviewReason.CORRECTION,))
+        needs_review(
+            first, 32, hours=6, supplier=energa, doc_kind="KOR", sign=-1, reasons=(ReviewReason.CORRECTION,)
+        )
     )
     orlen = KNOWN[2][:3] + ("9873.17", "23")
     out.append(needs_review(first, 33, hours=26, supplier=orlen, reasons=(ReviewReason.UNUSUAL_AMOUNT,)))
@@ -270,7 +328,13 @@ class FakeQueue:
         return any(needle in h for h in hay)
 
     def load_queue(
-        self, store: Any, flt: QueueFilter, clock: Callable[[], datetime], *, offset: int = 0, limit: int = 500
+        self,
+        store: Any,
+        flt: QueueFilter,
+        clock: Callable[[], datetime],
+        *,
+        offset: int = 0,
+        limit: int = 500,
     ) -> QueuePage:
         self.loads += 1
         now = clock()
@@ -326,7 +390,9 @@ class FakeQueue:
             keys,
             by,
             clock,
-            lambda b: dataclasses.replace(b, status=BookingStatus.APPROVED, decided_by=by, decided_at=clock()),
+            lambda b: dataclasses.replace(
+                b, status=BookingStatus.APPROVED, decided_by=by, decided_at=clock()
+            ),
         )
 
     def exclude(self, store: Any, keys: Sequence[BookingKey], reason: str, by: str, clock: Any) -> Decision:
@@ -335,7 +401,9 @@ class FakeQueue:
             keys,
             by,
             clock,
-            lambda b: dataclasses.replace(b, status=BookingStatus.EXCLUDED, excluded_reason=reason, decided_by=by),
+            lambda b: dataclasses.replace(
+                b, status=BookingStatus.EXCLUDED, excluded_reason=reason, decided_by=by
+            ),
         )
 
     def reject(self, store: Any, keys: Sequence[BookingKey], by: str, clock: Any) -> Decision:
@@ -344,19 +412,29 @@ class FakeQueue:
             keys,
             by,
             clock,
-            lambda b: dataclasses.replace(b, status=BookingStatus.NEEDS_REVIEW, decided_by="", decided_at=None),
+            lambda b: dataclasses.replace(
+                b, status=BookingStatus.NEEDS_REVIEW, decided_by="", decided_at=None
+            ),
         )
 
-    def save_booking(self, store: Any, booking: Booking, by: str, clock: Any, *, approve: bool = True) -> Decision:
+    def save_booking(
+        self, store: Any, booking: Booking, by: str, clock: Any, *, approve: bool = True
+    ) -> Decision:
         before = self.bookings[key(booking)]
         status = BookingStatus.APPROVED if approve else booking.status
         after = dataclasses.replace(booking, status=status, decided_by=by, decided_at=clock())
         old = next(
-            (r for r in self.rules.values() if r.client_id == booking.client_id and r.seller_nip == booking.seller_nip),
+            (
+                r
+                for r in self.rules.values()
+                if r.client_id == booking.client_id and r.seller_nip == booking.seller_nip
+            ),
             None,
         )
         if old is None:
-            new = Rule(booking.client_id, booking.seller_nip, template_of(after), overrides=1, created=clock())
+            new = Rule(
+                booking.client_id, booking.seller_nip, template_of(after), overrides=1, created=clock()
+            )
             new = dataclasses.replace(new, id=max(self.rules, default=0) + 1)
         else:
             new = dataclasses.replace(old, template=template_of(after), overrides=old.overrides + 1)
@@ -395,7 +473,11 @@ class FakeQueue:
     def arrive(self, booking: Booking) -> Booking:
         """A new invoice synced and proposed: by the client's rule for its seller when there is one."""
         rule = next(
-            (r for r in self.rules.values() if r.client_id == booking.client_id and r.seller_nip == booking.seller_nip),
+            (
+                r
+                for r in self.rules.values()
+                if r.client_id == booking.client_id and r.seller_nip == booking.seller_nip
+            ),
             None,
         )
         if rule is not None:
@@ -432,7 +514,9 @@ def sample_rules(client_id: int) -> list[Rule]:
     office = Rule(
         None,
         "5260250995",
-        RuleTemplate(vat_register="ZAKUP", deduction=Deduction.FULL, kpir_column=KpirColumn.OTHER, gl_account="402-02"),
+        RuleTemplate(
+            vat_register="ZAKUP", deduction=Deduction.FULL, kpir_column=KpirColumn.OTHER, gl_account="402-02"
+        ),
         confirmations=31,
         id=900,
     )
