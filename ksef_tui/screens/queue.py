@@ -429,12 +429,14 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
         for key in message.keys:
             value = message.gross[key]
             self.marked[key] = value if isinstance(value, Decimal) else Decimal(str(value))
-        self._repaint_marks()
-        self.notify(
-            _("Marked {what} proposed with confidence of at least {pct}%.").format(
-                what=invoices(len(message.keys)), pct=message.threshold
+        self._repaint_marks()  # the line over the table says how many and their sum
+        if not message.keys:
+            self.notify(
+                _("No proposed invoice shown has confidence of at least {pct}%.").format(
+                    pct=message.threshold
+                ),
+                severity="warning",
             )
-        )
 
     # --- decisions -----------------------------------------------------------------------------
 
@@ -672,12 +674,13 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
         if client_id is None:
             self.notify(_("Select an invoice first."), severity="warning")
             return
+        code = next((r.client_code for r in self.table.rows if r.booking.client_id == client_id), "")
         names = {
             r.booking.seller_nip: r.booking.seller_name
             for r in self.table.rows
             if r.booking.client_id == client_id
         }
-        self.app.push_screen(RulesScreen(self.services, client_id, seller_names=names))
+        self.app.push_screen(RulesScreen(self.services, client_id, client_code=code, seller_names=names))
 
     def action_open_invoice(self) -> None:
         row = self.table.selected()

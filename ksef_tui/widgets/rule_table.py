@@ -31,6 +31,13 @@ def narrowing_words(rule: Rule) -> str:
     return ", ".join(parts) or _("every invoice")
 
 
+def narrowed(rule: Rule) -> bool:
+    return bool(rule.item_text or rule.item_code or rule.doc_kind) or (rule.amount_min, rule.amount_max) != (
+        None,
+        None,
+    )
+
+
 def rule_columns(width: int) -> list[Column]:
     wide = width >= WIDE
     return [
@@ -68,9 +75,9 @@ class RuleTable(LineTable):
         seller = f"{name} ({format_nip(rule.seller_nip)})" if name else format_nip(rule.seller_nip)
         office = rule.client_id is None
         return {
-            "scope": (_("office") if office else self.client_code, "cyan" if office else None),
+            "scope": (_("office") if office else _("client"), "cyan" if office else None),
             "seller": (seller, None),
-            "narrowing": (narrowing_words(rule), None),
+            "narrowing": (narrowing_words(rule) if narrowed(rule) else "—", None),
             "counts": (
                 f"{rule.confirmations}/{rule.overrides}".rjust(7),
                 "yellow" if rule.overrides else None,

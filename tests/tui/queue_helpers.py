@@ -218,13 +218,13 @@ def morning(client_ids: Sequence[int]) -> list[Booking]:
             reasons=(ReviewReason.FOREIGN_CURRENCY, ReviewReason.REVERSE_CHARGE),
         )
     )
-    energa = KNOWN[0][:4] + ("23",)
+    energa = (*KNOWN[0][:4], "23")
     out.append(
         needs_review(
             first, 32, hours=6, supplier=energa, doc_kind="KOR", sign=-1, reasons=(ReviewReason.CORRECTION,)
         )
     )
-    orlen = KNOWN[2][:3] + ("9873.17", "23")
+    orlen = (*KNOWN[2][:3], "9873.17", "23")
     out.append(needs_review(first, 33, hours=26, supplier=orlen, reasons=(ReviewReason.UNUSUAL_AMOUNT,)))
     return out
 
@@ -490,7 +490,7 @@ def sample_rules(client_id: int) -> list[Rule]:
     """Three of a client's rules and an office-wide one, as learnt from a previous month."""
     rules = []
     for i, known in enumerate((0, 2, 4)):
-        name, nip, _p, _n, _r, deduction, kpir, account = KNOWN[known]
+        _name, nip, _p, _n, _r, deduction, kpir, account = KNOWN[known]
         template = RuleTemplate(
             vat_register="ZAKUP-50" if deduction is Deduction.HALF else "ZAKUP",
             deduction=deduction,
