@@ -191,10 +191,13 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
     async def _load(self, flt: QueueFilter) -> None:
         store = self.services.store
         assert store is not None
-        settings = None
-        if self.page is None:
-            settings = await asyncio.to_thread(booking_sync.queue_settings, store)
-        page = await asyncio.to_thread(booking_sync.load_queue, store, flt, self.services.clock, limit=PAGE)
+        first = self.page is None
+
+        def read() -> tuple[QueuePage, QueueSettings | None]:  # one thread hop for both
+            settings = booking_sync.queue_settings(store) if first else None
+            return booking_sync.load_queue(store, flt, self.services.clock, limit=PAGE), settings
+
+        page, settings = await asyncio.to_thread(read)
         self.post_message(QueueLoaded(page, settings=settings))
 
     @work(exclusive=True, group="queue-more", exit_on_error=False)
@@ -218,8 +221,7 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
         self.page = message.page
         self.table.show(message.page.rows, self.size.width or self.app.size.width, keep=self._keep)
         self._keep = None
-        self._update_header()
-        self._show_detail()
+        self._update_header()  # the detail follows the cursor's Highlighted message
 
     def _maybe_more(self) -> None:
         page, table = self.page, self.table
