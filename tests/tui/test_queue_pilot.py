@@ -115,8 +115,7 @@ async def test_the_whole_morning_from_the_keyboard(tmp_path: Path, monkeypatch: 
         await pilot.press("n")
         await settle(pilot)
         row = table.selected()
-        assert row is not None and row.booking.status is BookingStatus.NEEDS_REVIEW
-        new_supplier = row.booking
+        assert row is not None and row.booking.status is BookingStatus.NEEDS_REVIEW and table.cursor_row == 1
         await pilot.press("home")
         await settle(pilot)
         assert table.selected() is not None and table.selected().booking.seller_nip == "6762468391"  # type: ignore[union-attr]
