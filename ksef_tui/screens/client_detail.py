@@ -478,6 +478,17 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
             api_log = getattr(self.services.ksef_factory, "api_log", None)
             self.app.push_screen(ApiLogScreen(api_log, self.view.client))
 
+    def action_queue(self) -> None:
+        from ksef_tui.screens.queue import QueueScreen
+
+        self.app.push_screen(QueueScreen(self.services, self.client_id), callback=self._after)
+
+    def action_rules(self) -> None:
+        from ksef_tui.screens.rules import RulesScreen
+
+        code = self.view.client.short_code if self.view is not None else ""
+        self.app.push_screen(RulesScreen(self.services, self.client_id, client_code=code))
+
     def action_purchases(self) -> None:
         self.app.push_screen(PurchasesScreen(self.services, self.client_id), callback=self._after)
 

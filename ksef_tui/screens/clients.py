@@ -363,6 +363,11 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         if (entry := self._selected()) and entry.client.id is not None:
             self.app.push_screen(PurchasesScreen(self.services, entry.client.id), callback=self._after_change)
 
+    def action_queue(self) -> None:
+        from ksef_tui.screens.queue import QueueScreen
+
+        self.app.push_screen(QueueScreen(self.services, None), callback=self._after_change)
+
     def action_sync_purchases(self) -> None:
         if entry := self._selected():
             self.start_purchase_sync([entry.client.id or 0])

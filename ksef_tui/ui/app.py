@@ -163,6 +163,24 @@ class KsefApp(App[int]):
         yield from registry_commands(self, screen)
         yield from super().get_system_commands(screen)
 
+    # --- the approval queue (F4 / ctrl+k on every screen) -----------------------------------------
+
+    def action_open_queue(self) -> None:
+        """Every client's queue over the screen in use: not over a dialog, the unlock or first-run screen,
+        nor over a queue already open."""
+        from textual.screen import ModalScreen
+
+        from ksef_tui.screens.queue import QueueScreen
+
+        store = self.services.store
+        if store is None or store.is_locked:
+            return
+        if isinstance(self.screen, ModalScreen | QueueScreen | UnlockScreen | FirstRunScreen):
+            return
+        if not any(isinstance(s, ClientsScreen) for s in self.screen_stack):
+            return
+        self.push_screen(QueueScreen(self.services, None))
+
     def jump_to_client(self, client_id: int) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, ClientsScreen):
             self.pop_screen()

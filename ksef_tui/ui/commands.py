@@ -54,6 +54,16 @@ REGISTRY: tuple[Command, ...] = (
         "global", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the store now (keys leave memory)"), footer=False
     ),
     Command("global", "ctrl+q", "app.quit", N_("Quit"), N_("Quit ksef-tui"), footer=False),
+    # F4 works everywhere; ctrl+k too, except in a text field (where it deletes to the end of the line).
+    Command(
+        "global",
+        "f4,ctrl+k",
+        "app.open_queue",
+        N_("Queue"),
+        N_("Open the approval queue of every client"),
+        footer=False,
+        key_display="F4",
+    ),
     Command(
         "clients",
         "slash",
@@ -426,6 +436,126 @@ REGISTRY: tuple[Command, ...] = (
     Command("office_certificate", "escape,q", "back", N_("Back"), N_("Back")),
     Command("certificate_nip", "enter,t", "confirm", N_("Save"), N_("Save it as the office certificate")),
     Command("certificate_nip", "escape", "back", N_("Back"), N_("Back to the certificate dialog")),
+    # The approval queue (issue 13): the board's and the client screen's way in, then the queue's keys.
+    Command(
+        "clients",
+        "z",
+        "queue",
+        N_("Queue"),
+        N_("Open the approval queue of every client"),
+        footer=False,
+    ),
+    Command("client", "z", "queue", N_("Queue"), N_("Open this client's approval queue"), footer=False),
+    Command("client", "r", "rules", N_("Rules"), N_("Show this client's booking rules"), footer=False),
+    # Space is not in the footer (the line over the table says it): at 80 columns "? Help" stays.
+    Command(
+        "queue", "space", "toggle_mark", N_("Mark"), N_("Mark or unmark the selected invoice"), footer=False
+    ),
+    Command(
+        "queue",
+        "asterisk",
+        "mark_confident",
+        N_("Mark sure"),
+        N_("Mark every invoice shown with confidence at or above a threshold (asks it, 90 %)"),
+        key_display="*",
+    ),
+    Command("queue", "a", "approve_marked", N_("Approve"), N_("Approve the marked invoices (asks once)")),
+    Command("queue", "e", "edit", N_("Edit"), N_("Edit the selected booking in the form")),
+    Command(
+        "queue",
+        "x",
+        "exclude",
+        N_("Exclude"),
+        N_("Exclude the selected (or marked) invoices: not a cost"),
+        footer=False,
+    ),
+    Command("queue", "u", "undo", N_("Undo"), N_("Undo the last step (several levels)")),
+    Command("queue", "U", "redo", N_("Redo"), N_("Redo the step just undone"), footer=False),
+    Command(
+        "queue",
+        "r",
+        "reject",
+        N_("Reject"),
+        N_("Send the selected (or marked) invoices back to review"),
+        footer=False,
+    ),
+    Command(
+        "queue", "n", "next_review", N_("Next"), N_("Go to the next invoice needing review"), footer=False
+    ),
+    Command(
+        "queue",
+        "N",
+        "previous_review",
+        N_("Previous"),
+        N_("Go to the previous invoice needing review"),
+        footer=False,
+    ),
+    Command(
+        "queue",
+        "enter,i",
+        "open_invoice",
+        N_("Invoice"),
+        N_("Open the invoice in the inspector"),
+        footer=False,
+    ),
+    Command(
+        "queue",
+        "slash",
+        "filter",
+        N_("Filter"),
+        N_("Filter by seller, NIP, invoice or KSeF number, amount"),
+        key_display="/",
+        footer=False,
+    ),
+    Command(
+        "queue",
+        "s",
+        "cycle_status",
+        N_("Status"),
+        N_("Filter by status (open, to review, proposed, approved, excluded)"),
+        footer=False,
+    ),
+    Command(
+        "queue",
+        "p",
+        "cycle_strength",
+        N_("Strength"),
+        N_("Filter by the proposal's strength (any, seller and items, seller, pattern, none)"),
+        footer=False,
+    ),
+    Command(
+        "queue",
+        "o",
+        "cycle_period",
+        N_("Period"),
+        N_("Filter by VAT period (any, this month, last month)"),
+        footer=False,
+    ),
+    Command(
+        "queue",
+        "c",
+        "toggle_client",
+        N_("Client"),
+        N_("Only the selected invoice's client, or every client again"),
+        footer=False,
+    ),
+    Command(
+        "queue", "minus", "clear_marks", N_("Unmark"), N_("Unmark everything"), footer=False, key_display="-"
+    ),
+    Command(
+        "queue",
+        "R",
+        "rules",
+        N_("Rules"),
+        N_("The booking rules of the selected invoice's client"),
+        footer=False,
+    ),
+    Command("queue", "escape,q", "back", N_("Back"), N_("Close the filter, or go back")),
+    Command("rules", "e,enter", "edit_rule", N_("Edit"), N_("Edit the selected rule")),
+    Command("rules", "d,delete", "delete_rule", N_("Delete"), N_("Delete the selected rule (asks first)")),
+    Command("rules", "escape,q", "back", N_("Back"), N_("Back to where the rules were opened")),
+    Command("confirm", "enter,y,t", "confirm", N_("Yes"), N_("Confirm")),
+    Command("confirm", "escape,n", "cancel", N_("No"), N_("Cancel without changing anything")),
     # Widgets' own keys: they work while the widget has the focus (the help screen lists them).
     *(
         command
@@ -500,6 +630,8 @@ _KEY_NAMES = {
     "down": "↓",
     "tab": "Tab",
     "space": "Space",
+    "asterisk": "*",
+    "minus": "-",
     "pageup": "PgUp",
     "pagedown": "PgDn",
     "home": "Home",

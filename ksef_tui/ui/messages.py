@@ -17,12 +17,14 @@ from ksef_tui.core.ksef_sessions import SessionRecord
 if TYPE_CHECKING:
     # Types only: importing the use cases here would load the KSeF client (~0.3 s, measured with
     # -X importtime) with the board, the first screen, which needs none of it.
+    from ksef_tui.core.bookings import Booking, Decision, Dictionaries, QueueSettings, Rule
     from ksef_tui.core.client_import import ImportPlan
     from ksef_tui.core.models import Credential
     from ksef_tui.core.purchases import PurchaseRecord
     from ksef_tui.core.readiness import Probe
     from ksef_tui.core.upo import UpoReceipt
     from ksef_tui.ksef.certificates import CertificateListItem
+    from ksef_tui.sync.bookings import BookingKey, QueuePage
     from ksef_tui.sync.client_import import ImportResult
     from ksef_tui.sync.clients import BoardView, ClientView
     from ksef_tui.sync.grants import CensusResult, ReadinessView
@@ -409,3 +411,58 @@ class OfficeCertificateEnrolled(ScreenMessage):
     def __init__(self, credential: Credential) -> None:
         super().__init__()
         self.credential = credential
+
+
+# --- the approval queue (issue 13) ------------------------------------------------------------------
+
+
+class QueueLoaded(ScreenMessage):
+    """A page of the queue; `append` when it continues the rows already shown (scrolling down)."""
+
+    def __init__(
+        self, page: QueuePage, *, append: bool = False, settings: QueueSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.page = page
+        self.append = append
+        self.settings = settings
+
+
+class QueueMarkable(ScreenMessage):
+    """The bookings matching the filter with confidence at or over `threshold` (to mark them all)."""
+
+    def __init__(self, keys: list[BookingKey], gross: dict[BookingKey, object], threshold: int) -> None:
+        super().__init__()
+        self.keys = keys
+        self.gross = gross
+        self.threshold = threshold
+
+
+class BookingsDecided(ScreenMessage):
+    """A step was taken (approve, edit, exclude, reject): `decision` is what undo restores."""
+
+    def __init__(self, decision: Decision, *, redo: bool = False) -> None:
+        super().__init__()
+        self.decision = decision
+        self.redo = redo
+
+
+class BookingsUndone(ScreenMessage):
+    def __init__(self, decision: Decision) -> None:
+        super().__init__()
+        self.decision = decision
+
+
+class BookingFormReady(ScreenMessage):
+    """The client's dictionaries are read: the booking form can open for `booking`."""
+
+    def __init__(self, booking: Booking, dictionaries: Dictionaries) -> None:
+        super().__init__()
+        self.booking = booking
+        self.dictionaries = dictionaries
+
+
+class RulesLoaded(ScreenMessage):
+    def __init__(self, rules: list[Rule]) -> None:
+        super().__init__()
+        self.rules = rules

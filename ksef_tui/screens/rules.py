@@ -1,0 +1,348 @@
+"""Booking rules (issue 13 item 3): one client's rules and the office-wide ones, as learnt from approvals
+(or written here). Each row: the seller, what narrows the rule (line text or code, document kind, gross
+range), what it books as, and its confirmations/overrides. `e` edits a rule in a small form, `d`
+deletes it after a question. Rules never rewrite approved or exported bookings (the use cases see to
+that); a change here shapes the next proposals.
+
+Opened from the queue (`R`, the selected invoice's client) and from the client screen (`r`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from ksef_tui.core.bookings import Deduction, KpirColumn, Rule
+from ksef_tui.core.i18n import _
+from ksef_tui.core.nip import format_nip
+from ksef_tui.screens.booking_form import check_share, parse_pct
+from ksef_tui.screens.queue_dialogs import ConfirmScreen
+from ksef_tui.sync import bookings as booking_sync
+from ksef_tui.ui.commands import RegistryKeys, bindings_for
+from ksef_tui.ui.config import AppConfig
+from ksef_tui.ui.messages import RecordSaved, RulesLoaded
+from ksef_tui.widgets.line_table import LineTable
+from ksef_tui.widgets.queue_table import DEDUCTION_WORDS, KPIR_WORDS, template_words
+from ksef_tui.widgets.rule_table import RuleTable, narrowing_words
+from ksef_tui.widgets.safe_text import plain, safe_text
+
+KEEP = "keep"  # a Select value: the rule leaves this as drafted
+
+
+class RulesScreen(RegistryKeys, Screen[None]):
+    SCOPE = "rules"
+    BINDINGS = bindings_for(SCOPE)
+    DEFAULT_CSS = """
+    RulesScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
+    RulesScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-darken-2; }
+    """
+
+    def __init__(
+        self,
+        services: AppConfig,
+        client_id: int,
+        *,
+        client_code: str = "",
+        seller_names: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.client_id = client_id
+        self.client_code = client_code
+        self.seller_names = dict(seller_names or {})
+        self.rules: list[Rule] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        yield RuleTable(id="rules")
+        yield Static("", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(RuleTable)
+        table.client_code = self.client_code or _("client")
+        table.seller_names = self.seller_names
+        table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="rules-load", exit_on_error=False)
+    async def _load(self) -> None:
+        store = self.services.store
+        assert store is not None
+        own = await asyncio.to_thread(booking_sync.list_rules, store, self.client_id)
+        office = await asyncio.to_thread(booking_sync.list_rules, store, None)
+        rules = [r for r in own if r.client_id == self.client_id] + [r for r in office if r.client_id is None]
+        self.post_message(RulesLoaded(rules))
+
+    def on_rules_loaded(self, message: RulesLoaded) -> None:
+        self.rules = message.rules
+        self.query_one(RuleTable).show(self.rules, self.size.width or self.app.size.width)
+        office = sum(1 for r in self.rules if r.client_id is None)
+        title = Text()
+        title.append(_("Booking rules"), style="bold")
+        title.append(
+            " — "
+            + _("client {code}: {own}, office-wide: {office}").format(
+                code=self.client_code or self.client_id, own=len(self.rules) - office, office=office
+            )
+        )
+        self.query_one("#title", Static).update(safe_text(title))
+        self._show_detail()
+
+    @on(LineTable.Highlighted, "#rules")
+    def _show_detail(self) -> None:
+        rule = self.query_one(RuleTable).selected()
+        detail = self.query_one("#detail", Static)
+        if rule is None:
+            detail.update(
+                plain(_("No rules yet: every invoice approved in the queue teaches one for its seller."))
+            )
+            return
+        out = Text()
+        name = self.seller_names.get(rule.seller_nip, "")
+        out.append(f"{name} · " if name else "", style="bold")
+        out.append(f"NIP {format_nip(rule.seller_nip)} · " + narrowing_words(rule) + "\n")
+        out.append(_("Books as: {what}").format(what=template_words(rule.template)) + "\n")
+        out.append(
+            _("Approved unchanged {confirmations} times, with changes {overrides} times.").format(
+                confirmations=rule.confirmations, overrides=rule.overrides
+            )
+        )
+        detail.update(safe_text(out))
+
+    def on_resize(self) -> None:
+        if self.rules:
+            self.query_one(RuleTable).show(self.rules, self.size.width)
+
+    def _selected(self) -> Rule | None:
+        rule = self.query_one(RuleTable).selected()
+        if rule is None:
+            self.notify(_("Select a rule first."), severity="warning")
+        return rule
+
+    def action_edit_rule(self) -> None:
+        if (rule := self._selected()) is not None:
+            self.app.push_screen(RuleFormScreen(self.services, rule), callback=lambda _saved: self.reload())
+
+    def action_delete_rule(self) -> None:
+        rule = self._selected()
+        if rule is None or rule.id is None:
+            return
+        rule_id = rule.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(rule_id)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                _("Delete this rule?"),
+                _(
+                    "NIP {nip}: {what}. Approved bookings stay as they are; the next invoices are"
+                    " proposed without it."
+                ).format(nip=format_nip(rule.seller_nip), what=template_words(rule.template)),
+            ),
+            callback=answered,
+        )
+
+    @work(exclusive=True, group="rules-write", exit_on_error=False)
+    async def _delete(self, rule_id: int) -> None:
+        store = self.services.store
+        assert store is not None
+        await asyncio.to_thread(booking_sync.delete_rule, store, rule_id, store.operator, self.services.clock)
+        self.post_message(RecordSaved(rule_id))
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.notify(_("Rule deleted."))
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.notify(
+                _("Stopped: {error}").format(error=event.worker.error), severity="error", markup=False
+            )
+
+
+def _decimal(value: str) -> Decimal | str | None:
+    """An amount field: None when empty, the Decimal, or "" (a marker) when it is not a number."""
+    text = value.strip().replace(" ", "").replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return ""
+    return number if number.is_finite() else ""
+
+
+class RuleFormScreen(RegistryKeys, ModalScreen[Rule | None]):
+    """Edit one rule: what narrows it and what it fills in. F2 saves, Esc cancels."""
+
+    SCOPE = "form"
+    BINDINGS = bindings_for(SCOPE)
+    DEFAULT_CSS = """
+    RuleFormScreen .dialog { width: 76; }
+    RuleFormScreen Grid {
+        grid-size: 4; grid-columns: 13 1fr 13 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto;
+    }
+    RuleFormScreen Label { color: $text-muted; }
+    RuleFormScreen #error { color: $error; height: auto; min-height: 1; }
+    """
+
+    def __init__(self, services: AppConfig, rule: Rule) -> None:
+        super().__init__()
+        self.services = services
+        self.rule = rule
+        self._saved: Rule | None = None
+
+    def compose(self) -> ComposeResult:
+        r, t = self.rule, self.rule.template
+        with Vertical(classes="dialog"):
+            yield Static(
+                plain(_("Rule for NIP {nip}").format(nip=format_nip(r.seller_nip))), classes="dialog-title"
+            )
+            with Grid():
+                yield Label(_("Line text"))
+                yield Input(r.item_text, id="item_text", compact=True)
+                yield Label(_("Line code"))
+                yield Input(r.item_code, id="item_code", compact=True)
+                yield Label(_("Gross from"))
+                yield Input("" if r.amount_min is None else str(r.amount_min), id="amount_min", compact=True)
+                yield Label(_("Gross to"))
+                yield Input("" if r.amount_max is None else str(r.amount_max), id="amount_max", compact=True)
+                yield Label(_("VAT register"))
+                yield Input(t.vat_register or "", id="register", compact=True)
+                yield Label(_("Deduction"))
+                yield Select(
+                    [(_("as drafted"), KEEP)] + [(_(w), d.value) for d, w in DEDUCTION_WORDS.items()],
+                    value=t.deduction.value if t.deduction else KEEP,
+                    allow_blank=False,
+                    id="deduction",
+                    compact=True,
+                )
+                yield Label(_("Proportion %"))
+                yield Input("" if t.deduction_pct is None else str(t.deduction_pct), id="pct", compact=True)
+                yield Label(_("KPiR column"))
+                yield Select(
+                    [(_("as drafted"), KEEP)] + [(_(w), k.value) for k, w in KPIR_WORDS.items()],
+                    value=t.kpir_column.value if t.kpir_column else KEEP,
+                    allow_blank=False,
+                    id="kpir",
+                    compact=True,
+                )
+                yield Label(_("GL account"))
+                yield Input(t.gl_account or "", id="account", compact=True)
+                yield Label(_("Contra account"))
+                yield Input(t.gl_contra or "", id="contra", compact=True)
+                yield Label(_("Cost centre"))
+                yield Input(t.cost_centre or "", id="mpk", compact=True)
+                yield Label(_("Tax cost %"))
+                yield Input(
+                    "" if t.cost_share_pct is None else str(t.cost_share_pct), id="share", compact=True
+                )
+            yield Static("", id="error")
+            yield Static(plain(_("F2 saves · Esc cancels")), classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#item_text", Input).focus()
+
+    def _value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value.strip()
+
+    def _select(self, field: str) -> str:
+        return str(self.query_one(f"#{field}", Select).value)
+
+    def edited(self) -> Rule | str:
+        """The rule as the fields say, or what is wrong with them."""
+        low, high = _decimal(self._value("amount_min")), _decimal(self._value("amount_max"))
+        if low == "" or high == "":
+            return _("Amounts are numbers, e.g. 1500,00 (or empty).")
+        assert not isinstance(low, str) and not isinstance(high, str)
+        if low is not None and high is not None and low > high:
+            return _("“Gross from” is more than “Gross to”.")
+        deduction = None if self._select("deduction") == KEEP else Deduction(self._select("deduction"))
+        pct = None
+        if deduction is Deduction.PROPORTION:
+            pct = parse_pct(self._value("pct"))
+            if pct is None:
+                return _("A percentage from 0 to 100.")
+        share = None
+        if self._value("share"):
+            if error := check_share(self._value("share")):
+                return error
+            share = int(self._value("share").rstrip("%").strip())
+        template = dataclasses.replace(
+            self.rule.template,
+            vat_register=self._value("register") or None,
+            deduction=deduction,
+            deduction_pct=pct,
+            kpir_column=None if self._select("kpir") == KEEP else KpirColumn(self._select("kpir")),
+            gl_account=self._value("account") or None,
+            gl_contra=self._value("contra") or None,
+            cost_centre=self._value("mpk") or None,
+            cost_share_pct=share,
+        )
+        return dataclasses.replace(
+            self.rule,
+            item_text=self._value("item_text"),
+            item_code=self._value("item_code"),
+            amount_min=low,
+            amount_max=high,
+            template=template,
+        )
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        result = self.edited()
+        self.query_one("#error", Static).update(plain(result if isinstance(result, str) else ""))
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        result = self.edited()
+        if isinstance(result, str):
+            self.query_one("#error", Static).update(plain(result))
+            return
+        self._save(result)
+
+    @work(exclusive=True, group="rule-save", exit_on_error=False)
+    async def _save(self, rule: Rule) -> None:
+        store = self.services.store
+        assert store is not None
+        saved = await asyncio.to_thread(
+            booking_sync.save_rule, store, rule, store.operator, self.services.clock
+        )
+        self._saved = saved
+        self.post_message(RecordSaved(saved.id or True))
+
+    def on_record_saved(self, message: RecordSaved) -> None:
+        self.dismiss(self._saved)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#error", Static).update(
+                plain(_("Not saved: {reason}").format(reason=event.worker.error))
+            )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
