@@ -37,6 +37,19 @@ def merged_catalog(lang: str) -> Catalog:
     return merged
 
 
+def duplicates(lang: str) -> list[str]:
+    """msgids that more than one source file translates: each has one home, or the merge silently keeps
+    whichever file sorts last (two helpers' "VAT period" once came out as "okres VAT" in a form label)."""
+    homes: dict[str, list[str]] = {}
+    for po in sorted((SRC / lang).glob("*.po")):
+        with po.open("rb") as fh:
+            for msg in read_po(fh, locale=lang):
+                if msg.id:
+                    key = msg.id if isinstance(msg.id, str) else msg.id[0]
+                    homes.setdefault(key, []).append(po.name)
+    return [f"{key!r}: {', '.join(files)}" for key, files in homes.items() if len(files) > 1]
+
+
 def mo_bytes(lang: str) -> bytes:
     buf = io.BytesIO()
     write_mo(buf, merged_catalog(lang))

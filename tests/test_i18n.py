@@ -22,6 +22,10 @@ def test_every_msgid_in_code_has_a_polish_translation() -> None:
     assert _tool().missing("pl") == []
 
 
+def test_every_msgid_has_one_home() -> None:
+    assert _tool().duplicates("pl") == []
+
+
 def _messages(mo: bytes) -> tuple[dict[object, str], list[int]]:
     """What a catalogue translates: msgid (or (msgid, n) for each plural form) → msgstr, and which
     plural form its Plural-Forms rule picks for n = 0…999. The header's text is left out on purpose:

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_damage, resolve_clients
+from ksef_tui.core.booking_queue import age_words
 from ksef_tui.core.bookings import OPEN_STATUSES, Booking, BookingLine, BookingStatus, Strength
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
@@ -84,17 +85,11 @@ def booking_json(row: queue_uc.QueueRow) -> dict[str, Any]:
     }
 
 
-def _age(hours: float) -> str:
-    if hours < 48:
-        return _("{n} h").format(n=int(hours))
-    return _("{n} d").format(n=int(hours // 24))
-
-
 def queue_table(rows: Sequence[queue_uc.QueueRow], *, footer: str = "") -> str:
     lines = []
     for row in rows:
         b = row.booking
-        age = ("!" if row.past_sla else " ") + _age(row.age_hours)
+        age = ("!" if row.past_sla else " ") + age_words(row.age_hours)
         gross = format_amount(b.gross, "PLN")
         lines.append(
             safe_display(

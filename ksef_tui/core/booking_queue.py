@@ -23,7 +23,7 @@ from ksef_tui.core.bookings import (
     Deduction,
     QueueSettings,
 )
-from ksef_tui.core.i18n import _
+from ksef_tui.core.i18n import N_, _
 
 # Statuses each step starts from.
 APPROVABLE = OPEN_STATUSES
@@ -53,17 +53,29 @@ def _unique(bookings: Sequence[Booking]) -> None:
         seen.add(_key(b))
 
 
+# The one place the statuses have words (the queue, its table, the CLI); a row of the queue is an invoice.
+STATUS_WORDS: dict[BookingStatus, str] = {
+    BookingStatus.NEW: N_("new"),
+    BookingStatus.PROPOSED: N_("proposed"),
+    BookingStatus.NEEDS_REVIEW: N_("to review"),
+    BookingStatus.APPROVED: N_("approved"),
+    BookingStatus.EXPORTED: N_("exported"),
+    BookingStatus.EXCLUDED: N_("excluded"),
+}
+
+
 def status_label(status: BookingStatus) -> str:
     """The status in the user's language."""
-    labels = {
-        BookingStatus.NEW: _("new"),
-        BookingStatus.PROPOSED: _("proposed"),
-        BookingStatus.NEEDS_REVIEW: _("needs review"),
-        BookingStatus.APPROVED: _("approved"),
-        BookingStatus.EXPORTED: _("exported"),
-        BookingStatus.EXCLUDED: _("excluded"),
-    }
-    return labels[status]
+    return _(STATUS_WORDS[status])
+
+
+def age_words(hours: float) -> str:
+    """How long a booking has waited: "12 min", "3 h", "2 dni" (short enough for a table's first column)."""
+    if hours < 1:
+        return _("{n} min").format(n=max(0, int(hours * 60)))
+    if hours < 48:
+        return _("{n} h").format(n=int(hours))
+    return _("{n} d").format(n=int(hours // 24))
 
 
 # ------------------------------------------------------------------------------------------------

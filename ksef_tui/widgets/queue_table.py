@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from rich.text import Text
 
+from ksef_tui.core.booking_queue import STATUS_WORDS, age_words
+from ksef_tui.core.booking_rules import REVIEW_LABELS
 from ksef_tui.core.bookings import (
     Booking,
     BookingLine,
@@ -21,7 +23,6 @@ from ksef_tui.core.bookings import (
     Deduction,
     JpkGroup,
     KpirColumn,
-    ReviewReason,
     RuleTemplate,
     Strength,
 )
@@ -49,14 +50,6 @@ class QueueRow(Protocol):
     def past_sla(self) -> bool: ...
 
 
-STATUS_WORDS = {
-    BookingStatus.NEW: N_("new"),
-    BookingStatus.PROPOSED: N_("proposed"),
-    BookingStatus.NEEDS_REVIEW: N_("to review"),
-    BookingStatus.APPROVED: N_("approved"),
-    BookingStatus.EXPORTED: N_("exported"),
-    BookingStatus.EXCLUDED: N_("excluded"),
-}
 STATUS_GLYPH = {
     BookingStatus.NEW: "·",
     BookingStatus.PROPOSED: "●",
@@ -112,31 +105,10 @@ STRENGTH_WORDS = {
     Strength.PATTERN: N_("pattern only"),
     Strength.NONE: N_("no proposal"),
 }
-REVIEW_WORDS = {
-    ReviewReason.NO_RULE: N_("no rule for this seller"),
-    ReviewReason.FIRST_FROM_SELLER: N_("first invoice from this seller"),
-    ReviewReason.CORRECTION: N_("a correction"),
-    ReviewReason.ADVANCE: N_("an advance invoice"),
-    ReviewReason.FINAL: N_("a final invoice settling advances"),
-    ReviewReason.REVERSE_CHARGE: N_("reverse charge"),
-    ReviewReason.FOREIGN_CURRENCY: N_("foreign currency"),
-    ReviewReason.FIXED_ASSET: N_("a line that looks like a fixed asset"),
-    ReviewReason.UNUSUAL_AMOUNT: N_("amount far from this seller's usual"),
-    ReviewReason.THIRD_PARTY: N_("the client is a third party (Podmiot3)"),
-}
 
 
 def words(table: Mapping[Any, str], key: Any) -> str:
     return _(table[key]) if key in table else str(key)
-
-
-def age_words(hours: float) -> str:
-    """ "12 min", "3 h", "2 dni": short enough for the table's first column."""
-    if hours < 1:
-        return _("{n} min").format(n=max(0, int(hours * 60)))
-    if hours < 48:
-        return _("{n} h").format(n=int(hours))
-    return _("{n} d").format(n=int(hours // 24))
 
 
 def percent(value: Decimal | int | None) -> str:
@@ -266,7 +238,7 @@ def booking_detail(row: QueueRow, *, sla_hours: int) -> Text:
     if b.review_reasons:
         out.append("\n")
         out.append(
-            _("Look at it: ") + ", ".join(words(REVIEW_WORDS, r) for r in b.review_reasons), style="yellow"
+            _("Look at it: ") + ", ".join(words(REVIEW_LABELS, r) for r in b.review_reasons), style="yellow"
         )
     out.append("\n")
     out.append(

@@ -135,7 +135,7 @@ def test_validation_messages_as_you_type() -> None:
         vat_register=" ",
     )
     assert validate_booking(bad) == [
-        "okres VAT: oczekiwano RRRR-MM, np. 2026-03.",
+        "Okres VAT: oczekiwano RRRR-MM, np. 2026-03.",
         "Wybierz rejestr VAT.",
         "Pozycja 1: udział w kosztach podatkowych musi wynosić od 0 do 100 %.",
     ]
