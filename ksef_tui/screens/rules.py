@@ -111,7 +111,7 @@ class RulesScreen(RegistryKeys, Screen[None]):
         offer = self.query_one("#offer", Static)
         offer.set_class(bool(self.candidates), "shown")
         if len(self.candidates) == 1:
-            offer.update(plain(offer_words(self.candidates[0], self.seller_names) + " " + _("(o)")))
+            offer.update(plain(offer_words(self.candidates[0], self.seller_names) + " (o)"))
         elif self.candidates:
             offer.update(
                 plain(
