@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_bookings_usecases import BUYER, NOW, SUPPLIERS, _stored
 
-from ksef_tui.core.bookings import BookingStatus, Deduction, Rule, RuleTemplate, Strength
+from ksef_tui.core.bookings import Deduction, Rule, RuleTemplate, Strength
 from ksef_tui.core.clock import fixed_clock
 from ksef_tui.core.models import Client
 from ksef_tui.core.nip import random_nip
