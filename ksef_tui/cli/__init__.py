@@ -36,6 +36,7 @@ from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.queue import approve_command, queue_command
 from ksef_tui.cli.readiness import readiness_command
+from ksef_tui.cli.rules import rules_command
 from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
 from ksef_tui.cli.sync import invoices_command, sync_command
@@ -76,6 +77,7 @@ for command in (
     invoices_command,
     queue_command,
     approve_command,
+    rules_command,
     simulator_command,
 ):
     cli.add_command(command)

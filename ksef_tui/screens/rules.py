@@ -1,8 +1,9 @@
 """Booking rules (issue 13 item 3): one client's rules and the office-wide ones, as learnt from approvals
 (or written here). Each row: the seller, what narrows the rule (line text or code, document kind, gross
 range), what it books as, and its confirmations/overrides. `e` edits a rule in a small form, `d`
-deletes it after a question. Rules never rewrite approved or exported bookings (the use cases see to
-that); a change here shapes the next proposals.
+deletes it after a question. `o` lists the office rules on offer (a seller booked the same way by at
+least three clients' rules) and creates the chosen one after a question. Rules never rewrite approved
+or exported bookings (the use cases see to that); a change here shapes the next proposals.
 
 Opened from the queue (`R`, the selected invoice's client) and from the client screen (`r`).
 """
@@ -11,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.bookings import Deduction, KpirColumn, Rule
@@ -33,7 +36,7 @@ from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, RulesLoaded
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.queue_table import DEDUCTION_WORDS, KPIR_WORDS, template_words
-from ksef_tui.widgets.rule_table import RuleTable, narrowing_words
+from ksef_tui.widgets.rule_table import RuleTable, narrowed, narrowing_words
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 KEEP = "keep"  # a Select value: the rule leaves this as drafted
@@ -44,6 +47,8 @@ class RulesScreen(RegistryKeys, Screen[None]):
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     RulesScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
+    RulesScreen #offer { height: auto; padding: 0 1; color: $warning; display: none; }
+    RulesScreen #offer.shown { display: block; }
     RulesScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-darken-2; }
     """
 
@@ -61,9 +66,11 @@ class RulesScreen(RegistryKeys, Screen[None]):
         self.client_code = client_code
         self.seller_names = dict(seller_names or {})
         self.rules: list[Rule] = []
+        self.candidates: list[Any] = []  # core.booking_rules.OfficeRuleCandidate
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
+        yield Static("", id="offer")
         yield RuleTable(id="rules")
         yield Static("", id="detail")
         yield Footer()
@@ -85,6 +92,7 @@ class RulesScreen(RegistryKeys, Screen[None]):
         own = await asyncio.to_thread(booking_sync.list_rules, store, self.client_id)
         office = await asyncio.to_thread(booking_sync.list_rules, store, None)
         rules = [r for r in own if r.client_id == self.client_id] + [r for r in office if r.client_id is None]
+        self.candidates = await asyncio.to_thread(booking_sync.office_rule_candidates, store)
         self.post_message(RulesLoaded(rules))
 
     def on_rules_loaded(self, message: RulesLoaded) -> None:
@@ -100,6 +108,18 @@ class RulesScreen(RegistryKeys, Screen[None]):
             )
         )
         self.query_one("#title", Static).update(safe_text(title))
+        offer = self.query_one("#offer", Static)
+        offer.set_class(bool(self.candidates), "shown")
+        if len(self.candidates) == 1:
+            offer.update(plain(offer_words(self.candidates[0], self.seller_names) + " (o)"))
+        elif self.candidates:
+            offer.update(
+                plain(
+                    _("{n} office rules on offer: several clients book a seller the same way (o).").format(
+                        n=len(self.candidates)
+                    )
+                )
+            )
         self._show_detail()
 
     @on(LineTable.Highlighted, "#rules")
@@ -169,6 +189,55 @@ class RulesScreen(RegistryKeys, Screen[None]):
         self.notify(_("Rule deleted."))
         self.reload()
 
+    def action_office_rules(self) -> None:
+        if not self.candidates:
+            self.notify(
+                _("No office rule on offer: no seller is booked the same way by three clients' rules."),
+                severity="information",
+            )
+            return
+
+        def chosen(candidate: Any | None) -> None:
+            if candidate is not None:
+                self._confirm_promotion(candidate)
+
+        self.app.push_screen(OfficeRulesScreen(self.candidates, self.seller_names), callback=chosen)
+
+    def _confirm_promotion(self, candidate: Any) -> None:
+        rule: Rule = candidate.rule
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._promote(rule)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                _("Create an office rule?"),
+                offer_words(candidate, self.seller_names)
+                + "\n"
+                + _(
+                    "It books as: {what}. Every client without its own rule for the seller gets this"
+                    " proposal; the clients' own rules stay and take precedence."
+                ).format(what=template_words(rule.template)),
+            ),
+            callback=answered,
+        )
+
+    @work(exclusive=True, group="rules-write", exit_on_error=False)
+    async def _promote(self, rule: Rule) -> None:
+        store = self.services.store
+        assert store is not None
+        await asyncio.to_thread(
+            booking_sync.promote_office_rule,
+            store,
+            rule.seller_nip,
+            rule.template,
+            store.operator,
+            self.services.clock,
+        )
+        self.notify(_("Office rule created for NIP {nip}.").format(nip=format_nip(rule.seller_nip)))
+        self.reload()
+
     def action_back(self) -> None:
         self.dismiss(None)
 
@@ -177,6 +246,70 @@ class RulesScreen(RegistryKeys, Screen[None]):
             self.notify(
                 _("Stopped: {error}").format(error=event.worker.error), severity="error", markup=False
             )
+
+
+def offer_words(candidate: Any, names: Mapping[str, str]) -> str:
+    """“Paliwa Mazur: 4 clients book it the same way — create an office rule?” (the NIP when the seller's
+    name is not known here; the narrowing when the rule has one)."""
+    rule: Rule = candidate.rule
+    seller = names.get(rule.seller_nip) or "NIP " + format_nip(rule.seller_nip)
+    if narrowed(rule):
+        seller += f" ({narrowing_words(rule)})"
+    return _("{seller}: {n} clients book it the same way — create an office rule?").format(
+        seller=seller, n=len(candidate.clients)
+    )
+
+
+class OfficeRulesScreen(RegistryKeys, ModalScreen[Any]):
+    """The office rules on offer, one per line with what it books as; Enter picks one (the rules screen
+    then asks before creating it), Esc closes."""
+
+    SCOPE = "offers"
+    BINDINGS = bindings_for(SCOPE)
+    DEFAULT_CSS = """
+    OfficeRulesScreen .dialog { width: 76; }
+    OfficeRulesScreen OptionList { height: auto; max-height: 14; }
+    """
+
+    def __init__(self, candidates: Sequence[Any], names: Mapping[str, str]) -> None:
+        super().__init__()
+        self.candidates = list(candidates)
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(_("Office rules on offer")), classes="dialog-title")
+            yield OptionList(
+                *(
+                    Option(
+                        plain(
+                            offer_words(c, self.names)
+                            + "\n  "
+                            + _("Books as: {what}").format(what=template_words(c.rule.template))
+                            + (
+                                "; " + _("{n} other clients book it otherwise").format(n=c.disagreeing)
+                                if c.disagreeing
+                                else ""
+                            )
+                        ),
+                        id=str(i),
+                    )
+                    for i, c in enumerate(self.candidates)
+                ),
+                id="offers",
+            )
+            yield Static(plain(_("Enter chooses · Esc closes")), classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#offers")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.candidates[int(event.option.id or 0)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def _decimal(value: str) -> Decimal | str | None:

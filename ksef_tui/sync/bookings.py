@@ -13,6 +13,7 @@ decides. The engine is called only from the `_engine` section below, imported la
 - `core.booking_queue.reject(bookings, by, now) -> Decision`
 - `core.booking_queue.edit(before, after, by, now) -> Decision`
 - `core.booking_queue.matches_text(booking, text) -> bool` (the queue's type-to-filter)
+- `core.booking_rules.office_rule_candidates(rules) -> list[OfficeRuleCandidate]`
 
 Proposals are derived values: after any change of a client's rules (learning from a decision, its undo,
 the rules screen) the client's OPEN bookings of the sellers concerned are proposed again. Approved,
@@ -37,6 +38,7 @@ from ksef_tui.core.bookings import (
     QueueSettings,
     ReviewReason,
     Rule,
+    RuleTemplate,
     Strength,
 )
 from ksef_tui.core.clock import Clock
@@ -430,6 +432,44 @@ def delete_rule(store: Store, rule_id: int, by: str, clock: Clock) -> None:
     rule = store.bookings.rule(rule_id)
     store.bookings.delete_rule(rule_id, by, clock())
     _repropose(store, _sellers_of([(rule, None)]), clock)
+
+
+def office_rule_candidates(store: Store) -> list[Any]:
+    """Sellers where at least three clients' rules agree on the treatment (and no office rule with the
+    same narrowing exists yet): `core.booking_rules.OfficeRuleCandidate` values, by seller NIP. Reads
+    every client's rules (one unsealing pass): call it when the rules screen opens, not per keystroke."""
+    found: list[Any] = _engine("booking_rules").office_rule_candidates(store.bookings.rules(None))
+    return found
+
+
+def promote_office_rule(store: Store, seller_nip: str, template: RuleTemplate, by: str, clock: Clock) -> Rule:
+    """Create the office rule (client None) a candidate offers, audited as `booking_rule.promoted` with
+    the clients that agreed. Client rules stay and keep precedence; the open bookings of the seller are
+    proposed again, so a client without its own rule sees the office's proposal (a PATTERN, never strong
+    on its own). Refused (ValueError) when the seller is no longer a candidate with that template (the
+    rules changed meanwhile, or an office rule already exists)."""
+    seller = normalise_nip(seller_nip)
+    candidate = next(
+        (
+            c
+            for c in office_rule_candidates(store)
+            if normalise_nip(c.rule.seller_nip) == seller and c.rule.template == template
+        ),
+        None,
+    )
+    if candidate is None:
+        raise ValueError(
+            _("NIP {nip} is no longer offered as an office rule: the rules changed meanwhile.").format(
+                nip=seller_nip
+            )
+        )
+    now = clock()
+    rule = replace(candidate.rule, created=now)
+    saved = store.bookings.save_rule(
+        rule, by, now, action="promoted", clients=list(candidate.clients), disagreeing=candidate.disagreeing
+    )
+    _repropose(store, [(c.id, saved.seller_nip) for c in store.clients.list() if c.id is not None], clock)
+    return saved
 
 
 def dictionaries(store: Store, client_id: int) -> Dictionaries:

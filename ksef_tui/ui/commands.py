@@ -553,7 +553,15 @@ REGISTRY: tuple[Command, ...] = (
     Command("queue", "escape,q", "back", N_("Back"), N_("Close the filter, or go back")),
     Command("rules", "e,enter", "edit_rule", N_("Edit"), N_("Edit the selected rule")),
     Command("rules", "d,delete", "delete_rule", N_("Delete"), N_("Delete the selected rule (asks first)")),
+    Command(
+        "rules",
+        "o",
+        "office_rules",
+        N_("Office rules"),
+        N_("Office rules on offer: a seller booked the same way by three clients or more"),
+    ),
     Command("rules", "escape,q", "back", N_("Back"), N_("Back to where the rules were opened")),
+    Command("offers", "escape,q", "cancel", N_("Close"), N_("Close without creating a rule")),
     Command("confirm", "enter,y,t", "confirm", N_("Yes"), N_("Confirm")),
     Command("confirm", "escape,n", "cancel", N_("No"), N_("Cancel without changing anything")),
     # Widgets' own keys: they work while the widget has the focus (the help screen lists them).

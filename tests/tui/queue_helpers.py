@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ksef_tui.core.booking_rules import office_rule_candidates
 from ksef_tui.core.bookings import (
     Booking,
     BookingLine,
@@ -305,6 +306,8 @@ class FakeQueue:
             "list_rules",
             "save_rule",
             "delete_rule",
+            "office_rule_candidates",
+            "promote_office_rule",
             "dictionaries",
             "queue_settings",
         ):
@@ -468,6 +471,22 @@ class FakeQueue:
         self.rules.pop(rule_id)
         self.calls.append(("delete_rule", rule_id))
 
+    def office_rule_candidates(self, store: Any) -> list[Any]:
+        return office_rule_candidates(self.rules.values())
+
+    def promote_office_rule(
+        self, store: Any, seller_nip: str, template: RuleTemplate, by: str, clock: Any
+    ) -> Rule:
+        (offer,) = [
+            c
+            for c in self.office_rule_candidates(store)
+            if c.rule.seller_nip == seller_nip and c.rule.template == template
+        ]
+        rule = dataclasses.replace(offer.rule, id=max(self.rules, default=0) + 1)
+        self.rules[rule.id or 0] = rule
+        self.calls.append(("promote_office_rule", rule))
+        return rule
+
     # --- the world moving on ---------------------------------------------------------------------
 
     def arrive(self, booking: Booking) -> Booking:
@@ -521,6 +540,23 @@ def sample_rules(client_id: int) -> list[Rule]:
         id=900,
     )
     return [*rules, office]
+
+
+def agreeing_rules(client_ids: Sequence[int]) -> list[Rule]:
+    """The first client's rule for KNOWN[4]'s seller, copied to the next two clients (their own contra
+    accounts): three clients agreeing, an office rule on offer."""
+    first = sample_rules(client_ids[0])[2]
+    return [
+        dataclasses.replace(
+            first,
+            client_id=cid,
+            template=dataclasses.replace(first.template, gl_contra=f"202-0{i}"),
+            confirmations=4 + i,
+            overrides=0,
+            id=200 + i,
+        )
+        for i, cid in enumerate(client_ids[1:3], start=1)
+    ]
 
 
 def day_of(hours: float) -> date:

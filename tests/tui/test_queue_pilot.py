@@ -26,13 +26,13 @@ from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.invoice import InvoiceScreen
 from ksef_tui.screens.queue import QueueScreen
 from ksef_tui.screens.queue_dialogs import AskScreen, ConfirmScreen
-from ksef_tui.screens.rules import RuleFormScreen, RulesScreen
+from ksef_tui.screens.rules import OfficeRulesScreen, RuleFormScreen, RulesScreen
 from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.queue_table import QueueTable
 from ksef_tui.widgets.rule_table import RuleTable
 
 from .helpers import make_store, screen_text, services, settle
-from .queue_helpers import FakeQueue, key, morning, needs_review, proposed, sample_rules
+from .queue_helpers import FakeQueue, agreeing_rules, key, morning, needs_review, proposed, sample_rules
 
 
 def _app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bookings=None):  # type: ignore[no-untyped-def]
@@ -451,6 +451,45 @@ async def test_rules_are_edited_and_deleted_from_the_queue(
         await settle(pilot)
         assert fake.calls[-1] == ("delete_rule", 100) and 100 not in fake.rules
         assert [r.id for r in rules_screen.query_one(RuleTable).rules] == [102, 104, 900]
+
+
+async def test_an_office_rule_on_offer_is_created_after_a_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, fake, _store, ids = _app(tmp_path, monkeypatch)
+    for rule in [*sample_rules(ids[0]), *agreeing_rules(ids)]:
+        fake.rules[rule.id or 0] = rule
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_queue(pilot)
+        await pilot.press("home", "R")
+        await settle(pilot)
+        rules_screen = app.screen
+        assert isinstance(rules_screen, RulesScreen)
+        offer = _text(app, "offer")
+        assert "NIP 521-300-00-11: 3 klientów księguje tak samo — utworzyć regułę biura? (o)" in offer
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OfficeRulesScreen)
+        await pilot.press("escape")  # closes the list: nothing created
+        await settle(pilot)
+        assert app.screen is rules_screen and not [c for c in fake.calls if c[0] == "promote_office_rule"]
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "reguły klientów zostają i mają pierwszeństwo" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        action, office = fake.calls[-1]
+        assert action == "promote_office_rule" and office.client_id is None
+        assert office.seller_nip == sample_rules(ids[0])[2].seller_nip and office.template.gl_contra is None
+        assert app.screen is rules_screen
+        assert office.id in [r.id for r in rules_screen.query_one(RuleTable).rules]
+        assert not rules_screen.query_one("#offer").has_class("shown")  # covered now: nothing on offer
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen is rules_screen  # nothing to list: a notice instead
 
 
 async def test_the_queue_speaks_english_with_lang_en(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

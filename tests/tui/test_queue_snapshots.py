@@ -10,16 +10,16 @@ import pytest
 from ksef_tui.ui.app import KsefApp
 
 from .helpers import make_store, services, settle
-from .queue_helpers import FakeQueue, morning, sample_rules
+from .queue_helpers import FakeQueue, agreeing_rules, morning, sample_rules
 
 SIZES = [(80, 24), (120, 36)]
 
 
-def _app(home: Path, monkeypatch: pytest.MonkeyPatch) -> KsefApp:
+def _app(home: Path, monkeypatch: pytest.MonkeyPatch, *, offer: bool = False) -> KsefApp:
     store = make_store(home)
     ids = [c.id for c in store.clients.list()][:3]
     fake = FakeQueue.for_store(store, morning(ids)).install(monkeypatch)
-    for rule in sample_rules(ids[0]):
+    for rule in [*sample_rules(ids[0]), *(agreeing_rules(ids) if offer else [])]:
         fake.rules[rule.id or 0] = rule
     return KsefApp(services(home, store))
 
@@ -71,3 +71,20 @@ def test_rules_of_a_client(
         await settle(pilot)
 
     assert snap_compare(_app(tmp_path, monkeypatch), terminal_size=size, run_before=run_before)
+
+
+def test_rules_with_an_office_rule_on_offer(
+    snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("z")
+        await settle(pilot)
+        await pilot.press("home", "R")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+
+    assert snap_compare(
+        _app(tmp_path, monkeypatch, offer=True), terminal_size=(80, 24), run_before=run_before
+    )

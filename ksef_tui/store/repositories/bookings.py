@@ -374,6 +374,27 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, A
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+def _rule_detail(before: Rule | None, after: Rule | None, by: str, when: str, **extra: Any) -> str:
+    """A rule change's audit detail: which rule (id, seller), who, when, and the fields before → after
+    (a created rule has no before, a deleted one no after)."""
+    rule = after or before
+    assert rule is not None
+    was, now = _changed(to_json(before) if before else {}, to_json(after) if after else {})
+    if after is None and before is not None:
+        was, now = to_json(before), {}
+    return _dump(
+        {
+            "rule": rule.id,
+            "seller": rule.seller_nip,
+            "by": by,
+            "at": when,
+            "before": was,
+            "after": now,
+            **extra,
+        }
+    )
+
+
 def _audit_many(vault: Vault, entries: Sequence[tuple[int | None, str, str, str]]) -> None:
     """Audit entries (client id, action, result, detail) in one executemany: the caller holds the write
     lock, so ids are taken in sequence from one next_id."""
@@ -465,7 +486,7 @@ def _step(
         if rule is None:
             continue
         change = "created" if rule_before is None else "deleted" if rule_after is None else "updated"
-        detail = _dump({"rule": rule.id, "seller": rule.seller_nip, "by": by, "at": when})
+        detail = _rule_detail(rule_before, rule_after, by, when)
         entries.append((rule.client_id, f"booking_rule.{change}", action, detail))
     _audit_many(vault, entries)
     return tuple(applied)
@@ -647,8 +668,9 @@ class BookingsRepository(Repository):
                 raise DamagedValueError(DamagedValue(RULES, rule_id, "data"))
             return found[0]
 
-    def save_rule(self, rule: Rule, by: str, at: datetime) -> Rule:
-        """Create (no id) or update a rule, audited; returns it with its id."""
+    def save_rule(self, rule: Rule, by: str, at: datetime, *, action: str = "", **note: Any) -> Rule:
+        """Create (no id) or update a rule, audited (`booking_rule.created` / `.updated`, or
+        `booking_rule.<action>` when given, with `note` in the detail); returns it with its id."""
         with self._sessions._writing() as vault:
             before = None
             if rule.id is not None:
@@ -657,8 +679,8 @@ class BookingsRepository(Repository):
                     raise NotFound(_("Rule not found."))
                 before = old[0]
             saved = _write_rule(vault, rule)
-            change = "created" if before is None else "updated"
-            detail = _dump({"rule": saved.id, "seller": saved.seller_nip, "by": by, "at": at.isoformat()})
+            change = action or ("created" if before is None else "updated")
+            detail = _rule_detail(before, saved, by, at.isoformat(), **note)
             _audit_many(vault, [(saved.client_id, f"booking_rule.{change}", "ok", detail)])
             return saved
 
@@ -667,8 +689,12 @@ class BookingsRepository(Repository):
             row = vault.db.execute(f"SELECT client_id FROM {RULES} WHERE id = ?", [rule_id]).fetchone()
             if row is None:
                 raise NotFound(_("Rule not found."))
+            old = _read_rules(vault, f"SELECT id, client_id, data FROM {RULES} WHERE id = ?", [rule_id])
             vault.db.execute(f"DELETE FROM {RULES} WHERE id = ?", [rule_id])
-            detail = _dump({"rule": rule_id, "by": by, "at": at.isoformat()})
+            if old:
+                detail = _rule_detail(old[0], None, by, at.isoformat())
+            else:  # a damaged rule is deleted all the same; the entry says which
+                detail = _dump({"rule": rule_id, "by": by, "at": at.isoformat(), "before": None, "after": {}})
             _audit_many(vault, [(row[0], "booking_rule.deleted", "ok", detail)])
 
     # -- dictionaries and settings -----------------------------------------------------------------
