@@ -360,3 +360,26 @@ def test_totals_of_a_booking() -> None:
         D("2300.00"),
         D("2760.00"),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# the largest item of goods (the fixed-asset hint)
+
+
+def test_max_item_net_is_one_unit_of_goods_in_pln_services_and_meters_left_out() -> None:
+    # A flat (1 szt., 307,500 zł) beside "usługi dodatkowe" (a service, in szt.): the flat.
+    assert draft(sample("Fa_3_Przykład_17.xml")).max_item_net == D("307500.00")
+    # Kitchen appliances in one 23 % bucket over 10,000 zł: the dearest single appliance, not the bucket.
+    appliances = draft(sample("FA_3_Przykład_4.xml"))
+    assert appliances.max_item_net is not None and appliances.max_item_net < D("10000")
+    assert max(x.net for x in appliances.lines) > D("10000")
+    # Rent (mies.) and energy (kWh, mies.) are not items of goods at all.
+    assert draft(purchase("biurowiec-arkada")).max_item_net is None
+    assert draft(purchase("energa-obrot")).max_item_net is None
+    # A laptop line of several pieces counts one laptop; in EUR, converted at the invoice's rate.
+    laptops = purchase("komputery-sikora", seed=3, lines=1)
+    (line,) = laptops.lines
+    assert line.net is not None and line.quantity is not None
+    assert draft(laptops).max_item_net == (line.net / line.quantity).quantize(D("0.01"))
+    eur = purchase("komputery-sikora", seed=3, lines=1, currency="EUR")
+    assert draft(eur).max_item_net == (line.net / line.quantity * EUR_RATE).quantize(D("0.01"))
