@@ -44,9 +44,9 @@ def test_a_pln_invoice_gets_one_line_per_rate_summing_to_its_p13_and_p14() -> No
     b = draft(invoice)
     assert b.status is BookingStatus.NEW
     assert [(x.vat_rate, x.net, x.vat) for x in b.lines] == [
-        ("23", D("275.49"), D("63.36")),
-        ("8", D("7.99"), D("0.64")),
-        ("5", D("34.17"), D("1.71")),
+        ("23", D("203.65"), D("46.84")),
+        ("8", D("19.24"), D("1.54")),
+        ("5", D("23.64"), D("1.18")),
     ]
     assert sums(b) == (invoice.total_net, invoice.total_vat)
     assert b.gross == invoice.gross
@@ -135,10 +135,10 @@ def test_eur_is_converted_at_the_invoice_rate_vat_from_p14w() -> None:
     b = draft(invoice)
     assert (b.currency, b.fx_rate) == ("EUR", EUR_RATE)
     (line,) = b.lines
-    assert line.net == (vat_rate.net * EUR_RATE).quantize(D("0.01"))  # 295.40 × 4.2537 = 1256.54
-    assert line.net == D("1256.54")
-    assert line.vat == vat_rate.vat_pln == D("289.00")  # the VAT in PLN the invoice states
-    assert b.gross == D("1545.54")
+    assert line.net == (vat_rate.net * EUR_RATE).quantize(D("0.01"))  # 176.64 × 4.2537 = 751.37
+    assert line.net == D("751.37")
+    assert line.vat == vat_rate.vat_pln == D("172.83")  # the VAT in PLN the invoice states
+    assert b.gross == D("924.20")
 
 
 def test_lines_with_their_own_rates_are_converted_line_by_line() -> None:
@@ -253,7 +253,7 @@ def test_split_by_lines_keeps_each_rates_sums() -> None:
     ]
     assert [x.line_no for x in split.lines] == [1, 2, 3, 4]
     assert sums(split) == sums(b)
-    assert [x.net for x in split.lines[:3]] == [D("467.37"), D("39.30"), D("159.34")]
+    assert [x.net for x in split.lines[:3]] == [D("127.00"), D("37.49"), D("131.40")]
     assert sum((x.vat for x in split.lines[:3]), D(0)) == b.lines[0].vat
 
 
