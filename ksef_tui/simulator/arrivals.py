@@ -208,6 +208,7 @@ def month_of_purchases(world: World, tp: Taxpayer, rng: random.Random, now: date
         else:
             currency = "EUR" if s.eur and kind == "VAT" and rng.random() < 0.3 else "PLN"
             reverse = s.reverse_charge and kind == "VAT" and currency == "PLN" and rng.random() < 0.5
+        earlier_invoice = corrects or settles
         inv = purchase(
             world,
             rng,
@@ -218,7 +219,7 @@ def month_of_purchases(world: World, tp: Taxpayer, rng: random.Random, now: date
             supplier=s,
             kind=kind,
             currency=currency,
-            lines=(corrects or settles).lines if (corrects or settles) is not None else rng.randint(*s.lines),
+            lines=earlier_invoice.lines if earlier_invoice is not None else rng.randint(*s.lines),
             corrects=corrects,
             settles=settles,
             reverse_charge=reverse,

@@ -2,12 +2,12 @@
 items they invoice, in their units and at their usual VAT rates.
 
 Monthly suppliers (energy, telecom, rent, some services) bill once a month on their `billing_day`; the
-others invoice whenever the client buys (fuel, materials, office supplies, transport ...). `eur`,
-`advances` and `reverse_charge` say which suppliers sometimes invoice in EUR, issue advance invoices
-(ZAL, settled by a final ROZ) or sell under the reverse charge ("oo"). The price and quantity ranges are
-the catalogue's; each client takes its usual quantity at its usual price within them (purchase_fa._base),
-so a client's rent or retainer is the same every month and its fuel stop of a usual size. Read by world.py (the demo month) and purchase_fa.py (the
-invoice bodies).
+others invoice whenever the client buys (fuel, materials, office supplies, transport ...). `eur`, `advances`
+and `reverse_charge` say which suppliers sometimes invoice in EUR, issue advance invoices (ZAL, settled by a
+final ROZ) or sell under the reverse charge ("oo"). The price and quantity ranges are the catalogue's; each
+client takes its usual quantity at its usual price within them (purchase_fa._base), so a client's rent or
+retainer is the same every month and its fuel stop of a usual size. Read by world.py (the demo month) and
+purchase_fa.py (the invoice bodies).
 """
 
 from __future__ import annotations
