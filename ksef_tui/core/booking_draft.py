@@ -21,6 +21,11 @@ The decisions (docs/DECISIONS.md "The booking engine's arithmetic"):
   groszy: nothing moves.
 - **Signs as the FA gives them**: a correction's buckets are negative and stay negative. Lines marked
   StanPrzed (before correction) count negative when a line's share is needed (splitting).
+- **The largest item** (`max_item_net`, for the fixed-asset hint): the largest net in PLN of one unit of
+  goods on the invoice (docs/DECISIONS.md "Fixed-asset hint per item"): a FaWiersz (an advance invoice
+  without them: its order lines) whose unit is pieces or sets ("szt.", "kpl.") or missing, and whose name
+  is not a service ("usługa"); its net ÷ quantity, at the line's rate, else the invoice's. Rent, hours,
+  months, kWh, litres, kilograms are not one fixed asset, nor is a VAT-rate bucket of many small items.
 - `gross` is the sum of the lines (net + VAT) in PLN; for a PLN invoice it equals P_15 whenever P_15 is
   the sum of the buckets, which it is for every sample and generated invoice.
 """
@@ -314,6 +319,38 @@ def _item_codes(invoice: Invoice) -> tuple[str, ...]:
     return _distinct(codes)
 
 
+GOODS_UNITS = frozenset({"", "szt", "sztuka", "sztuki", "sztuk", "kpl", "komplet", "kompl", "pc", "pcs"})
+SERVICE_WORDS = ("usług", "uslug")
+
+
+def goods_like(unit: str | None, name: str | None) -> bool:
+    """A line that may be one fixed asset: counted in pieces or sets (or with no unit) and not a service."""
+    norm = (unit or "").strip().lower().rstrip(".")
+    text = (name or "").lower()
+    return norm in GOODS_UNITS and not any(word in text for word in SERVICE_WORDS)
+
+
+def max_item_net(invoice: Invoice, rate: Decimal | None) -> Decimal | None:
+    """The largest net in PLN of one unit of goods on the invoice (the module's docstring), None when no
+    line looks like goods. `rate`: the invoice's rate when foreign (None: PLN, or no rate known)."""
+    rows: list[tuple[str | None, str | None, Decimal | None, Decimal | None, Decimal | None]] = [
+        (x.unit, x.name, x.net, x.quantity, x.exchange_rate or rate)
+        for x in invoice.lines
+        if not x.before_correction
+    ]
+    if not rows and invoice.order is not None:
+        rows = [(o.unit, o.name, o.net, o.quantity, rate) for o in invoice.order.lines]
+    best: Decimal | None = None
+    for unit, name, net, qty, fx in rows:
+        if net is None or not goods_like(unit, name):
+            continue
+        each = net / qty if qty is not None and qty > 0 else net
+        value = money(each * fx) if fx is not None else money(each)
+        if best is None or value > best:
+            best = value
+    return best
+
+
 def shorten(text: str, limit: int = DESCRIPTION_MAX) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -384,6 +421,7 @@ def draft_booking(
         item_names=names,
         item_codes=_item_codes(invoice),
         third_party=record.subject == SUBJECT_THIRD,
+        max_item_net=max_item_net(invoice, amounts.rate),
     )
 
 

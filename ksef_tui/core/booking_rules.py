@@ -9,10 +9,12 @@ Pure: no I/O, the clock passed in. The decisions (docs/DECISIONS.md "The booking
   `min_confirmations` confirmations plus one more per override it ever had (an override resets the
   confirmations, see `learn`), below 90 until then. A booking that needs review shows at most 50, so
   "mark everything above 90 %" never takes in a never-auto case.
-- **Never auto** (NEEDS_REVIEW whatever the rule): corrections, advance (ZAL) and final (ROZ) invoices,
-  the first invoice from the seller, a reverse-charge line, a foreign currency, a line whose net exceeds
-  the fixed-asset threshold, a gross outside [median ÷ factor, median × factor] of the seller's approved
-  invoices (when there are at least 3, and not for corrections), the client as Podmiot3.
+- **Never auto** (NEEDS_REVIEW whatever the rule): corrections, advance (ZAL) and final (ROZ) invoices, the
+  first invoice from the seller, a reverse-charge line, a foreign currency, one item of goods whose net
+  exceeds the fixed-asset threshold (`Booking.max_item_net`: a unit of a line in pieces or sets, or without
+  a unit; services and a VAT-rate bucket of many small items are not fixed assets), a gross outside [median
+  ÷ factor, median × factor] of the seller's approved invoices (when there are at least 3, and not for
+  corrections), the client as Podmiot3.
 - **Exclusion**: a rule that excludes proposes the exclusion (`excluded_reason` set) with the status it
   would otherwise have; approving such a proposal makes the booking EXCLUDED.
 - **Learning**: approved as proposed → the rule's confirmations + 1. Approved with changes → the rule's
@@ -301,7 +303,7 @@ def review_reasons(booking: Booking, history: SellerHistory, settings: QueueSett
         out.append(ReviewReason.REVERSE_CHARGE)
     if booking.currency.upper() != "PLN":
         out.append(ReviewReason.FOREIGN_CURRENCY)
-    if any(line.net > settings.fixed_asset_threshold for line in booking.lines):
+    if booking.max_item_net is not None and booking.max_item_net > settings.fixed_asset_threshold:
         out.append(ReviewReason.FIXED_ASSET)
     median = history.median_gross
     if not correction and history.count >= 3 and median is not None and median > 0:

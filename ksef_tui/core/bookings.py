@@ -140,6 +140,10 @@ class Booking:
     item_names: tuple[str, ...] = ()  # the invoice's distinct line names (P_7), in order
     item_codes: tuple[str, ...] = ()  # the lines' GTIN / PKWiU / CN / index codes, distinct
     third_party: bool = False  # the client is Podmiot3 on it (fetched as Subject3), not the buyer
+    # Added for the fixed-asset hint (issue 13, qdemo): the largest net in PLN of ONE unit of goods on the
+    # invoice (a FaWiersz in pieces or sets, or without a unit; services are left out), None when the
+    # invoice has no such line or the booking was drafted before the field existed.
+    max_item_net: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ class QueueSettings:
     """The office's choices for the queue (defaults an accountant would expect)."""
 
     sla_hours: int = 24
-    fixed_asset_threshold: Decimal = Decimal("10000.00")  # net PLN of one line (KŚT: 10 000 zł)
+    fixed_asset_threshold: Decimal = Decimal("10000.00")  # net PLN of one item of goods (KŚT: 10 000 zł)
     unusual_factor: Decimal = Decimal("3")  # gross over 3× (or under 1/3 of) the seller's median
     min_confirmations: int = 2  # before a rule's proposal counts as strong
     default_register: str = "ZAKUP"

@@ -254,6 +254,7 @@ def sync_demo_purchases(store: Any, demo: Demo, clock: Clock) -> Any:
     case (exports, packages, the store's commit and cursor): what `invoices --demo` and the TUI demo show.
     Clients whose credentials KSeF refuses fail as they would in an office. Returns the SyncReport."""
     # deferred: the use case loads the KSeF client; only the demo's purchases need it here.
+    from ksef_tui.core.purchases import SUBJECTS  # Subject2 and Subject3: the client as a third party too
     from ksef_tui.sync.purchases import sync_purchases
 
     # The demo's exports are ready at the first poll: a user waits for the demo, not for KSeF's realism.
@@ -262,7 +263,9 @@ def sync_demo_purchases(store: Any, demo: Demo, clock: Clock) -> Any:
 
     async def run() -> Any:
         try:
-            return await sync_purchases(store, factory, None, clock=clock, since=since, force=True)
+            return await sync_purchases(
+                store, factory, None, clock=clock, since=since, force=True, subjects=SUBJECTS
+            )
         finally:
             await factory.aclose()
 

@@ -5,9 +5,11 @@ does not list it and holds the HWM just below its storage date (World.hwm). Ever
 world through `World.register_invoice`, which keeps the HWM's index of late invoices.
 
 - `month_of_purchases`: a demo client's realistic month (30-80 invoices over the 30 days before `now`
-  from 6-12 recurring catalogue suppliers, monthly bills on their billing day, some corrections, advances,
-  EUR and reverse-charge invoices, acquisitionDate after permanentStorageDate for about 1 in 4), plus
-  arrivals continuing 14 days after `now`, so that moving the clock brings new invoices.
+  from 6-12 recurring catalogue suppliers, monthly bills on their billing day, some corrections, advances
+  (each settled by the supplier's next invoice, a ROZ), EUR and reverse-charge invoices, acquisitionDate
+  after permanentStorageDate for about 1 in 4; for about 3 clients in 10 an invoice to another company
+  naming the client in Podmiot3), plus arrivals continuing 14 days after `now`, so that moving the clock
+  brings new invoices.
 - `add_purchases`: what `POST /_sim/purchases` does (app.py), for in-process tests too.
 - `purchases_json`: the ground truth `GET /_sim/purchases` serves.
 """
@@ -43,6 +45,8 @@ class World(Protocol):
 
 MONTH = timedelta(days=30)
 AHEAD = timedelta(days=14)
+RECENT = timedelta(days=6)  # a third-party invoice arrives in the last days (still in the demo's queue)
+THIRD_PARTY_SHARE = 0.3  # of clients named in Podmiot3 on another company's invoice this month
 MAX_ADD = 10_000
 
 
@@ -64,12 +68,15 @@ def purchase(
     currency: str = "PLN",
     lines: int = 2,
     corrects: Invoice | None = None,
+    settles: Invoice | None = None,
     reverse_charge: bool = False,
     acquisition_after_storage: bool = False,
     visible_from: datetime | None = None,
     issue_days_before: int = 0,
+    for_buyer: tuple[str, str] | None = None,
 ) -> Invoice:
-    """One accepted purchase invoice of `buyer`, permanently stored at `stored`, registered in the world."""
+    """One accepted purchase invoice of `buyer`, permanently stored at `stored`, registered in the world.
+    With `for_buyer` (NIP, name) the invoice is that company's and `buyer` is named in Podmiot3 on it."""
     stored = _ms(stored)
     if acquisition_after_storage:  # #459: seen for 1 in 3-4 invoices on KSeF TEST
         acquired = stored + timedelta(milliseconds=rng.randint(1_000, 600_000))
@@ -78,11 +85,12 @@ def purchase(
         acquired = stored - timedelta(milliseconds=rng.randint(1_000, 90_000))
         invoicing = acquired - timedelta(milliseconds=rng.randint(200, 3_000))
     issued = (invoicing.astimezone(WARSAW) - timedelta(days=issue_days_before)).date()
+    buyer_nip, buyer_name = for_buyer if for_buyer is not None else (buyer.nip, buyer.name)
     inv = Invoice(
         seller_nip=seller_nip,
         seller_name=seller_name,
-        buyer_nip=buyer.nip,
-        buyer_name=buyer.name,
+        buyer_nip=buyer_nip,
+        buyer_name=buyer_name,
         invoice_number=world.next_number(seller_nip, invoicing, supplier.prefix if supplier else "FV"),
         issue_date=issued,
         invoicing_date=invoicing,
@@ -93,7 +101,10 @@ def purchase(
         visible_from=_ms(visible_from) if visible_from is not None else None,
         supplier=supplier.key if supplier is not None else None,
         corrects=corrects,
+        settles=settles,
         reverse_charge=reverse_charge,
+        third_party_nip=buyer.nip if for_buyer is not None else "",
+        third_party_name=buyer.name if for_buyer is not None else "",
     )
     inv.acquisition_date = acquired
     inv.permanent_storage_date = stored
@@ -180,18 +191,24 @@ def month_of_purchases(world: World, tp: Taxpayer, rng: random.Random, now: date
     events.sort(key=lambda e: (e[0], e[1].key))
     made: list[Invoice] = []
     earlier: dict[str, list[Invoice]] = {}
+    advances: dict[str, Invoice] = {}  # a ZAL not yet settled: the supplier's next invoice is its ROZ
     for when, s in events:
         prior = [i for i in earlier.get(s.key, []) if i.kind == "VAT"]
-        kind, corrects = "VAT", None
-        if prior and rng.random() < 0.06:
+        kind, corrects, settles = "VAT", None, None
+        if s.key in advances:
+            kind, settles = "ROZ", advances.pop(s.key)
+        elif prior and rng.random() < 0.06:
             kind, corrects = "KOR", rng.choice(prior)
         elif s.advances and rng.random() < 0.12:
             kind = "ZAL"
-        if corrects is not None:
+        if settles is not None:
+            currency, reverse = settles.currency, False
+        elif corrects is not None:
             currency, reverse = corrects.currency, corrects.reverse_charge
         else:
             currency = "EUR" if s.eur and kind == "VAT" and rng.random() < 0.3 else "PLN"
             reverse = s.reverse_charge and kind == "VAT" and currency == "PLN" and rng.random() < 0.5
+        earlier_invoice = corrects or settles
         inv = purchase(
             world,
             rng,
@@ -202,15 +219,38 @@ def month_of_purchases(world: World, tp: Taxpayer, rng: random.Random, now: date
             supplier=s,
             kind=kind,
             currency=currency,
-            lines=corrects.lines if corrects is not None else rng.randint(*s.lines),
+            lines=earlier_invoice.lines if earlier_invoice is not None else rng.randint(*s.lines),
             corrects=corrects,
+            settles=settles,
             reverse_charge=reverse,
             acquisition_after_storage=rng.random() < 0.25,
             issue_days_before=0 if s.monthly else rng.choice((0, 0, 0, 1, 2)),
         )
         earlier.setdefault(s.key, []).append(inv)
+        if kind == "ZAL":
+            advances[s.key] = inv
         made.append(inv)
+    if world.externals and rng.random() < THIRD_PARTY_SHARE:
+        made.append(third_party_purchase(world, tp, rng, _business_time(rng, now - RECENT, now)))
     return made
+
+
+def third_party_purchase(world: World, tp: Taxpayer, rng: random.Random, when: datetime) -> Invoice:
+    """An invoice to another company naming `tp` in Podmiot3 (an additional buyer with a share, as when
+    two firms buy a service together): KSeF lists it for `tp` as Subject3."""
+    s = rng.choice([x for x in CATALOGUE if not x.monthly and not x.eur])
+    partner = rng.choice(world.externals)
+    return purchase(
+        world,
+        rng,
+        tp,
+        when,
+        seller_nip=s.nip,
+        seller_name=s.name,
+        supplier=s,
+        lines=rng.randint(*s.lines),
+        for_buyer=partner,
+    )
 
 
 # ---- arrivals on demand (tests, /_sim/purchases) ----------------------------------------------------

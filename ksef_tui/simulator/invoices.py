@@ -153,8 +153,10 @@ def select(ctx: Ctx, q: Query, descending: bool = False) -> list[Invoice]:
         pool = [i for i in tp.invoices if i.accepted]
     elif q.subject_type == "Subject2":
         pool = list(tp.purchases)
+    elif q.subject_type == "Subject3":
+        pool = list(tp.third_party)  # the context named in Podmiot3 (arrivals.third_party_purchase)
     else:
-        pool = []  # no third parties or authorised subjects in the simulated world
+        pool = []  # no authorised subjects in the simulated world
     now = ctx.now()
     out = [i for i in pool if i.visible(now) and q.start <= q.date_of(i) <= q.end and _matches(i, q)]
     out.sort(key=lambda i: (q.date_of(i), i.ksef_number or ""), reverse=descending)
@@ -225,7 +227,8 @@ async def download_invoice(ctx: Ctx) -> Response:
     if not KSEF_PATTERN.match(number):
         raise validation(f"Nieprawidłowy numer KSeF: {number}.")
     inv = ctx.world.invoices.get(number)
-    if inv is None or ctx.context_nip not in (inv.seller_nip, inv.buyer_nip) or not inv.visible(ctx.now()):
+    parties = (inv.seller_nip, inv.buyer_nip, inv.third_party_nip) if inv is not None else ()
+    if inv is None or ctx.context_nip not in parties or not inv.visible(ctx.now()):
         raise ApiError(21164, f"Faktura o numerze KSeF {number} nie została znaleziona.")
     n = ctx.faults.invoice_not_available_requests
     if n > 0 and ctx.sim.fault_state.count("invoice", number) < n:

@@ -105,6 +105,9 @@ class Invoice:
     supplier: str | None = None  # a catalogue supplier's key (suppliers.py): the body is a purchase invoice
     corrects: Invoice | None = field(default=None, repr=False)  # KOR: the invoice it corrects
     reverse_charge: bool = False  # "oo" lines, P_13_10, P_18 = 1
+    settles: Invoice | None = field(default=None, repr=False)  # ROZ: the advance invoice (ZAL) it settles
+    third_party_nip: str = ""  # Podmiot3 (an additional buyer): KSeF lists it for that NIP as Subject3
+    third_party_name: str = ""
     _body: bytes | None = field(default=None, repr=False)
     _amounts: tuple[Decimal, Decimal, Decimal] | None = field(default=None, repr=False)
 
@@ -155,6 +158,8 @@ class Invoice:
                 )
                 if original is not None
                 else None,
+                settles=_reference(self.settles),
+                third_party=(self.third_party_nip, self.third_party_name) if self.third_party_nip else None,
             )
         if self._body is None:
             self._body = generate_invoice(
@@ -191,6 +196,15 @@ class Invoice:
     @property
     def invoice_type(self) -> str:
         return INVOICE_TYPES.get(self.kind, "Vat")
+
+
+def _reference(invoice: Invoice | None) -> Correction | None:
+    """What a ROZ needs of the advance invoice it settles (the same fields as a correction's)."""
+    if invoice is None:
+        return None
+    return Correction(
+        invoice.ksef_number or "", invoice.invoice_number, invoice.issue_date, invoice.gen_seed, invoice.lines
+    )
 
 
 @dataclass
@@ -247,6 +261,7 @@ class Taxpayer:
     sessions: list[Session] = field(default_factory=list)
     invoices: list[Invoice] = field(default_factory=list)  # sales (Podmiot1 = this NIP), accepted or not
     purchases: list[Invoice] = field(default_factory=list)  # accepted invoices naming this NIP as buyer
+    third_party: list[Invoice] = field(default_factory=list)  # ... naming it in Podmiot3 (Subject3)
     city: str = ""
 
 

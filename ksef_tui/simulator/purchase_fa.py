@@ -6,7 +6,12 @@ items, units and VAT rates, and two more shapes:
   tax (P_15 = P_13_10) and the annotation Adnotacje/P_18 = 1 (the XSD: 'wyrazy "odwrotne obciążenie";
   należy podać wartość "1"');
 - a correction (KOR) of a given earlier invoice: its lines regenerated from the same seed (before, with
-  StanPrzed) and corrected (after), and DaneFaKorygowanej naming its number, date and KSeF number.
+  StanPrzed) and corrected (after), and DaneFaKorygowanej naming its number, date and KSeF number;
+- an advance (ZAL) on an order, and its final invoice (ROZ): the order's lines regenerated from the ZAL's
+  seed as FaWiersz, P_13_x/P_14_x the rest still due (the order less the advance, per rate) and
+  FakturaZaliczkowa naming the ZAL's KSeF number;
+- a third party (Podmiot3, role 4 "additional buyer", a 50 % share): KSeF lists the invoice for that NIP
+  as Subject3.
 Deterministic for a given seed; knows nothing of the simulator's model.
 """
 
@@ -26,19 +31,20 @@ from ksef_tui.core.fa.xml_parts import line_xml as _line_xml
 from ksef_tui.core.fa.xml_parts import money as _money
 from ksef_tui.core.fa.xml_parts import party as _party
 from ksef_tui.core.fa.xml_parts import vat_of as _vat
-from ksef_tui.simulator.suppliers import BY_KEY, Supplier
+from ksef_tui.simulator.suppliers import BY_KEY, Item, Supplier
 
 EUR_RATE = Decimal("4.2537")
 # P_12 -> (group of P_13_x/P_14_x, rate in %); the groups in the XSD's order.
 _GROUPS = {"23": ("1", 23), "8": ("2", 8), "5": ("3", 5), "zw": ("7", 0), "oo": ("10", 0)}
 _ORDER = ("1", "2", "3", "7", "10")
 _TAXED = {"1", "2", "3"}
-KINDS = ("VAT", "KOR", "ZAL")
+KINDS = ("VAT", "KOR", "ZAL", "ROZ")
+ADVANCE_SHARE = Decimal("0.3")  # a ZAL is 30 % of the order's gross; its ROZ settles the rest
 
 
 @dataclass(frozen=True)
 class Correction:
-    """What a KOR needs of the invoice it corrects."""
+    """What a KOR needs of the invoice it corrects (and a ROZ of the advance invoice it settles)."""
 
     ksef_number: str
     invoice_number: str
@@ -68,20 +74,67 @@ class Line:
         return _money(self.qty * self.price)
 
 
-def supplier_lines(supplier: Supplier, seed: int, count: int, reverse_charge: bool) -> list[Line]:
-    """The goods/services lines of one invoice: the same for the same (supplier, seed, count)."""
-    rng = random.Random(seed)
-    if supplier.fixed_lines:
-        items = list(supplier.items)
-    else:
-        items = [rng.choice(supplier.items) for _ in range(max(1, count))]
+USAGE_UNITS = frozenset({"kWh", "min", "MB", "godz."})  # metered or hourly: varies month to month
+
+
+def _main_item(supplier: Supplier, buyer_nip: str) -> int:
+    """The item this buyer mostly buys from a supplier (its diesel, its bricks): weighted by the item's
+    typical value, so a fuel station's main item is fuel, not coffee."""
+    rng = random.Random(f"{supplier.key}:{buyer_nip}:main")
+    weights = [(sum(i.price) / 2) * (sum(i.qty) / 2) / (100 if i.fractional else 1) for i in supplier.items]
+    return rng.choices(range(len(supplier.items)), weights=weights)[0]
+
+
+def _base(supplier: Supplier, buyer_nip: str) -> list[tuple[Decimal, Decimal]]:
+    """What this buyer usually takes of each item: (quantity, unit price), fixed per (supplier, buyer).
+    A client's rent, subscriptions and retainers are the same every month and its fuel stop or material
+    order is of a usual size: an accountant's "usual amount" for the seller exists (docs/DECISIONS.md
+    "The demo's amounts")."""
+    rng = random.Random(f"{supplier.key}:{buyer_nip}:usual")
     out = []
-    for item in items:
-        qty_raw = rng.randint(*item.qty)
-        qty = Decimal(qty_raw) / 100 if item.fractional else Decimal(qty_raw)
-        if qty == 0:
-            qty = Decimal(1)
+    for item in supplier.items:
+        lo, hi = item.qty
+        qty = lo + (hi - lo) * rng.random() ** 2  # small orders are commoner than big ones
         price = Decimal(rng.randint(*item.price)) / 100
+        out.append((Decimal(qty), price))
+    return out
+
+
+def _quantity(item: Item, usual: Decimal, monthly: bool, rng: random.Random) -> Decimal:
+    lo, hi = item.qty
+    if lo == hi:
+        spread = 0.0
+    elif monthly:
+        spread = 0.15 if item.fractional or item.unit in USAGE_UNITS else 0.0  # meters vary, counts do not
+    else:
+        spread = 0.4  # this week's order: 0.6-1.4 × the usual one
+    raw = float(usual) * (1 + spread * (2 * rng.random() - 1))
+    raw = min(max(raw, lo), hi)
+    qty = Decimal(round(raw)) / 100 if item.fractional else Decimal(max(1, round(raw)))
+    return qty if qty > 0 else Decimal(1)
+
+
+def supplier_lines(
+    supplier: Supplier, seed: int, count: int, reverse_charge: bool, buyer_nip: str = ""
+) -> list[Line]:
+    """The goods/services lines of one invoice: the same for the same (supplier, seed, count, buyer).
+    Each item's quantity and price are around what this buyer usually takes (`_base`): a monthly bill
+    within ±15 % on metered items and unchanged otherwise, a purchase 0.6-1.4 × the usual order, prices
+    within ±3 %; a purchase's first line is the buyer's usual item (`_main_item`)."""
+    rng = random.Random(seed)
+    usual = _base(supplier, buyer_nip)
+    if supplier.fixed_lines:
+        picks = list(range(len(supplier.items)))
+    else:
+        picks = [rng.randrange(len(supplier.items)) for _ in range(max(1, count))]
+        picks[0] = _main_item(supplier, buyer_nip)  # the usual purchase, and now and then something more
+    out = []
+    for index in picks:
+        item = supplier.items[index]
+        base_qty, base_price = usual[index]
+        qty = _quantity(item, base_qty, supplier.monthly, rng)
+        factor = Decimal(1) if supplier.monthly else Decimal(rng.randint(97, 103)) / 100
+        price = _money(base_price * factor)
         out.append(Line(item.name, item.unit, qty, price, "oo" if reverse_charge else item.rate))
     return out
 
@@ -103,6 +156,19 @@ def _corrected(line: Line) -> Line:
     return Line(line.name, line.unit, qty, line.price, line.rate)
 
 
+def _advance(gross: Decimal, pct: int, group: str) -> tuple[Decimal, Decimal]:
+    """The advance on an order's gross at one rate, and the VAT in it: (gross, VAT)."""
+    advance = _money(gross * ADVANCE_SHARE)
+    return advance, _money(advance * pct / (100 + pct)) if group in _TAXED else Decimal(0)
+
+
+def _third_party(nip: str, name: str) -> str:
+    return (
+        f"<Podmiot3><DaneIdentyfikacyjne>{_el('NIP', nip)}{_el('Nazwa', name)}</DaneIdentyfikacyjne>"
+        "<Rola>4</Rola><Udzial>50</Udzial></Podmiot3>"
+    )
+
+
 def generate_purchase(
     supplier_key: str,
     seller_nip: str,
@@ -117,13 +183,18 @@ def generate_purchase(
     seed: int = 0,
     reverse_charge: bool = False,
     corrects: Correction | None = None,
+    settles: Correction | None = None,
+    third_party: tuple[str, str] | None = None,
 ) -> bytes:
     """An FA(3) invoice from catalogue supplier `supplier_key` to the buyer (UTF-8 bytes, XSD-valid, adds
-    up). `seller_nip` is normally the supplier's own NIP; a KOR needs `corrects`."""
+    up). `seller_nip` is normally the supplier's own NIP; a KOR needs `corrects`, a ROZ `settles` (the
+    ZAL); `third_party` (NIP, name) is named in Podmiot3."""
     if kind not in KINDS:
         raise ValueError(f"unsupported kind {kind!r}; expected one of {KINDS}")
     if kind == "KOR" and corrects is None:
         raise ValueError("a correction (KOR) needs the invoice it corrects")
+    if kind == "ROZ" and settles is None:
+        raise ValueError("a final invoice (ROZ) needs the advance invoice it settles")
     supplier = BY_KEY[supplier_key]
     fx = None if currency == "PLN" else EUR_RATE
     rng = random.Random(f"{seed}:body")
@@ -135,7 +206,7 @@ def generate_purchase(
     sale_date = issue_date - timedelta(days=rng.randint(0, 5))
 
     if kind == "VAT":
-        items = supplier_lines(supplier, seed, lines, reverse_charge)
+        items = supplier_lines(supplier, seed, lines, reverse_charge, buyer_nip)
         for item in items:
             nets[item.group] += item.net
         percents = {i.group: i.percent for i in items}
@@ -144,7 +215,7 @@ def generate_purchase(
         body = [_line_xml(n, item, fx) for n, item in enumerate(items, 1)]
     elif kind == "KOR":
         assert corrects is not None
-        before = supplier_lines(supplier, corrects.seed, corrects.lines, reverse_charge)
+        before = supplier_lines(supplier, corrects.seed, corrects.lines, reverse_charge, buyer_nip)
         after = [_corrected(x) for x in before]
         percents = {i.group: i.percent for i in before}
         before_net: dict[str, Decimal] = defaultdict(Decimal)
@@ -165,8 +236,25 @@ def generate_purchase(
             f"{_el('NrFaKorygowanej', corrects.invoice_number)}<NrKSeF>1</NrKSeF>"
             f"{_el('NrKSeFFaKorygowanej', corrects.ksef_number)}</DaneFaKorygowanej>"
         )
+    elif kind == "ROZ":
+        assert settles is not None
+        items = supplier_lines(supplier, settles.seed, settles.lines, False, buyer_nip)
+        full_net: dict[str, Decimal] = defaultdict(Decimal)
+        percents = {i.group: i.percent for i in items}
+        for item in items:
+            full_net[item.group] += item.net
+        for group, net in full_net.items():
+            pct = percents[group]
+            vat = _vat(net, pct) if group in _TAXED else Decimal(0)
+            paid, paid_vat = _advance(net + vat, pct, group)
+            nets[group] = net - (paid - paid_vat)
+            vats[group] = vat - paid_vat
+        body = [_line_xml(n, item, fx) for n, item in enumerate(items, 1)]
+        head_extra = (
+            f"<FakturaZaliczkowa>{_el('NrKSeFFaZaliczkowej', settles.ksef_number)}</FakturaZaliczkowa>"
+        )
     else:  # ZAL: a 30 % advance on an order; the invoice carries the order lines, not FaWiersz
-        items = supplier_lines(supplier, seed, lines, False)
+        items = supplier_lines(supplier, seed, lines, False, buyer_nip)
         order_total = Decimal(0)
         rows = []
         gross_by_group: dict[str, Decimal] = defaultdict(Decimal)
@@ -182,9 +270,7 @@ def generate_purchase(
                 "</ZamowienieWiersz>"
             )
         for group, gross in gross_by_group.items():
-            advance = _money(gross * Decimal("0.3"))
-            pct = percents[group]
-            vat = _money(advance * pct / (100 + pct)) if group in _TAXED else Decimal(0)
+            advance, vat = _advance(gross, percents[group], group)
             nets[group] = advance - vat
             vats[group] = vat
         tail = f"<Zamowienie>{_el('WartoscZamowienia', _amt(order_total))}{''.join(rows)}</Zamowienie>"
@@ -205,6 +291,7 @@ def generate_purchase(
         f"{_el('SystemInfo', supplier.name + ' - system fakturowy')}</Naglowek>"
         + _party("Podmiot1", seller_nip, supplier.name, supplier.street, supplier.city, False)
         + _party("Podmiot2", buyer_nip, buyer_name, "ul. Główna 1", "00-950 Warszawa", True)
+        + (_third_party(*third_party) if third_party is not None else "")
         + f"<Fa>{_el('KodWaluty', currency)}{_el('P_1', issue_date.isoformat())}"
         f"{_el('P_1M', supplier.city.split(' ', 1)[-1])}"
         f"{_el('P_2', number)}{_el('P_6', sale_date.isoformat())}{amounts}{_el('P_15', _amt(gross))}"

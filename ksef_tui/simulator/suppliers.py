@@ -2,10 +2,12 @@
 items they invoice, in their units and at their usual VAT rates.
 
 Monthly suppliers (energy, telecom, rent, some services) bill once a month on their `billing_day`; the
-others invoice whenever the client buys (fuel, materials, office supplies, transport ...). `eur`,
-`advances` and `reverse_charge` say which suppliers sometimes invoice in EUR, issue advance invoices
-(ZAL) or sell under the reverse charge ("oo"). Read by world.py (the demo month) and purchase_fa.py (the
-invoice bodies).
+others invoice whenever the client buys (fuel, materials, office supplies, transport ...). `eur`, `advances`
+and `reverse_charge` say which suppliers sometimes invoice in EUR, issue advance invoices (ZAL, settled by a
+final ROZ) or sell under the reverse charge ("oo"). The price and quantity ranges are the catalogue's; each
+client takes its usual quantity at its usual price within them (purchase_fa._base), so a client's rent or
+retainer is the same every month and its fuel stop of a usual size. Read by world.py (the demo month) and
+purchase_fa.py (the invoice bodies).
 """
 
 from __future__ import annotations
@@ -381,6 +383,7 @@ CATALOGUE: tuple[Supplier, ...] = (
             _i("Laptop 14 cali i5/16GB/512GB", "szt.", 329900, 549900, (1, 3)),
             _i("Monitor 27 cali", "szt.", 79900, 159900, (1, 4)),
             _i("Stacja dokująca USB-C", "szt.", 49900, 89900, (1, 4)),
+            _i("Serwer rack 2U Xeon/64GB/4x2TB", "szt.", 1490000, 2290000, (1, 1)),
         ),
         lines=(1, 3),
         weight=0.7,

@@ -171,6 +171,9 @@ class World:
             buyer = self.taxpayers.get(invoice.buyer_nip)
             if buyer is not None:
                 buyer.purchases.append(invoice)
+            third = self.taxpayers.get(invoice.third_party_nip) if invoice.third_party_nip else None
+            if third is not None:
+                third.third_party.append(invoice)
 
     def find_duplicate(self, seller_nip: str, kind: str, number: str) -> Invoice | None:
         """KSeF's duplicate key: (Podmiot1 NIP, RodzajFaktury, P_2) (API-NOTES §6)."""

@@ -102,8 +102,10 @@ def booking(
     codes: tuple[str, ...] = (),
     queued_at: datetime | None = T0,
     third_party: bool = False,
+    max_item: str | None = None,
 ) -> Booking:
-    """A hand-made booking for the rule-engine and queue tests (VAT at 23 %)."""
+    """A hand-made booking for the rule-engine and queue tests (VAT at 23 %); `max_item`: the net of its
+    largest item of goods (None: no goods line, as for fuel in litres)."""
     lines = tuple(
         BookingLine(
             line_no=i,
@@ -133,6 +135,7 @@ def booking(
         item_names=items,
         item_codes=codes,
         third_party=third_party,
+        max_item_net=Decimal(max_item) if max_item is not None else None,
     )
 
 

@@ -40,13 +40,13 @@ def sums(b):  # type: ignore[no-untyped-def]
 
 
 def test_a_pln_invoice_gets_one_line_per_rate_summing_to_its_p13_and_p14() -> None:
-    invoice = purchase("orlen-stacja", seed=6, lines=4)  # 23 %, 8 % and 5 % lines
+    invoice = purchase("orlen-stacja", seed=11, lines=4)  # 23 %, 8 % and 5 % lines
     b = draft(invoice)
     assert b.status is BookingStatus.NEW
     assert [(x.vat_rate, x.net, x.vat) for x in b.lines] == [
-        ("23", D("275.49"), D("63.36")),
-        ("8", D("7.99"), D("0.64")),
-        ("5", D("34.17"), D("1.71")),
+        ("23", D("159.13"), D("36.60")),
+        ("8", D("20.22"), D("1.62")),
+        ("5", D("46.36"), D("2.32")),
     ]
     assert sums(b) == (invoice.total_net, invoice.total_vat)
     assert b.gross == invoice.gross
@@ -135,10 +135,10 @@ def test_eur_is_converted_at_the_invoice_rate_vat_from_p14w() -> None:
     b = draft(invoice)
     assert (b.currency, b.fx_rate) == ("EUR", EUR_RATE)
     (line,) = b.lines
-    assert line.net == (vat_rate.net * EUR_RATE).quantize(D("0.01"))  # 295.40 × 4.2537 = 1256.54
-    assert line.net == D("1256.54")
-    assert line.vat == vat_rate.vat_pln == D("289.00")  # the VAT in PLN the invoice states
-    assert b.gross == D("1545.54")
+    assert line.net == (vat_rate.net * EUR_RATE).quantize(D("0.01"))  # 176.64 × 4.2537 = 751.37
+    assert line.net == D("751.37")
+    assert line.vat == vat_rate.vat_pln == D("172.83")  # the VAT in PLN the invoice states
+    assert b.gross == D("924.20")
 
 
 def test_lines_with_their_own_rates_are_converted_line_by_line() -> None:
@@ -253,7 +253,7 @@ def test_split_by_lines_keeps_each_rates_sums() -> None:
     ]
     assert [x.line_no for x in split.lines] == [1, 2, 3, 4]
     assert sums(split) == sums(b)
-    assert [x.net for x in split.lines[:3]] == [D("467.37"), D("39.30"), D("159.34")]
+    assert [x.net for x in split.lines[:3]] == [D("127.00"), D("37.49"), D("131.40")]
     assert sum((x.vat for x in split.lines[:3]), D(0)) == b.lines[0].vat
 
 
@@ -360,3 +360,26 @@ def test_totals_of_a_booking() -> None:
         D("2300.00"),
         D("2760.00"),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# the largest item of goods (the fixed-asset hint)
+
+
+def test_max_item_net_is_one_unit_of_goods_in_pln_services_and_meters_left_out() -> None:
+    # A flat (1 szt., 307,500 zł) beside "usługi dodatkowe" (a service, in szt.): the flat.
+    assert draft(sample("Fa_3_Przykład_17.xml")).max_item_net == D("307500.00")
+    # Kitchen appliances in one 23 % bucket over 10,000 zł: the dearest single appliance, not the bucket.
+    appliances = draft(sample("FA_3_Przykład_4.xml"))
+    assert appliances.max_item_net is not None and appliances.max_item_net < D("10000")
+    assert max(x.net for x in appliances.lines) > D("10000")
+    # Rent (mies.) and energy (kWh, mies.) are not items of goods at all.
+    assert draft(purchase("biurowiec-arkada")).max_item_net is None
+    assert draft(purchase("energa-obrot")).max_item_net is None
+    # A laptop line of several pieces counts one laptop; in EUR, converted at the invoice's rate.
+    laptops = purchase("komputery-sikora", seed=3, lines=1)
+    (line,) = laptops.lines
+    assert line.net is not None and line.quantity is not None
+    assert draft(laptops).max_item_net == (line.net / line.quantity).quantize(D("0.01"))
+    eur = purchase("komputery-sikora", seed=3, lines=1, currency="EUR")
+    assert draft(eur).max_item_net == (line.net / line.quantity * EUR_RATE).quantize(D("0.01"))

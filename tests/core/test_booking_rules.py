@@ -227,7 +227,7 @@ NEVER_AUTO = [
     (ReviewReason.FINAL, dict(doc_kind="ROZ")),
     (ReviewReason.REVERSE_CHARGE, dict(vat_rate="oo")),
     (ReviewReason.FOREIGN_CURRENCY, dict(currency="EUR", fx_rate=D("4.25"))),
-    (ReviewReason.FIXED_ASSET, dict(nets=("10000.01",))),
+    (ReviewReason.FIXED_ASSET, dict(nets=("10000.01",), max_item="10000.01")),
     (ReviewReason.UNUSUAL_AMOUNT, dict(nets=("400.00",))),  # gross 492 > 3 × 123
     (ReviewReason.UNUSUAL_AMOUNT, dict(nets=("30.00",))),  # gross 36.90 < 123 / 3
     (ReviewReason.THIRD_PARTY, dict(third_party=True)),
@@ -268,11 +268,23 @@ def test_the_usual_amount_needs_three_invoices_and_ignores_corrections() -> None
 
 
 def test_fixed_asset_threshold_is_a_setting() -> None:
-    b = booking(nets=("3600.00",))
+    b = booking(nets=("3600.00",), max_item="3600.00")
     history = SellerHistory(count=5, median_gross=b.gross)
     assert run(b, [rule()], history).status is BookingStatus.PROPOSED
     lower = QueueSettings(fixed_asset_threshold=D("3500.00"))
     assert run(b, [rule()], history, lower).review_reasons == (ReviewReason.FIXED_ASSET,)
+
+
+def test_fixed_asset_is_one_item_of_goods_over_the_threshold_not_a_rate_bucket() -> None:
+    # A bucket of many small items (a 23 % line of 12,000 zł), or one month's rent of 12,000 zł: no hint;
+    # one item of goods over the threshold: the hint (the largest item is drafted from the FaWiersz).
+    history = SellerHistory(count=5, median_gross=D("14760.00"))
+    bucket = booking(nets=("12000.00",), max_item="1200.00")
+    assert run(bucket, [rule()], history).status is BookingStatus.PROPOSED
+    rent = booking(nets=("12000.00",), items=("Czynsz najmu lokalu",), max_item=None)
+    assert run(rent, [rule()], history).status is BookingStatus.PROPOSED
+    machine = booking(nets=("12000.00",), max_item="12000.00")
+    assert run(machine, [rule()], history).review_reasons == (ReviewReason.FIXED_ASSET,)
 
 
 def test_real_invoices_of_each_never_auto_kind_need_review() -> None:
@@ -281,7 +293,7 @@ def test_real_invoices_of_each_never_auto_kind_need_review() -> None:
         "KSEF_03_ZAL.xml": ReviewReason.ADVANCE,
         "KSEF_09_ROZ_A.xml": ReviewReason.FINAL,
         "FA_3_Przykład_21.xml": ReviewReason.FOREIGN_CURRENCY,
-        "FA_3_Przykład_4.xml": ReviewReason.FIXED_ASSET,
+        "Fa_3_Przykład_17.xml": ReviewReason.FIXED_ASSET,  # a flat, one piece: 307,500 zł
     }
     for name, reason in cases.items():
         b = draft(sample(name))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal as D
 
 import pytest
 from lxml import etree
@@ -18,7 +19,7 @@ from ksef_tui.core.fa.parse import parse_invoice
 from ksef_tui.core.ksef_number import is_valid_ksef_number
 from ksef_tui.core.nip import is_valid_nip
 from ksef_tui.simulator.app import create_app
-from ksef_tui.simulator.arrivals import add_purchases
+from ksef_tui.simulator.arrivals import add_purchases, third_party_purchase
 from ksef_tui.simulator.clock import SimClock
 from ksef_tui.simulator.faults import Faults
 from ksef_tui.simulator.ratelimit import RateLimitConfig
@@ -186,6 +187,22 @@ async def test_a_not_yet_visible_invoice_cannot_be_downloaded(world: World) -> N
         shown = await http.get(f"/invoices/ksef/{late.ksef_number}", headers=h)
     assert hidden.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21164
     assert shown.status_code == 200 and kit.sha(shown.content) == late.hash
+
+
+async def test_a_third_party_invoice_is_listed_for_subject3_only_and_downloadable(world: World) -> None:
+    app, _clock = movable_app(world)
+    async with kit.client(app, kit.Conformance()) as http:
+        nip, h = await login(http, world)
+        inv = third_party_purchase(world, world.taxpayers[nip], random.Random(5), NOW - timedelta(hours=2))
+        start = (NOW - timedelta(days=1)).isoformat()
+        as_buyer, _ = await listed(http, h, query(start))
+        as_third, _ = await listed(http, h, {**query(start), "subjectType": "Subject3"})
+        body = await http.get(f"/invoices/ksef/{inv.ksef_number}", headers=h)
+    assert inv.buyer_nip != nip and inv.third_party_nip == nip
+    assert inv.ksef_number not in {m["ksefNumber"] for m in as_buyer}
+    assert [m["ksefNumber"] for m in as_third] == [inv.ksef_number]
+    assert body.status_code == 200 and kit.sha(body.content) == inv.hash
+    assert fa3_schema().validate(etree.fromstring(body.content)), fa3_schema().error_log.last_error
 
 
 # ---- /_sim/clock ----------------------------------------------------------------------------------
@@ -364,10 +381,12 @@ def _sample(world: World) -> dict[str, object]:
         "oo": next(p for p in everything if p.reverse_charge and p.kind == "VAT"),
         "zw": next(p for p in everything if p.supplier == "mieszkania-kowalska"),
         "fuel": next(p for p in everything if BY_NIP[p.seller_nip].category == "fuel"),
+        "ROZ": next(p for p in everything if p.kind == "ROZ"),
+        "P3": next(p for tp in world.taxpayers.values() for p in tp.third_party),
     }
 
 
-@pytest.mark.parametrize("kind", ["VAT", "KOR", "ZAL", "EUR", "oo", "zw", "fuel"])
+@pytest.mark.parametrize("kind", ["VAT", "KOR", "ZAL", "EUR", "oo", "zw", "fuel", "ROZ", "P3"])
 def test_demo_month_bodies_are_valid_fa3(world: World, kind: str) -> None:
     inv = _sample(world)[kind]
     body = inv.body  # type: ignore[attr-defined]
@@ -395,6 +414,25 @@ def test_demo_month_bodies_are_valid_fa3(world: World, kind: str) -> None:
         assert rates == {"zw"} and fa.findtext(f"{NS}Adnotacje/{NS}Zwolnienie/{NS}P_19") == "1"
     if kind == "fuel":
         assert rates <= {"23", "8", "5"}
+    if kind == "ROZ":  # settles the supplier's earlier advance: the order's lines, the rest still due
+        advance = inv.settles  # type: ignore[attr-defined]
+        assert advance.kind == "ZAL" and advance.seller_nip == inv.seller_nip  # type: ignore[attr-defined]
+        assert advance.permanent_storage_date < inv.permanent_storage_date  # type: ignore[attr-defined]
+        assert fa.findtext(f"{NS}FakturaZaliczkowa/{NS}NrKSeFFaZaliczkowej") == advance.ksef_number
+        assert fa.findtext(f"{NS}RodzajFaktury") == "ROZ" and fa.find(f"{NS}FaWiersz") is not None
+        order = fa.findtext(f"{NS}Zamowienie/{NS}WartoscZamowienia")
+        assert order is None
+        (_n, _v, paid), (_n2, _v2, rest) = advance.amounts, inv.amounts  # type: ignore[attr-defined]
+        lines_gross = sum(
+            (D(x.findtext(f"{NS}P_11") or "0") * (1 + D(x.findtext(f"{NS}P_12") or "0") / 100))
+            for x in fa.iter(f"{NS}FaWiersz")
+        )
+        assert abs(paid + rest - lines_gross) <= D("0.05")  # the advance and the rest make the order
+    if kind == "P3":
+        third = root.find(f"{NS}Podmiot3")
+        assert third is not None and third.findtext(f"{NS}Rola") == "4"
+        assert third.findtext(f"{NS}DaneIdentyfikacyjne/{NS}NIP") == inv.third_party_nip  # type: ignore[attr-defined]
+        assert inv.buyer_nip != inv.third_party_nip and inv.third_party_nip in world.taxpayers  # type: ignore[attr-defined]
     # The app's own FA reader takes it, and the amounts the metadata reports are the body's.
     parsed = parse_invoice(body)
     findings = parsed.problems + run_checks(parsed.invoice, today=inv.issue_date)  # type: ignore[attr-defined]

@@ -374,3 +374,17 @@ def test_removing_a_client_removes_its_bookings_and_rules(store: Store, cid: int
     store.clients.remove(cid)
     assert [b.client_id for b in store.bookings.list()] == [other]
     assert store.bookings.rules() == [office]
+
+
+def test_the_largest_item_round_trips_and_an_old_booking_without_it_reads_as_none(
+    store: Store, cid: int
+) -> None:
+    with_item = replace(booking(cid, 1), max_item_net=Decimal("12345.67"))
+    without = replace(booking(cid, 2), max_item_net=None)
+    saved = store.bookings.put_many([with_item, without])
+    assert store.bookings.get(cid, with_item.ksef_number) == replace(with_item, id=saved[0].id)
+    assert store.bookings.get(cid, without.ksef_number) == replace(without, id=saved[1].id)
+    data = bookings_module.to_json(with_item)
+    assert data["max_item_net"] == "12345.67"
+    del data["max_item_net"]  # as written before the field existed
+    assert bookings_module.from_json(type(with_item), data, client_id=cid).max_item_net is None
