@@ -24,8 +24,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,8 +49,10 @@ def build_store(home: Path, count: int, clients: int) -> Any:
     """A real store: `clients` clients, `count` open bookings put in one `put_many`."""
     from ksef_tui.core.clock import fixed_clock
     from ksef_tui.store import KdfLimits, Store
+
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "store"))
     from store_helpers import client
+
     from tests.tui.helpers import NOW
 
     store = Store.create(home, "bench pass", kdf=KdfLimits.FAST_FOR_TESTS, clock=fixed_clock(NOW))
