@@ -62,7 +62,7 @@ def build_store(home: Path, count: int, clients: int) -> Any:
     return store
 
 
-async def measure(store: Any, runs: int) -> tuple[list[float], list[float], list[float]]:
+async def measure(store: Any, runs: int) -> tuple[list[float], list[float], list[float], list[float]]:
     from textual.app import ComposeResult
     from textual.screen import Screen
     from textual.widgets import Input
@@ -78,6 +78,17 @@ async def measure(store: Any, runs: int) -> tuple[list[float], list[float], list
     from tests.tui.helpers import NOW
 
     done = asyncio.Event()
+    warmed = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    warm_queue = booking_sync.warm_queue
+
+    def timed_warm(store: Any, flt: Any) -> None:  # runs in the screen's worker thread
+        try:
+            warm_queue(store, flt)
+        finally:
+            loop.call_soon_threadsafe(warmed.set)
+
+    booking_sync.warm_queue = timed_warm  # type: ignore[assignment]
 
     class Timed(QueueScreen):
         CSS_PATH = str(Path(sys.modules[QueueScreen.__module__].__file__ or "").with_name("queue.tcss"))
@@ -124,17 +135,24 @@ async def measure(store: Any, runs: int) -> tuple[list[float], list[float], list
     ours: list[float] = []
     bare: list[float] = []
     keystrokes: list[float] = []
+    warm_ups: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         for i in range(runs * 2 + 2):  # the first pair warms up (CSS, imports) and is dropped
             screen: Screen[Any] = Timed(services) if i % 2 == 0 else Bare()
             done.clear()
+            warmed.clear()
             start = time.perf_counter()
             await app.push_screen(screen)
             await done.wait()
             elapsed = time.perf_counter() - start
             if i >= 2:
                 (ours if i % 2 == 0 else bare).append(elapsed)
+            if i % 2 == 0:  # the screen unseals the rest for the filter after its first page
+                start = time.perf_counter()
+                await warmed.wait()
+                if i >= 2:
+                    warm_ups.append(time.perf_counter() - start)
             if i % 2 == 0 and i >= 2 and len(keystrokes) < runs * 5:
                 await pilot.press("slash")
                 await pilot.pause()
@@ -149,7 +167,7 @@ async def measure(store: Any, runs: int) -> tuple[list[float], list[float], list
                     await pilot.pause()
             await app.pop_screen()
             await pilot.pause()
-    return ours, bare, keystrokes
+    return ours, bare, keystrokes, warm_ups
 
 
 async def main() -> None:
@@ -177,16 +195,18 @@ async def main() -> None:
             print("the real load_queue alone (first page of 500):")
             for text, total, took in use_case:
                 print(f"  text {text!r:9} → {total:5} rows: {took * 1000:.0f} ms")
-            ours, bare, keys = await measure(store, args.runs)
+            ours, bare, keys, warm_ups = await measure(store, args.runs)
         finally:
             store.close()
     o, b = statistics.median(ours), statistics.median(bare)
     print(f"first page ours: median {o * 1000:.0f} ms  {[round(x * 1000) for x in ours]}")
     print(f"first page bare line table: median {b * 1000:.0f} ms  {[round(x * 1000) for x in bare]}")
     print(f"ratio ours/bare: {o / b:.2f} (target ≤ 1.5)")
+    w = statistics.median(warm_ups)
+    print(f"warm-up after the first page (unsealing every candidate in a thread): median {w * 1000:.0f} ms")
     k = statistics.median(keys)
     print(f"filter keystroke: median {k * 1000:.0f} ms, max {max(keys) * 1000:.0f} ms", end="")
-    print(f" over {len(keys)} keystrokes (target < 50 ms)")
+    print(f" over {len(keys)} keystrokes, typed after the warm-up (target < 50 ms)")
 
 
 if __name__ == "__main__":

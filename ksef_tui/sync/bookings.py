@@ -298,16 +298,16 @@ def load_queue(
     else:  # the rest is sealed: every candidate unsealed once and kept decoded (the next keystroke
         # unseals only rows written since), filtered, sliced
         bookings, total = store.bookings.scan(ids, flt.statuses, _keep(flt), offset, limit)
-    clients = {c.id: c for c in store.clients.list()}
+    clients = store.bookings.client_codes()  # unsealed again only after a write
     rows = []
     for booking in bookings:
-        client = clients.get(booking.client_id)
+        code, nip = clients.get(booking.client_id, ("", ""))
         age = age_hours(booking, now)
         rows.append(
             QueueRow(
                 booking=booking,
-                client_code=client.short_code if client is not None else "",
-                client_nip=client.nip if client is not None else "",
+                client_code=code,
+                client_nip=nip,
                 age_hours=age,
                 past_sla=booking.status in OPEN_STATUSES and age > settings.sla_hours,
             )
