@@ -209,9 +209,24 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
         )
         self.post_message(QueueLoaded(page, append=True))
 
+    @work(exclusive=True, group="queue-warm", exit_on_error=False)
+    async def _warm(self, flt: QueueFilter) -> None:
+        store = self.services.store
+        if store is not None:
+            try:
+                await asyncio.to_thread(booking_sync.warm_queue, store, flt)
+            except Exception:  # only a head start: the filter unseals what it needs itself
+                return
+
+    def on_unmount(self) -> None:
+        store = self.services.store
+        if store is not None:
+            booking_sync.forget_queue(store)
+
     def on_queue_loaded(self, message: QueueLoaded) -> None:
-        if message.settings is not None:
+        if message.settings is not None:  # the first page: unseal the rest for the filter meanwhile
             self.settings = message.settings
+            self.call_after_refresh(lambda: self._warm(self.queue_filter()))
         if message.append:
             if self.page is not None and message.page.rows:
                 self.table.extend(message.page.rows)

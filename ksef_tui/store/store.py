@@ -236,6 +236,7 @@ class Store:
             if self._keys is not None:
                 self._keys.wipe()
                 self._keys = None
+            self.bookings.forget()  # the queue's decoded bookings go with the keys
 
     def unlock(self, passphrase: str) -> None:
         with self._mutex:

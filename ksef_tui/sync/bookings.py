@@ -267,7 +267,10 @@ def _plain(flt: QueueFilter) -> bool:
 
 def _keep(flt: QueueFilter) -> Any:
     text = flt.text.strip()
-    matches = _engine("booking_queue").matches_text if text else None
+    matches = _engine("booking_queue").text_matcher(text) if text else None  # built once, not per row
+
+    if matches is not None and flt.min_confidence <= 0 and flt.strength is None and not flt.vat_period:
+        return matches  # the text alone: one call per row (20,000 per keystroke)
 
     def keep(booking: Booking) -> bool:
         if booking.confidence < flt.min_confidence:
@@ -276,7 +279,7 @@ def _keep(flt: QueueFilter) -> Any:
             return False
         if flt.vat_period and booking.vat_period != flt.vat_period:
             return False
-        return matches is None or bool(matches(booking, text))
+        return matches is None or bool(matches(booking))
 
     return keep
 
@@ -297,27 +300,37 @@ def load_queue(
     if _plain(flt):  # status and client only: SQL pages, only the page is unsealed
         bookings = store.bookings.list(ids, flt.statuses, offset, limit)
         total = store.bookings.count(ids, flt.statuses)
-    else:  # the rest is sealed: open every candidate, filter, slice
-        keep = _keep(flt)
-        matched = [b for b in store.bookings.list(ids, flt.statuses) if keep(b)]
-        total = len(matched)
-        bookings = matched[max(0, offset) : max(0, offset) + max(0, limit)]
-    clients = {c.id: c for c in store.clients.list()}
+    else:  # the rest is sealed: every candidate unsealed once and kept decoded (the next keystroke
+        # unseals only rows written since), filtered, sliced
+        bookings, total = store.bookings.scan(ids, flt.statuses, _keep(flt), offset, limit)
+    clients = store.bookings.client_codes()  # unsealed again only after a write
     rows = []
     for booking in bookings:
-        client = clients.get(booking.client_id)
+        code, nip = clients.get(booking.client_id, ("", ""))
         age = age_hours(booking, now)
         rows.append(
             QueueRow(
                 booking=booking,
-                client_code=client.short_code if client is not None else "",
-                client_nip=client.nip if client is not None else "",
+                client_code=code,
+                client_nip=nip,
                 age_hours=age,
                 past_sla=booking.status in OPEN_STATUSES and age > settings.sla_hours,
             )
         )
     past = store.bookings.queued_before(now - timedelta(hours=settings.sla_hours), ids, OPEN_STATUSES)
     return QueuePage(rows=rows, total=total, counts=store.bookings.counts(ids), past_sla=past)
+
+
+def warm_queue(store: Store, flt: QueueFilter) -> None:
+    """Unseal the filter's candidates ahead of the first typed character (the queue screen calls this in
+    a thread once its first page is painted), so a keystroke filters decoded bookings."""
+    ids = list(flt.client_ids) if flt.client_ids is not None else None
+    store.bookings.scan(ids, flt.statuses, lambda booking: False, 0, 0)
+
+
+def forget_queue(store: Store) -> None:
+    """Drop the decoded bookings kept for the filter (the queue screen closed)."""
+    store.bookings.forget()
 
 
 def propose_new(store: Store, clock: Clock, client_ids: Sequence[int] | None = None) -> int:

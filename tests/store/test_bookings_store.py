@@ -17,6 +17,7 @@ from store_helpers import FIXED_NOW, PASSPHRASE, client, raw
 
 from ksef_tui.core.bookings import (
     OPEN_STATUSES,
+    Booking,
     BookingStatus,
     Decision,
     Dictionaries,
@@ -110,6 +111,42 @@ def test_list_is_oldest_in_the_queue_first_filtered_and_paged_in_sql(
     }
     assert store.bookings.counts([other]) == {BookingStatus.NEEDS_REVIEW: 1}
     assert store.bookings.queued_before(Q0 + timedelta(hours=2), None, OPEN_STATUSES) == 2
+
+
+def test_scan_unseals_each_candidate_once_and_again_only_what_was_written_since(
+    store: Store, cid: int, other: int, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.bookings.put_many([booking(cid, n, queued_at=Q0 + timedelta(minutes=10 - n)) for n in range(1, 5)])
+    store.bookings.put_many([booking(other, 9, status=APPROVED)])
+    unsealed: list[int] = []
+    read = bookings_module._read_booking
+
+    def counting(vault: object, row_id: int, *rest: object) -> object:
+        unsealed.append(row_id)
+        return read(vault, row_id, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bookings_module, "_read_booking", counting)
+    odd = {number(1), number(3)}
+
+    def keep(b: Booking) -> bool:
+        return b.ksef_number in odd
+
+    page, total = store.bookings.scan(None, OPEN_STATUSES, keep, 0, 1)
+    assert ([b.ksef_number for b in page], total) == ([number(3)], 2)  # queue order, one page of two
+    assert len(unsealed) == 4  # every open candidate once; the approved one not at all
+    assert store.bookings.scan(None, OPEN_STATUSES, keep, 1, 5)[0][0].ksef_number == number(1)
+    assert len(unsealed) == 4  # nothing written meanwhile: nothing unsealed again
+    store.bookings.put_many([booking(cid, 3, queued_at=Q0 + timedelta(minutes=7), confidence=12)])
+    page, _ = store.bookings.scan(None, OPEN_STATUSES, keep, 0, 5)
+    assert [b.confidence for b in page] == [12, 93] and len(unsealed) == 5  # only the rewritten row
+    conn = raw(home / DB_FILENAME)  # another connection's write is seen too (SQLite's data_version)
+    conn.execute("UPDATE bookings SET status = 'approved' WHERE id = ?", [page[0].id])
+    conn.close()
+    assert store.bookings.scan(None, OPEN_STATUSES, keep, 0, 5)[1] == 1
+    store.lock()  # the decoded bookings go with the keys
+    store.unlock(PASSPHRASE)
+    store.bookings.scan(None, OPEN_STATUSES, keep, 0, 5)
+    assert len(unsealed) == 5 + 3
 
 
 def test_seller_history_counts_decided_bookings_and_their_median(store: Store, cid: int) -> None:

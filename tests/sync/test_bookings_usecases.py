@@ -170,6 +170,12 @@ def test_the_queue_page_counts_ages_and_filters(store: Store, cid: int) -> None:
     assert page.past_sla == 1 and page.counts == {REVIEW: 2}
     named = uc.load_queue(store, uc.QueueFilter(text=SUPPLIERS[1].nip), fixed_clock(NOW))
     assert [r.booking.seller_nip for r in named.rows] == [SUPPLIERS[1].nip] and named.total == 1
+    # The filter reads decoded bookings kept between keystrokes: a decision in between is seen.
+    key = (cid, named.rows[0].booking.ksef_number)
+    decision = uc.exclude(store, [key], "duplikat", "Anna", fixed_clock(NOW))
+    assert uc.load_queue(store, uc.QueueFilter(text=SUPPLIERS[1].nip), fixed_clock(NOW)).total == 0
+    uc.undo(store, decision, "Anna", fixed_clock(NOW))
+    assert uc.load_queue(store, uc.QueueFilter(text=SUPPLIERS[1].nip), fixed_clock(NOW)).total == 1
     paged = uc.load_queue(store, uc.QueueFilter(), fixed_clock(NOW), offset=1, limit=1)
     assert paged.total == 2 and len(paged.rows) == 1
     none = uc.load_queue(store, uc.QueueFilter(statuses=frozenset({APPROVED})), fixed_clock(NOW))

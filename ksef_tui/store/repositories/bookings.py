@@ -495,9 +495,109 @@ def _step(
 # -- the repository -------------------------------------------------------------------------------------
 
 
+def _state(vault: Vault) -> tuple[int, int, int]:
+    """What the database looks like: this connection's change counter and SQLite's data_version (which
+    moves on another connection's commit). While it stands still, no row can differ."""
+    conn = vault.db.conn
+    return id(conn), conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 class BookingsRepository(Repository):
     def __init__(self, sessions: Sessions) -> None:
         super().__init__(sessions)
+        # The queue's decoded bookings, by row id: (the sealed value's last 16 bytes, the booking). A
+        # Poly1305 tag under a fresh random nonce: any write of the row changes it, so a hit is the row
+        # as stored. Filled by `scan`, dropped by `forget` (on lock, and when the queue screen closes).
+        self._decoded: dict[int, tuple[bytes, Booking]] = {}
+        self._decoded_under: object | None = None  # the key ring they were unsealed with
+        # The last scan's candidates in queue order, and what the database looked like then (this
+        # connection's change counter and SQLite's data_version, which moves on another connection's
+        # commit): while both stand still no row can differ, so the next scan needs no SQL at all.
+        self._last_scan: tuple[Any, builtins.list[Booking]] | None = None
+        self._generation = 0  # moved by `forget`: a scan running meanwhile keeps nothing
+        self._clients: tuple[Any, dict[int, tuple[str, str]]] | None = None  # (state, id -> code, NIP)
+
+    def forget(self) -> None:
+        """Drop the decoded bookings `scan` keeps (plaintext in memory)."""
+        self._generation += 1
+        self._decoded = {}
+        self._decoded_under = None
+        self._last_scan = None
+        self._clients = None
+
+    def scan(
+        self,
+        client_ids: Sequence[int] | None,
+        statuses: Iterable[BookingStatus] | None,
+        keep: Callable[[Booking], bool],
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[builtins.list[Booking], int]:
+        """The bookings `keep` accepts, in queue order, one page of them, and how many it accepts in all.
+        Every candidate is unsealed once and kept decoded: a later scan (the next keystroke of the
+        queue's filter) reads only the row ids and their seal tags in SQL and unseals just the rows
+        written since. Damaged rows are left out and recorded, as in `list`."""
+        with self._sessions._reading() as vault:
+            if self._decoded_under is not vault.keys:
+                self._decoded, self._last_scan = {}, None
+                self._decoded_under = vault.keys
+            where = _where(client_ids, statuses)
+            if where is None:
+                return [], 0
+            clause, params = where
+            state = _state(vault)
+            if self._last_scan is not None and self._last_scan[0] == (state, clause, params):
+                candidates = self._last_scan[1]
+            else:
+                generation = self._generation
+                candidates = self._candidates(vault, clause, params)
+                if generation == self._generation:  # else forgotten meanwhile (the screen closed)
+                    self._last_scan = ((state, clause, params), candidates)
+            matched = [b for b in candidates if keep(b)]
+            start = max(0, offset)
+            end = len(matched) if limit is None else start + max(0, limit)
+            return matched[start:end], len(matched)
+
+    def client_codes(self) -> dict[int, tuple[str, str]]:
+        """Every client's short code and NIP by id (what the queue's rows show), unsealed again only
+        after something was written to the database."""
+        from ksef_tui.store.repositories.clients import load_clients
+
+        with self._sessions._reading() as vault:
+            state, kept = _state(vault), self._clients
+            if kept is not None and kept[0] == (state, vault.keys):
+                return kept[1]
+            generation = self._generation
+            codes = {c.id: (c.short_code, c.nip) for c in load_clients(vault, None) if c.id}
+            if generation == self._generation:
+                self._clients = ((state, vault.keys), codes)
+            return codes
+
+    def _candidates(self, vault: Vault, clause: str, params: builtins.list[Any]) -> builtins.list[Booking]:
+        """Every booking the clause selects, in queue order: row ids and seal tags from SQL, decoded
+        bookings reused when the tag is unchanged, the rest unsealed (and kept)."""
+        order = " ORDER BY queued_at IS NULL, queued_at, id"
+        rows = vault.db.execute(
+            f"SELECT id, substr(data, -16) FROM {BOOKINGS}{clause}{order}", params
+        ).fetchall()
+        decoded = self._decoded
+        stale = [row_id for row_id, tag in rows if decoded.get(row_id, (None,))[0] != tag]
+        for chunk in range(0, len(stale), 500):
+            ids = stale[chunk : chunk + 500]
+            query = (
+                f"SELECT id, client_id, status, queued_at, data FROM {BOOKINGS}"
+                f" WHERE id IN ({','.join('?' * len(ids))})"
+            )
+            for row in vault.db.execute(query, ids).fetchall():
+                booking = _read_booking(vault, *row)
+                if booking is not None:
+                    decoded[row[0]] = (bytes(row[4][-16:]), booking)
+        found: list[Booking] = []
+        for row_id, tag in rows:
+            entry = decoded.get(row_id)
+            if entry is not None and entry[0] == tag:
+                found.append(entry[1])
+        return found
 
     # -- bookings -----------------------------------------------------------------------------------
 
