@@ -39,8 +39,7 @@ from .helpers import screen_text, settle
 # them too, substituted (tests/fa/helpers.py).
 APP_SAMPLES = [p for p in sample_files() if "client-templates" not in p.parts]
 ALL_SAMPLES = sample_files()
-APPS = 8  # the app half runs as this many apps, each over a share of the samples (short ones: the
-# suite's three workers then finish together instead of waiting on one long test at the end)
+APPS = 4  # the app half runs as this many apps, each over a share of the samples
 
 
 def _id(path: Path) -> str:
