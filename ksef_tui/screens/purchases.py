@@ -20,16 +20,13 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.purchases import PurchaseRecord, PurchaseStatus
-from ksef_tui.screens.invoice import InvoiceScreen
+from ksef_tui.screens.invoice_opening import InvoiceOpening
 from ksef_tui.screens.purchase_sync import PURCHASE_SYNC_GROUP, PurchaseSyncing
 from ksef_tui.sync import purchase_views as views
 from ksef_tui.sync import purchases as purchase_sync
-from ksef_tui.sync.invoices import open_invoice
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
-    InvoiceDownloading,
-    InvoiceXmlReady,
     PurchasesLoaded,
     PurchasesPreviewed,
 )
@@ -39,8 +36,10 @@ from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import fmt_dt
 
 
-class PurchasesScreen(PurchaseSyncing, RegistryKeys, Screen[bool | None]):
+class PurchasesScreen(PurchaseSyncing, InvoiceOpening, RegistryKeys, Screen[bool | None]):
     """Dismissed with True when a download ran here (the screen below reloads), else None."""
+
+    invoice_group = "purchases-invoice"
 
     SCOPE = "purchases"
     BINDINGS = bindings_for(SCOPE)
@@ -219,33 +218,7 @@ class PurchasesScreen(PurchaseSyncing, RegistryKeys, Screen[bool | None]):
 
     def action_open_invoice(self) -> None:
         if (record := self._selected()) is not None:
-            self._open_invoice(record)
-
-    @work(exclusive=True, group="purchases-invoice", exit_on_error=False)
-    async def _open_invoice(self, record: PurchaseRecord) -> None:
-        store = self.services.store
-        assert store is not None
-        found = await open_invoice(
-            store,
-            self.services.ksef_factory,
-            self.client_id,
-            record.ksef_number,
-            expected_sha256=record.invoice_hash or None,
-            on_download=lambda: self.post_message(InvoiceDownloading()),
-        )
-        self.post_message(InvoiceXmlReady(found))
-
-    def on_invoice_downloading(self) -> None:
-        self._progress(_("Downloading the invoice from KSeF…"))
-
-    def on_invoice_xml_ready(self, message: InvoiceXmlReady) -> None:
-        found = message.invoice
-        if found is None:
-            self.notify(_("The XML of this invoice is not at hand."), severity="warning")
-            return
-        if found.downloaded:
-            self.query_one("#progress", Static).display = False
-        self.app.push_screen(InvoiceScreen(found.report, found.xml))
+            self.open_stored_invoice(self.client_id, record.ksef_number, record.invoice_hash or None)
 
     # --- what's new, download ------------------------------------------------------------------
 

@@ -41,17 +41,16 @@ from ksef_tui.core.bookings import (
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import N_, _, ngettext
 from ksef_tui.core.money_format import format_amount
+from ksef_tui.screens.invoice_opening import InvoiceOpening
 from ksef_tui.screens.queue_dialogs import AskScreen, ConfirmScreen, check_reason, check_threshold
 from ksef_tui.sync import bookings as booking_sync
-from ksef_tui.sync.bookings import BookingKey, QueueFilter, QueuePage, QueueRow
+from ksef_tui.sync.bookings import BookingKey, QueueFilter, QueuePage
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
     BookingFormReady,
     BookingsDecided,
     BookingsUndone,
-    InvoiceDownloading,
-    InvoiceXmlReady,
     QueueLoaded,
     QueueMarkable,
 )
@@ -118,12 +117,13 @@ def month_of(at: datetime, back: int = 0) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-class QueueScreen(RegistryKeys, Screen[bool | None]):
+class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
     """Dismissed with True when something was decided here (the screen below reloads), else None."""
 
     SCOPE = "queue"
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "queue.tcss"
+    invoice_group = "queue-invoice"
 
     def __init__(self, services: AppConfig, client_id: int | None = None) -> None:
         super().__init__()
@@ -704,34 +704,13 @@ class QueueScreen(RegistryKeys, Screen[bool | None]):
         if row is None:
             self.notify(_("Select an invoice first."), severity="warning")
             return
-        self._open_invoice(row)
+        self.open_stored_invoice(row.booking.client_id, row.booking.ksef_number)
 
-    @work(exclusive=True, group="queue-invoice", exit_on_error=False)
-    async def _open_invoice(self, row: QueueRow) -> None:
-        from ksef_tui.sync.invoices import open_invoice
-
-        store = self.services.store
-        assert store is not None
-        found = await open_invoice(
-            store,
-            self.services.ksef_factory,
-            row.booking.client_id,
-            row.booking.ksef_number,
-            on_download=lambda: self.post_message(InvoiceDownloading()),
-        )
-        self.post_message(InvoiceXmlReady(found))
-
-    def on_invoice_downloading(self) -> None:
+    def _invoice_downloading(self) -> None:  # the queue has no progress line: a toast says it
         self.notify(_("Downloading the invoice from KSeF…"))
 
-    def on_invoice_xml_ready(self, message: InvoiceXmlReady) -> None:
-        from ksef_tui.screens.invoice import InvoiceScreen
-
-        found = message.invoice
-        if found is None:
-            self.notify(_("The XML of this invoice is not at hand."), severity="warning")
-            return
-        self.app.push_screen(InvoiceScreen(found.report, found.xml))
+    def _invoice_downloaded(self) -> None:
+        pass
 
     # --- failures ----------------------------------------------------------------------------------
 

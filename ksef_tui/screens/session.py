@@ -17,17 +17,14 @@ from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client
 from ksef_tui.core.session_status import invoice_text, is_duplicate, session_text
 from ksef_tui.core.upo import UpoError
-from ksef_tui.screens.invoice import InvoiceScreen
+from ksef_tui.screens.invoice_opening import InvoiceOpening
 from ksef_tui.screens.upo_viewer import UpoViewerScreen
 from ksef_tui.sync import upo as upo_sync
-from ksef_tui.sync.invoices import open_invoice
 from ksef_tui.sync.sessions import fetch_session_invoices, find_or_fetch_session, load_session
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
-    InvoiceDownloading,
     InvoicesFetched,
-    InvoiceXmlReady,
     SessionFound,
     SessionLoaded,
     UpoDownloaded,
@@ -40,7 +37,9 @@ from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
 
 
-class SessionScreen(RegistryKeys, Screen[None]):
+class SessionScreen(InvoiceOpening, RegistryKeys, Screen[None]):
+    invoice_group = "session-invoice"
+
     SCOPE = "session"
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
@@ -213,33 +212,7 @@ class SessionScreen(RegistryKeys, Screen[None]):
         if not inv.ksef_number:
             self.notify(_("KSeF did not accept this invoice, so its XML is not in KSeF."), severity="warning")
             return
-        self._open_invoice(inv)
-
-    @work(exclusive=True, group="session-invoice", exit_on_error=False)
-    async def _open_invoice(self, inv: SessionInvoiceRecord) -> None:
-        store = self.services.store
-        assert store is not None and inv.ksef_number
-        found = await open_invoice(
-            store,
-            self.services.ksef_factory,
-            inv.client_id,
-            inv.ksef_number,
-            expected_sha256=inv.invoice_hash,
-            on_download=lambda: self.post_message(InvoiceDownloading()),
-        )
-        self.post_message(InvoiceXmlReady(found))
-
-    def on_invoice_downloading(self) -> None:
-        self._progress(_("Downloading the invoice from KSeF…"))
-
-    def on_invoice_xml_ready(self, message: InvoiceXmlReady) -> None:
-        found = message.invoice
-        if found is None:
-            self.notify(_("The XML of this invoice is not at hand."), severity="warning")
-            return
-        if found.downloaded:
-            self.query_one("#progress", Static).display = False
-        self.app.push_screen(InvoiceScreen(found.report, found.xml))
+        self.open_stored_invoice(inv.client_id, inv.ksef_number, inv.invoice_hash)
 
     def action_jump_original(self) -> None:
         inv = self._selected()
