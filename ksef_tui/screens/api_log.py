@@ -12,11 +12,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 
@@ -48,7 +49,7 @@ class ApiLogScreen(RegistryKeys, Screen[None]):
         yield Static("", id="title")
         yield DataTable(cursor_type="row", id="calls")
         yield Static("", id="entry")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

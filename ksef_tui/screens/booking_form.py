@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.bookings import (
@@ -40,6 +40,7 @@ from ksef_tui.sync import bookings as booking_sync
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import BookingsDecided
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.queue_table import (
     DEDUCTION_WORDS,
     JPK_WORDS,
@@ -146,7 +147,7 @@ class BookingFormScreen(RegistryKeys, Screen[Decision | None]):
                 yield from self._line_fields(i, line)
             yield Static("", id="message", classes="field-error")
             yield Static(plain(_("F2 saves and approves · Esc cancels")), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def _line_fields(self, i: int, line: BookingLine) -> ComposeResult:
         rate = line.vat_rate if not line.vat_rate[:1].isdigit() else f"{line.vat_rate}%"

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ksef_tui.core.certificates import (
     CertificateError,
@@ -47,6 +47,7 @@ from ksef_tui.ui.messages import (
     RecordSaved,
     StoreRefused,
 )
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 PREVIEW_DELAY = 0.3  # seconds after the last keystroke in a path before the files are read
@@ -111,7 +112,7 @@ class CertificateNipScreen(RegistryKeys, ModalScreen[bool]):
                 id="explanation",
             )
             yield Static(_("Enter or t saves it as the office certificate · Esc goes back"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -173,7 +174,7 @@ class CertificateImportScreen(RegistryKeys, ModalScreen[bool]):
             yield Static("", id="warning")
             yield Static("", id="message", classes="error")
             yield Static(_("Enter or F2 saves · Esc cancels"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#cert", Input).focus()

@@ -20,7 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.health import Health, Level, client_health, credential_health
@@ -53,6 +53,7 @@ from ksef_tui.ui.messages import (
     PurchaseSummaryLoaded,
 )
 from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_renderable
 
 STATUS_WORDS = {
@@ -154,7 +155,7 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
             yield Static("", id="purchases", classes="section")
             yield Static("", id="audit", classes="section")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#progress", Static).display = False

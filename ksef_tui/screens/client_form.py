@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ksef_tui.core.client_form import ClientDraft, FormErrors, still_damaged, validate_client, validate_nips
 from ksef_tui.core.i18n import _
@@ -16,6 +16,7 @@ from ksef_tui.sync.records import StoreProblem, save_client
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
+from ksef_tui.widgets.key_bar import KeyBar
 
 ENV_LABELS = {Environment.PROD: "prod", Environment.DEMO: "demo", Environment.TEST: "test"}
 
@@ -65,7 +66,7 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
             yield Input(value=c.notes if c else "", id="notes")
             yield Static("", id="message", classes="field-error")
             yield Static(_("Enter or F2 saves · Esc cancels"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

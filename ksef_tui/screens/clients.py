@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.board import READY_GLYPHS, BoardEntry, filter_board, level_counts, not_ready_2027
@@ -28,6 +28,7 @@ from ksef_tui.ui.messages import (
 from ksef_tui.widgets.client_detail import ClientDetail
 from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE, ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         yield ClientTable(id="board")
         yield ClientDetail(id="detail")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

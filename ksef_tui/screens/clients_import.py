@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from ksef_tui.core.client_import import ImportPlan, describe_row
 from ksef_tui.core.display_text import safe_display
@@ -24,6 +24,7 @@ from ksef_tui.sync.client_import import ImportProblem, load_import_plan, run_imp
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import ClientsImported, ImportPlanned, StoreRefused
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain
 
 
@@ -48,7 +49,7 @@ class ClientsImportScreen(RegistryKeys, ModalScreen[bool]):
             with VerticalScroll(id="report"):
                 yield Static("", id="rows")
             yield Static(_("Enter checks the file · F2 imports · Esc closes"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#report").display = False

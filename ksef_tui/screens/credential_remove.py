@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import CREDENTIAL_KIND_LABELS, Client, Credential, CredentialKind
@@ -16,6 +16,7 @@ from ksef_tui.sync.records import StoreProblem, removal_code, remove_credential
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 
@@ -68,7 +69,7 @@ class CredentialRemoveScreen(RegistryKeys, ModalScreen[bool]):
             yield Input(id="confirm", placeholder=self.code, compact=True)
             yield Static("", id="message", classes="error")
             yield Static(_("Enter or F2 removes · Esc cancels"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Input).focus()

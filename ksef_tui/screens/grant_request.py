@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
@@ -20,6 +20,7 @@ from ksef_tui.sync.grants import OfficeNotReady, grant_request_for, mark_grant_r
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import GrantRequestLoaded, GrantRequestMarked, GrantRequestSaved, OfficeWorkFailed
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain
 
 
@@ -54,7 +55,7 @@ class GrantRequestScreen(RegistryKeys, Screen[bool]):
         with VerticalScroll(id="body"):
             yield Static("", id="request")
         yield Static(plain(_("c copies · s saves as a file · Esc goes back")), id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#body").focus()

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from ksef_tui.core.fa.findings import FaParseError
 from ksef_tui.core.fa.report import InspectReport
@@ -27,6 +27,7 @@ from ksef_tui.ui.messages import XmlTextRead
 from ksef_tui.widgets import invoice_sections as sections
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable, line_details
 from ksef_tui.widgets.invoice_xml import XmlView, decode_xml
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import safe_renderable
 
 # (id, msgid) in key order: `1` is the first tab, `7` the last.
@@ -62,7 +63,7 @@ class InvoiceScreen(RegistryKeys, Screen[None]):
         if inv is None:
             with VerticalScroll(id="inv-unreadable"):
                 yield Static(safe_renderable(self._unreadable()))
-            yield Footer()
+            yield KeyBar()
             return
         with TabbedContent(id="inv-tabs"):
             for tab_id, title in TABS:
@@ -76,7 +77,7 @@ class InvoiceScreen(RegistryKeys, Screen[None]):
                         with VerticalScroll(classes="inv-pane"):
                             # Every value from the invoice is cleaned of control/bidi characters here.
                             yield Static(safe_renderable(self._tab_body(tab_id)), id=f"inv-{tab_id}")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.report.invoice is not None:

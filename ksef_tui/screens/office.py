@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.models import Environment
@@ -24,6 +24,7 @@ from ksef_tui.sync.records import StoreProblem
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import OfficeProfileLoaded, RecordSaved, StoreRefused
+from ksef_tui.widgets.key_bar import KeyBar
 
 # The form's fields in order: (key, label msgid). `environment` is a choice, the rest are typed.
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -80,7 +81,7 @@ class OfficeScreen(RegistryKeys, ModalScreen[bool]):
             yield Static(
                 escape(_("Empty folder: the default. Enter or F2 saves · Esc cancels")), classes="hint"
             )
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _placeholder(key: str) -> str:

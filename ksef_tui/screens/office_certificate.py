@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -36,6 +36,7 @@ from ksef_tui.ui.messages import (
     OfficeCertificateRevoked,
     OfficeCertificatesListed,
 )
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 REVOKE_CODE_LENGTH = 6  # the last characters of the serial typed to confirm a revocation
@@ -78,7 +79,7 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
         yield Static(plain(_("Certificates in KSeF (l lists them)")), id="list-title")
         yield OptionList(id="certificates")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#progress", Static).display = False
@@ -261,7 +262,7 @@ class RevokeConfirmScreen(RegistryKeys, ModalScreen[bool]):
             yield Input(id="confirm", placeholder=self.code, compact=True)
             yield Static("", id="message", classes="error")
             yield Static(_("Enter or F2 revokes · Esc cancels"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Input).focus()
@@ -321,7 +322,7 @@ class EnrolmentScreen(RegistryKeys, ModalScreen[bool]):
             yield Static("", id="step")
             yield Static("", id="message", classes="error")
             yield Static(_("Enter or F2 enrols · Esc cancels"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#qualified", Input).focus()

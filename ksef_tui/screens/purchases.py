@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.i18n import _
@@ -30,6 +30,7 @@ from ksef_tui.ui.messages import (
     PurchasesLoaded,
     PurchasesPreviewed,
 )
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.purchase_table import PurchaseTable, day
 from ksef_tui.widgets.safe_text import plain, safe_text
@@ -65,7 +66,7 @@ class PurchasesScreen(PurchaseSyncing, InvoiceOpening, RegistryKeys, Screen[bool
         yield PurchaseTable(views.status_words, id="purchases")
         yield Static("", id="detail")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

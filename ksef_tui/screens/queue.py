@@ -27,7 +27,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.bookings import (
@@ -54,6 +54,7 @@ from ksef_tui.ui.messages import (
     QueueLoaded,
     QueueMarkable,
 )
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.queue_table import (
     STATUS_GLYPH,
@@ -66,6 +67,9 @@ from ksef_tui.widgets.queue_table import (
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 PAGE = 500  # rows read at a time
+# The screen's very first page: what fills a wide terminal, read before the rest of the page (unsealing
+# 60 bookings is ~10 ms, 500 ~40 ms: the difference was most of the first paint, docs/PERFORMANCE.md).
+FIRST_PAGE = 60
 MORE_BEFORE_END = 50  # the next page is read when the cursor comes this close to the last row loaded
 DEFAULT_THRESHOLD = 90
 
@@ -143,6 +147,7 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         self._more_worker: Worker[None] | None = None
         self._busy = False  # a decision is being written: keys that write wait for it
         self._keep: BookingKey | None = None  # the booking the cursor goes back to after a reload
+        self._warmed = False  # the filter's warm-up was started
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
@@ -152,13 +157,27 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         )
         yield QueueTable(id="queue")
         yield Static("", id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.table.one_client = self.client_id is not None
         self.table.focus()
-        self.reload()
+        self._first_page()
+
+    def _first_page(self) -> None:
+        """The first FIRST_PAGE rows, read here before the first paint (~10 ms; a worker's thread hop
+        competed with the paints of an empty table and cost more); the rest of the page follows."""
+        store = self.services.store
+        assert store is not None
+        try:
+            settings = booking_sync.queue_settings(store)
+            page = booking_sync.load_queue(store, self.queue_filter(), self.services.clock, limit=FIRST_PAGE)
+        except Exception as exc:  # as the workers do: a message, the screen stays
+            error = _("Could not read the queue: {error}").format(error=exc)
+            self.notify(error, severity="error", markup=False)
+            return
+        self.on_queue_loaded(QueueLoaded(page, settings=settings))
 
     # --- the filter ------------------------------------------------------------------------------
 
@@ -195,19 +214,20 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
 
         def read() -> tuple[QueuePage, QueueSettings | None]:  # one thread hop for both
             settings = booking_sync.queue_settings(store) if first else None
-            return booking_sync.load_queue(store, flt, self.services.clock, limit=PAGE), settings
+            limit = FIRST_PAGE if first else PAGE
+            return booking_sync.load_queue(store, flt, self.services.clock, limit=limit), settings
 
         page, settings = await asyncio.to_thread(read)
         self.post_message(QueueLoaded(page, settings=settings))
 
     @work(exclusive=True, group="queue-more", exit_on_error=False)
-    async def _load_more(self, flt: QueueFilter, offset: int) -> None:
+    async def _load_more(self, flt: QueueFilter, offset: int, limit: int = PAGE) -> None:
         store = self.services.store
         assert store is not None
         page = await asyncio.to_thread(
-            booking_sync.load_queue, store, flt, self.services.clock, offset=offset, limit=PAGE
+            booking_sync.load_queue, store, flt, self.services.clock, offset=offset, limit=limit
         )
-        self.post_message(QueueLoaded(page, append=True))
+        self.post_message(QueueLoaded(page, append=True, flt=flt))
 
     @work(exclusive=True, group="queue-warm", exit_on_error=False)
     async def _warm(self, flt: QueueFilter) -> None:
@@ -224,19 +244,39 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
             booking_sync.forget_queue(store)
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
-        if message.settings is not None:  # the first page: unseal the rest for the filter meanwhile
+        if message.settings is not None:
             self.settings = message.settings
-            self.call_after_refresh(lambda: self._warm(self.queue_filter()))
         if message.append:
+            if message.filter is not None and message.filter != self.queue_filter():
+                return  # read for a filter since changed: its rows belong to no table shown
             if self.page is not None and message.page.rows:
                 self.table.extend(message.page.rows)
+            self._warm_once()
             return
         if self._more_worker is not None and self._more_worker.is_running:
             self._more_worker.cancel()
         self.page = message.page
         self.table.show(message.page.rows, self.size.width or self.app.size.width, keep=self._keep)
         self._keep = None
-        self._update_header()  # the detail follows the cursor's Highlighted message
+        self._update_header()
+        self._show_detail()  # now, in the same paint (the cursor's Highlighted message follows later)
+        loaded = len(message.page.rows)
+        if message.settings is not None and loaded < min(PAGE, message.page.total):
+            # The first, short page is on screen: the rest of a whole page is read behind it, then the
+            # warm-up (it holds the store for a second: the rows first).
+            self.call_after_refresh(self._top_up, loaded)
+        else:
+            self._warm_once()
+
+    def _top_up(self, loaded: int) -> None:
+        if self.table.row_count == loaded:  # nothing else was read meanwhile (a filter typed, scrolling)
+            self._more_worker = self._load_more(self.queue_filter(), loaded, PAGE - loaded)
+
+    def _warm_once(self) -> None:
+        """Unseal every candidate for the filter in a thread, once, after the first paint."""
+        if not self._warmed:
+            self._warmed = True
+            self.call_after_refresh(lambda: self._warm(self.queue_filter()))
 
     def _maybe_more(self) -> None:
         page, table = self.page, self.table

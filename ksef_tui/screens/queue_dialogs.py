@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain
 
 
@@ -35,7 +36,7 @@ class ConfirmScreen(RegistryKeys, ModalScreen[bool]):
             yield Static(plain(self.title_text), classes="dialog-title")
             yield Static(plain(self.body), id="body")
             yield Static(plain(_("Enter confirms · Esc cancels")), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -71,7 +72,7 @@ class AskScreen(RegistryKeys, ModalScreen[str | None]):
             yield Input(value=self.value, id="value")
             yield Static("", id="error")
             yield Static(plain(_("Enter or F2 confirms · Esc cancels")), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#value", Input).focus()

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.board import READY_GLYPHS, ready_words
@@ -33,6 +33,7 @@ from ksef_tui.ui.messages import (
     ReadinessLoaded,
 )
 from ksef_tui.widgets.client_table import READY_STYLE
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.readiness_table import ReadinessTable, missing_words, via_words
 from ksef_tui.widgets.safe_text import plain, safe_text
 
@@ -84,7 +85,7 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
         yield Static("", id="detail")
         yield Static("", id="others")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#progress", Static).display = False

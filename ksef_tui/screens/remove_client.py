@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
@@ -16,6 +16,7 @@ from ksef_tui.sync.records import remove_client
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved
+from ksef_tui.widgets.key_bar import KeyBar
 
 
 class RemoveClientScreen(RegistryKeys, ModalScreen[bool]):
@@ -41,7 +42,7 @@ class RemoveClientScreen(RegistryKeys, ModalScreen[bool]):
             )
             yield Input(id="confirm", placeholder=self.client.short_code)
             yield Static("", id="message", classes="error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Input).focus()

@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -34,6 +34,7 @@ from ksef_tui.sync import bookings as booking_sync
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, RulesLoaded
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.queue_table import DEDUCTION_WORDS, KPIR_WORDS, template_words
 from ksef_tui.widgets.rule_table import RuleTable, narrowed, narrowing_words
@@ -73,7 +74,7 @@ class RulesScreen(RegistryKeys, Screen[None]):
         yield Static("", id="offer")
         yield RuleTable(id="rules")
         yield Static("", id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(RuleTable)
@@ -299,7 +300,7 @@ class OfficeRulesScreen(RegistryKeys, ModalScreen[Any]):
                 id="offers",
             )
             yield Static(plain(_("Enter chooses · Esc closes")), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -391,7 +392,7 @@ class RuleFormScreen(RegistryKeys, ModalScreen[Rule | None]):
                 )
             yield Static("", id="error")
             yield Static(plain(_("F2 saves · Esc cancels")), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#item_text", Input).focus()

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.i18n import _
@@ -32,6 +32,7 @@ from ksef_tui.ui.messages import (
     UpoRefused,
     UpoWaiting,
 )
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import SessionInvoiceTable, fmt_dt, kind_label
@@ -67,7 +68,7 @@ class SessionScreen(InvoiceOpening, RegistryKeys, Screen[None]):
         yield SessionInvoiceTable(id="invoices")
         yield Static("", id="detail")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#progress", Static).display = False

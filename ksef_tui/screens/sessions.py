@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from ksef_tui.core.i18n import N_, _
@@ -37,6 +37,7 @@ from ksef_tui.ui.messages import (
     UpoProgress,
     UposDownloaded,
 )
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import plain, safe_text
 from ksef_tui.widgets.session_table import WARSAW, SessionTable, fmt_dt, kind_label
@@ -100,7 +101,7 @@ class SessionsScreen(RegistryKeys, Screen[None]):
         yield SessionTable(id="sessions")
         yield Static("", id="detail")
         yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#prompt", Input).display = False

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
@@ -25,6 +25,7 @@ from ksef_tui.sync.records import StoreProblem, add_credential
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import RecordSaved, StoreRefused
+from ksef_tui.widgets.key_bar import KeyBar
 
 
 class TokenImportScreen(RegistryKeys, ModalScreen[bool]):
@@ -48,7 +49,7 @@ class TokenImportScreen(RegistryKeys, ModalScreen[bool]):
             yield Input(id="until", placeholder="2026-12-31")
             yield Static("", id="message", classes="error")
             yield Static(_("Enter or F2 saves · Esc cancels"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#token", Input).focus()

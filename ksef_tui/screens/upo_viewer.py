@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.upo import UpoReceipt
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
+from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.upo_view import UpoDocumentTable, document_detail, receipt_header
 
 
@@ -30,7 +31,7 @@ class UpoViewerScreen(RegistryKeys, Screen[None]):
         yield Static(receipt_header(self.receipts), id="header")
         yield UpoDocumentTable(id="documents")
         yield Static("", id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(UpoDocumentTable)

@@ -13,6 +13,7 @@ render time, and the palette and the help screen translate as they are built.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
 
-from ksef_tui.core.i18n import N_, _
+from ksef_tui.core.i18n import N_, _, current_language
 
 
 @dataclass(frozen=True)
@@ -600,11 +601,18 @@ def bindings_for(scope: str) -> list[BindingType]:
     ]
 
 
+@functools.lru_cache(maxsize=1024)
+def _translated_binding(binding: Binding, language: str) -> Binding:
+    # Cached: the footer reads every active binding on each change of focus or screen (800 copies of a
+    # dataclass per screen shown were a tenth of the queue's first paint); `language` is part of the key.
+    return dataclasses.replace(binding, description=_(binding.description))
+
+
 def _translated(active: ActiveBinding) -> ActiveBinding:
     binding = active.binding
     if not binding.description:
         return active
-    return active._replace(binding=dataclasses.replace(binding, description=_(binding.description)))
+    return active._replace(binding=_translated_binding(binding, current_language()))
 
 
 # The mixin is typed as a Screen for mypy, and is a plain class at run time: Textual's CSS follows a

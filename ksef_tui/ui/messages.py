@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ksef_tui.core.readiness import Probe
     from ksef_tui.core.upo import UpoReceipt
     from ksef_tui.ksef.certificates import CertificateListItem
-    from ksef_tui.sync.bookings import BookingKey, QueuePage
+    from ksef_tui.sync.bookings import BookingKey, QueueFilter, QueuePage
     from ksef_tui.sync.client_import import ImportResult
     from ksef_tui.sync.clients import BoardView, ClientView
     from ksef_tui.sync.grants import CensusResult, ReadinessView
@@ -420,12 +420,18 @@ class QueueLoaded(ScreenMessage):
     """A page of the queue; `append` when it continues the rows already shown (scrolling down)."""
 
     def __init__(
-        self, page: QueuePage, *, append: bool = False, settings: QueueSettings | None = None
+        self,
+        page: QueuePage,
+        *,
+        append: bool = False,
+        settings: QueueSettings | None = None,
+        flt: QueueFilter | None = None,
     ) -> None:
         super().__init__()
         self.page = page
         self.append = append
         self.settings = settings
+        self.filter = flt  # an appended page of another filter than the one shown now is dropped
 
 
 class QueueMarkable(ScreenMessage):

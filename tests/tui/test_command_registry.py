@@ -14,7 +14,6 @@ from pathlib import Path
 from textual.actions import parse
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer
 
 import ksef_tui
 import ksef_tui.screens
@@ -25,6 +24,7 @@ from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.help import HelpScreen
 from ksef_tui.ui.app import KsefApp
 from ksef_tui.ui.commands import REGISTRY, Command, bindings_for
+from ksef_tui.widgets.key_bar import KeyBar
 
 from .helpers import make_store, screen_text, services, settle, wait_for_text
 
@@ -131,8 +131,7 @@ def test_the_private_bindings_scan_can_fail() -> None:
 
 
 def _footer_text(app: KsefApp) -> str:
-    footer = app.screen.query_one(Footer)
-    return " ".join(str(key.render()) for key in footer.children)
+    return app.screen.query_one(KeyBar).text()
 
 
 async def test_footer_speaks_the_language_chosen_after_the_classes_were_defined(tmp_path: Path) -> None:
