@@ -62,10 +62,11 @@ lines summed by rate, in the order the rates first appear. Symbols (§1.5): the 
 subject to VAT, FA "np I"/"np II") is not among §1.5's symbols and is written as "np" at 0 %. Deduction:
 the VAT the client may not deduct goes to an "npo" row (-4, "nie podlegający odliczeniu"): a line with
 deduction NONE entirely; a HALF or PROPORTION line is split — the deductible VAT (core `vat_deductible`)
-with the net in the same proportion stays at its rate, the rest (net and VAT) goes to "npo". So 50 % VAT
-on 100.00 + 23.00 is "23" 50.00/11.50/61.50 and "npo" 50.00/11.50/61.50, and the totals stay the
-booking's. A rate code with no EDI++ symbol (the OSS procedure, the margin scheme, anything unknown) is
-written as "npo" (the buyer deducts nothing from it) with a warning for unknown codes.
+with the net times the deductible share (50 %, or the proportion) stays at its rate, the rest (net and
+VAT) goes to "npo". So 50 % VAT on 100.00 + 23.00 is "23" 50.00/11.50/61.50 and "npo"
+50.00/11.50/61.50, and the totals stay the booking's. A rate code with no EDI++ symbol (the OSS
+procedure, the margin scheme, anything unknown) is written as "npo" (the buyer deducts nothing from it),
+with a warning for an unknown code.
 
 Skipped with a warning: EXCLUDED bookings (never exported) and bookings not APPROVED/EXPORTED. An empty
 period (or nothing left to write) is a valid file with the [INFO] section only. Problems (nothing is
@@ -83,12 +84,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from lxml import etree
 
 from ksef_tui.core.booking_draft import money, vat_deductible
-from ksef_tui.core.bookings import Booking, BookingStatus
+from ksef_tui.core.bookings import Booking, BookingLine, BookingStatus, Deduction
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.exports import ExportContext, ExportFile, ExportItem, ExportOutput, ExportWarning
 from ksef_tui.core.fa.findings import FaParseError
@@ -158,7 +159,7 @@ F_CORRECTED_NUMBER = N_("corrected invoice number")
 F_CATEGORY = N_("VAT register")
 F_ACCOUNTS = N_("GL accounts")
 F_PLACE = N_("place of issue")
-F_NOTES = N_("notes")
+F_NOTES = N_("remarks")
 F_PROGRAM = N_("program name")
 F_SHORT_CODE = N_("client's short code")
 F_WHO = N_("who exported")
@@ -274,7 +275,7 @@ class _Findings:
                 "for the supplier's number; written as '{cut}'."
             ).format(number=value, ksef=self.ksef_number, limit=limit, cut=cut)
         return _(
-            "{field} '{value}' is longer than the {limit} characters EDI++ holds; written as '{cut}'."
+            "{field}: '{value}' is longer than the {limit} characters EDI++ holds; written as '{cut}'."
         ).format(field=_(label), value=value, limit=limit, cut=cut)
 
 
@@ -402,6 +403,14 @@ class VatRow:
         return self.net + self.vat
 
 
+def _deductible_share(line: BookingLine) -> Decimal:
+    """The nominal share of a HALF or PROPORTION line that is deductible (the net is split by it)."""
+    if line.deduction is Deduction.HALF:
+        return Decimal("0.5")
+    pct = (line.deduction_pct or Decimal(0)).to_integral_value(rounding=ROUND_CEILING)
+    return pct / 100
+
+
 def vat_rows(booking: Booking, findings: _Findings | None = None) -> list[VatRow]:
     """The booking's lines summed by EDI++ rate, the VAT the client may not deduct under "npo"."""
     rows: dict[tuple[str, Decimal], VatRow] = {}
@@ -431,7 +440,7 @@ def vat_rows(booking: Booking, findings: _Findings | None = None) -> list[VatRow
         elif deductible == 0:
             add(NPO, line.net, line.vat)
         else:
-            net_deductible = money(line.net * deductible / line.vat)
+            net_deductible = money(line.net * _deductible_share(line))
             add(key, net_deductible, deductible)
             add(NPO, line.net - net_deductible, line.vat - deductible)
     return list(rows.values())
