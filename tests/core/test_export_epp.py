@@ -376,6 +376,22 @@ def test_correction_is_kfz_negative_with_the_corrected_invoice() -> None:
     assert doc.amount(28) == sum((x.net for x in item.booking.lines), Decimal(0))
 
 
+def test_correction_of_several_invoices_writes_the_first_and_warns() -> None:
+    corrects = Correction(ksef(n=7), "FV/7/02/2026", date(2026, 2, 3), 7, 3)
+    item = generated(kind="KOR", number="KOR/2/03/2026", corrects=corrects, n=4)
+    assert item.xml is not None
+    xml = item.xml.decode()
+    start, end = (
+        xml.index("<DaneFaKorygowanej>"),
+        xml.index("</DaneFaKorygowanej>") + len("</DaneFaKorygowanej>"),
+    )
+    second = xml[start:end].replace("FV/7/02/2026", "FV/8/02/2026")
+    out, epp = run([replace(item, xml=(xml[:end] + second + xml[end:]).encode())])
+    assert epp.documents[0].text(8) == "FV/7/02/2026"
+    (warning,) = [w for w in out.warnings if w.code == "epp.several_corrected"]
+    assert "FV/8/02/2026" in warning.message
+
+
 def test_half_vat_split_into_rate_and_npo_rows() -> None:
     """50 % VAT (art. 86a): the deductible half stays at 23 %, the other half (net and VAT) is "npo"."""
     b = booking(line("23", "100.00", "23.00", deduction=Deduction.HALF))
@@ -463,6 +479,7 @@ def test_long_invoice_number_is_cut_and_reported() -> None:
     (warning,) = [w for w in out.warnings if w.code == "epp.number_cut"]
     assert number in warning.message and b.ksef_number in warning.message
     assert warning.ksef_number == b.ksef_number
+    assert warning.message.startswith("Numer faktury")  # Polish
 
 
 @pytest.mark.parametrize("odd", ["Ǆ", "😀"])
