@@ -5,7 +5,8 @@ file InsERT Rewizor / Rachmistrz (GT and nexo), Symfonia IDK and many smaller pr
 Source: the public specification "Komunikacja – Struktura danych EDI++" (format 1.05; PURCHASES.md §C2).
 `write_epp(items, context)` is a pure `Writer` (no I/O, no clock: the file's "when" is
 `context.created_at`), so a batch re-created from its record gives the same bytes. One file per client
-and period: `<short code>_<period>.epp`.
+and period: `<short code>_<period>.epp`, its documents in order of receipt date, then KSeF number (so the
+same bookings give the same bytes in whatever order they are passed).
 
 The file (§1.1, §1.6)
 - Sections `[INFO]` (once, first), then per booking `[NAGLOWEK]` + `[ZAWARTOSC]`; each label on its own
