@@ -21,16 +21,10 @@ from ksef_tui.core.clock import fixed_clock
 from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
 from ksef_tui.demo.bookings import cut_off
 from ksef_tui.store import KdfLimits, Store
-from tests.booking_engine import real_engine
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 # Every never-auto reason occurs in the demo's queue (issue 13 item 7: "some needing review for each").
 PRESENT = set(ReviewReason)
-
-
-pytestmark = pytest.mark.skipif(
-    not real_engine(), reason="the demo needs the booking engine (core, issue 13)"
-)
 
 
 @pytest.fixture(scope="module")

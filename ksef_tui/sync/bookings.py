@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
+from ksef_tui.core import booking_draft, booking_queue, booking_rules
 from ksef_tui.core.bookings import (
     OPEN_STATUSES,
     Booking,
@@ -94,24 +94,8 @@ def operator_name(store: Store) -> str:
 # --- the engine (core), imported lazily ---------------------------------------------------------------
 
 
-def _engine(name: str) -> ModuleType:
-    import importlib
-
-    return importlib.import_module(f"ksef_tui.core.{name}")
-
-
-def engine_available() -> bool:
-    """Whether the booking engine is installed (always, once issue 13's core lands; the purchase sync
-    drafts bookings only then)."""
-    try:
-        _engine("booking_draft")
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
 def _history(stats: SellerStats | None) -> Any:
-    history_type = _engine("booking_rules").SellerHistory
+    history_type = booking_rules.SellerHistory
     if stats is None:
         return history_type(count=0, median_gross=None)
     return history_type(count=stats.count, median_gross=stats.median_gross)
@@ -144,7 +128,7 @@ def draft(record: PurchaseRecord, invoice: Any, settings: QueueSettings, queued_
     if invoice is None:
         return unreadable_booking(record, queued_at)
     try:
-        booking: Booking = _engine("booking_draft").draft_booking(
+        booking: Booking = booking_draft.draft_booking(
             record.client_id, record, invoice, settings=settings, queued_at=queued_at
         )
     except (ValueError, ArithmeticError, TypeError):  # an invoice the arithmetic cannot book
@@ -157,7 +141,7 @@ def _propose_all(
 ) -> list[Booking]:
     """The engine's proposal for each booking, with the client's and the office's rules for its seller
     and the seller's history at the client (each loaded once per client)."""
-    propose = _engine("booking_rules").propose
+    propose = booking_rules.propose
     by_client: dict[int, list[Booking]] = {}
     for booking in bookings:
         by_client.setdefault(booking.client_id, []).append(booking)
@@ -218,7 +202,7 @@ def _learn(
 ) -> tuple[tuple[Rule | None, Rule | None], ...]:
     """Rule changes learned from approvals (proposed, approved): each rule's first before-state and
     last after-state, so several bookings of one seller in one step make one change per rule."""
-    learn = _engine("booking_rules").learn
+    learn = booking_rules.learn
     current: dict[tuple[int, str], list[Rule]] = {}
     first_before: dict[Any, Rule | None] = {}
     last_after: dict[Any, Rule] = {}
@@ -267,7 +251,7 @@ def _plain(flt: QueueFilter) -> bool:
 
 def _keep(flt: QueueFilter) -> Any:
     text = flt.text.strip()
-    matches = _engine("booking_queue").text_matcher(text) if text else None  # built once, not per row
+    matches = booking_queue.text_matcher(text) if text else None  # built once, not per row
 
     if matches is not None and flt.min_confidence <= 0 and flt.strength is None and not flt.vat_period:
         return matches  # the text alone: one call per row (20,000 per keystroke)
@@ -376,7 +360,7 @@ def approve(store: Store, keys: Sequence[BookingKey], by: str, clock: Clock) -> 
     """Approve these bookings as proposed, in one transaction (each a confirmation of its rule)."""
     now = clock()
     before = _load(store, keys)
-    decision: Decision = _engine("booking_queue").approve(before, by, now)
+    decision: Decision = booking_queue.approve(before, by, now)
     pairs = [
         (old, new)
         for old, new in zip(decision.before, decision.after, strict=True)
@@ -399,7 +383,7 @@ def save_booking(store: Store, booking: Booking, by: str, clock: Clock, *, appro
     after = replace(booking, id=before.id, queued_at=before.queued_at)
     if approve:
         after = replace(after, status=BookingStatus.APPROVED, decided_by=by, decided_at=now)
-    decision: Decision = _engine("booking_queue").edit(before, after, by, now)
+    decision: Decision = booking_queue.edit(before, after, by, now)
     if approve:
         learned = _learn(store, [(before, decision.after[0])], now)
         decision = replace(decision, rule_changes=(*decision.rule_changes, *learned))
@@ -410,13 +394,13 @@ def save_booking(store: Store, booking: Booking, by: str, clock: Clock, *, appro
 
 def exclude(store: Store, keys: Sequence[BookingKey], reason: str, by: str, clock: Clock) -> Decision:
     """Not the client's cost (a private purchase, a paper duplicate, ...): EXCLUDED with the reason."""
-    decision: Decision = _engine("booking_queue").exclude(_load(store, keys), reason, by, clock())
+    decision: Decision = booking_queue.exclude(_load(store, keys), reason, by, clock())
     return store.bookings.decide(decision)
 
 
 def reject(store: Store, keys: Sequence[BookingKey], by: str, clock: Clock) -> Decision:
     """Back to NEEDS_REVIEW (an approval taken back before export)."""
-    decision: Decision = _engine("booking_queue").reject(_load(store, keys), by, clock())
+    decision: Decision = booking_queue.reject(_load(store, keys), by, clock())
     return store.bookings.decide(decision)
 
 
@@ -451,7 +435,7 @@ def office_rule_candidates(store: Store) -> list[Any]:
     """Sellers where at least three clients' rules agree on the treatment (and no office rule with the
     same narrowing exists yet): `core.booking_rules.OfficeRuleCandidate` values, by seller NIP. Reads
     every client's rules (one unsealing pass): call it when the rules screen opens, not per keystroke."""
-    found: list[Any] = _engine("booking_rules").office_rule_candidates(store.bookings.rules(None))
+    found: list[Any] = booking_rules.office_rule_candidates(store.bookings.rules(None))
     return found
 
 

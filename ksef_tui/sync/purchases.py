@@ -300,9 +300,7 @@ class _Run:
             state = replace(state, cursor=move.cursor, stalled=move.stalled)
             moved = move.moved
         now = self.clock()
-        settings = None
-        if bookings.engine_available():
-            settings = await asyncio.to_thread(self.store.bookings.queue_settings)
+        settings = await asyncio.to_thread(self.store.bookings.queue_settings)
         try:
             reader = await open_export_package(self.ksef, key, package)
             try:
@@ -575,7 +573,7 @@ async def sync_purchases(
     for results in await asyncio.gather(*(one(c) for c in clients)):
         report.results += results
     got = sorted({r.client_id for r in report.results if r.added})
-    if got and bookings.engine_available():  # issue 13: the new invoices' bookings proposed at once
+    if got:  # issue 13: the new invoices' bookings proposed at once
         await asyncio.to_thread(bookings.propose_new, store, clock, got)
     return report
 
