@@ -1,6 +1,5 @@
 """`ksef-tui queue` and `ksef-tui approve` (issue 13 item 6): formats, thresholds, dry run, exit codes.
-A real store on disk with bookings in it; the engine is core's when installed, else the tests' stand-ins
-(only `approve` needs it)."""
+A real store on disk with bookings in it and core's booking engine."""
 
 from __future__ import annotations
 

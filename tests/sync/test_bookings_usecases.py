@@ -1,7 +1,6 @@
 """The queue's use cases (sync/bookings.py, issue 13) on a real store: drafting from stored XML, proposing,
 approving with learning, editing, excluding, rejecting, undo, the queue page, and the purchase sync
-drafting bookings in the package's transaction. The engine is core's when installed, else the tests'
-stand-ins (tests/booking_engine.py): assertions hold for both."""
+drafting bookings in the package's transaction, with core's booking engine."""
 
 from __future__ import annotations
 
