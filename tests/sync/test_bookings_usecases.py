@@ -15,16 +15,14 @@ from test_purchase_sync import _office
 
 from ksef_tui.core.bookings import OPEN_STATUSES, BookingStatus, QueueSettings, Rule, RuleTemplate
 from ksef_tui.core.clock import fixed_clock
-from ksef_tui.core.fa import parse_invoice
 from ksef_tui.core.models import Client
 from ksef_tui.core.purchases import PurchaseRecord
-from ksef_tui.simulator.purchase_fa import generate_purchase
 from ksef_tui.simulator.suppliers import CATALOGUE
 from ksef_tui.store import KdfLimits, Store
 from ksef_tui.store.repositories.bookings import BookingChanged
-from ksef_tui.store.repositories.purchases import invoice_hash
 from ksef_tui.sync import bookings as uc
 from tests.booking_engine import engine  # noqa: F401  (the fixture, used by every test below)
+from tests.purchase_store import store_purchase
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -50,24 +48,8 @@ def cid(store: Store) -> int:
 
 def _stored(store: Store, cid: int, n: int, supplier: int = 0, days_ago: int = 0) -> str:
     """One purchase invoice stored as the sync stores it (record + XML), without a booking."""
-    s = SUPPLIERS[supplier]
     received = NOW - timedelta(days=days_ago, minutes=n)
-    number = f"{s.nip}-{received:%Y%m%d}-{n:06X}00-{n % 251:02X}".upper()
-    xml = generate_purchase(s.key, s.nip, BUYER, "Piekarnia Nowak", f"FV/{n}/2026", received.date(), seed=n)
-    invoice = parse_invoice(xml).invoice
-    record = PurchaseRecord(
-        cid,
-        number,
-        seller_nip=s.nip,
-        seller_name=s.name,
-        invoice_number=f"FV/{n}/2026",
-        issue_date=received.date(),
-        acquisition_date=received,
-        gross=invoice.gross or Decimal("0.00"),
-        invoice_hash=invoice_hash(xml),
-    )
-    store.purchases.commit_package(cid, [(record, xml)], None)
-    return number
+    return store_purchase(store, cid, (BUYER, "Piekarnia Nowak"), SUPPLIERS[supplier], n, received)
 
 
 def _open(store: Store, cid: int) -> list[tuple[str, BookingStatus]]:
