@@ -178,31 +178,30 @@ def taxpayer(context: ExportContext, ns: str, etd: str, parent: etree._Element, 
         etree.SubElement(person, f"{{{etd}}}NIP").text = nip
         first = token(profile.first_name)
         last = token(profile.last_name)
-        for value, limit, label in (
-            (first, 30, _("first name")),
-            (last, 81, _("surname")),
-        ):
-            if not value:
-                found.problem(
-                    "jpk.taxpayer_missing",
-                    _("The client's profile has no {field}; the JPK file needs it.").format(field=label),
-                )
-            elif len(value) > limit:
-                found.problem(
-                    "jpk.taxpayer_too_long",
-                    _("The client's {field} is longer than the {limit} characters JPK allows.").format(
-                        field=label, limit=limit
-                    ),
-                )
+        if not first:
+            found.problem(
+                "jpk.taxpayer_missing", _("The client's profile has no first name; the JPK file needs it.")
+            )
+        elif len(first) > 30:
+            found.problem(
+                "jpk.taxpayer_too_long",
+                _("The client's first name is longer than the 30 characters JPK allows."),
+            )
+        if not last:
+            found.problem(
+                "jpk.taxpayer_missing", _("The client's profile has no surname; the JPK file needs it.")
+            )
+        elif len(last) > 81:
+            found.problem(
+                "jpk.taxpayer_too_long",
+                _("The client's surname is longer than the 81 characters JPK allows."),
+            )
         etree.SubElement(person, f"{{{etd}}}ImiePierwsze").text = first
         etree.SubElement(person, f"{{{etd}}}Nazwisko").text = last
         birth: date | None = profile.birth_date
         if birth is None:
             found.problem(
-                "jpk.taxpayer_missing",
-                _("The client's profile has no {field}; the JPK file needs it.").format(
-                    field=_("date of birth")
-                ),
+                "jpk.taxpayer_missing", _("The client's profile has no date of birth; the JPK file needs it.")
             )
         etree.SubElement(person, f"{{{etd}}}DataUrodzenia").text = birth.isoformat() if birth else ""
         return
@@ -211,10 +210,9 @@ def taxpayer(context: ExportContext, ns: str, etd: str, parent: etree._Element, 
     name = token(profile.full_name) or token(context.client_name)
     if not name:
         found.problem(
-            "jpk.taxpayer_missing",
-            _("The client's profile has no {field}; the JPK file needs it.").format(field=_("full name")),
+            "jpk.taxpayer_missing", _("The client's profile has no full name; the JPK file needs it.")
         )
-    name = fit(name, 240, _("The client's full name"), found, "jpk")
+    name = fit(name, 240, _("The client's full name (PelnaNazwa)"), found, "jpk")
     etree.SubElement(company, f"{{{ns}}}PelnaNazwa").text = name
 
 
@@ -232,9 +230,7 @@ def contact(
     elif not email and email_required:
         found.problem(
             "jpk.taxpayer_missing",
-            _("The client's profile has no {field}; the JPK file needs it.").format(
-                field=_("e-mail address")
-            ),
+            _("The client's profile has no e-mail address; the JPK file needs it."),
         )
     if email:
         etree.SubElement(person, f"{{{ns}}}Email").text = email
@@ -255,9 +251,7 @@ def tax_office(context: ExportContext, found: Findings) -> str:
     if not code:
         found.problem(
             "jpk.missing_tax_office",
-            _("The client's profile has no {field}; the JPK file needs it.").format(
-                field=_("tax office code (KodUrzedu)")
-            ),
+            _("The client's profile has no tax office code (KodUrzedu); the JPK file needs it."),
         )
     elif code not in tax_offices():
         found.problem(

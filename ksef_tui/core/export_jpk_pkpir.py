@@ -152,7 +152,12 @@ def seller_address(xml: bytes) -> str:
 def _description(booking: Booking, found: Findings) -> str:
     if token(booking.description):
         return fit(
-            booking.description, TEXT_LIMIT, _("The description"), found, "jpk_pkpir", booking.ksef_number
+            booking.description,
+            TEXT_LIMIT,
+            _("The description (K_6)"),
+            found,
+            "jpk_pkpir",
+            booking.ksef_number,
         )
     text = ""
     for name in (token(x) for x in booking.item_names):
@@ -293,7 +298,7 @@ def write_jpk_pkpir(items: Sequence[ExportItem], context: ExportContext) -> Expo
                 number,
             )
         sub(el, f"{n}K_3A").text = fit(
-            invoice_no, TEXT_LIMIT, _("The invoice number"), found, "jpk_pkpir", number
+            invoice_no, TEXT_LIMIT, _("The invoice number (K_3A)"), found, "jpk_pkpir", number
         )
         if not KSEF_NUMBER.fullmatch(number):
             found.problem(
@@ -308,7 +313,9 @@ def write_jpk_pkpir(items: Sequence[ExportItem], context: ExportContext) -> Expo
         if country is not None:
             sub(el, f"{n}K_4A").text = country
         if tax_id:
-            sub(el, f"{n}K_4B").text = fit(tax_id, 50, _("The seller's tax id"), found, "jpk_pkpir", number)
+            sub(el, f"{n}K_4B").text = fit(
+                tax_id, 50, _("The seller's tax id (K_4B)"), found, "jpk_pkpir", number
+            )
         name = token(booking.seller_name)
         if not name:
             found.warn(
@@ -317,7 +324,9 @@ def write_jpk_pkpir(items: Sequence[ExportItem], context: ExportContext) -> Expo
                 number,
             )
             name = NO_ID
-        sub(el, f"{n}K_5A").text = fit(name, TEXT_LIMIT, _("The seller's name"), found, "jpk_pkpir", number)
+        sub(el, f"{n}K_5A").text = fit(
+            name, TEXT_LIMIT, _("The seller's name (K_5A)"), found, "jpk_pkpir", number
+        )
         sub(el, f"{n}K_5B").text = _address(row.xml, number, found)
         sub(el, f"{n}K_6").text = _description(booking, found)
         for column in ("K_10", "K_11", "K_12", "K_13", "K_14", "K_15"):
@@ -372,4 +381,4 @@ def _address(xml: bytes | None, number: str, found: Findings) -> str:
             number,
         )
         return NO_ID
-    return fit(address, TEXT_LIMIT, _("The seller's address"), found, "jpk_pkpir", number)
+    return fit(address, TEXT_LIMIT, _("The seller's address (K_5B)"), found, "jpk_pkpir", number)

@@ -222,7 +222,9 @@ def write_jpk_v7m(items: Sequence[ExportItem], context: ExportContext) -> Export
     etree.SubElement(header, f"{n}DataWytworzeniaJPK").text = created(context)
     program = token(context.program)
     if program:
-        etree.SubElement(header, f"{n}NazwaSystemu").text = fit(program, 240, _("Program name"), found, "jpk")
+        etree.SubElement(header, f"{n}NazwaSystemu").text = fit(
+            program, 240, _("The program name (NazwaSystemu)"), found, "jpk"
+        )
     etree.SubElement(header, f"{n}CelZlozenia", poz="P_7").text = "1"
     etree.SubElement(header, f"{n}KodUrzedu").text = tax_office(context, found)
     etree.SubElement(header, f"{n}Rok").text = str(year)
@@ -265,7 +267,9 @@ def write_jpk_v7m(items: Sequence[ExportItem], context: ExportContext) -> Export
             )
         if country is not None:
             sub(el, f"{n}KodKrajuNadaniaTIN").text = country
-        sub(el, f"{n}NrDostawcy").text = fit(tax_id, 50, _("The seller's tax id"), found, "jpk_v7m", number)
+        sub(el, f"{n}NrDostawcy").text = fit(
+            tax_id, 50, _("The seller's tax id (NrDostawcy)"), found, "jpk_v7m", number
+        )
         name = token(booking.seller_name)
         if not name:
             found.warn(
@@ -274,7 +278,9 @@ def write_jpk_v7m(items: Sequence[ExportItem], context: ExportContext) -> Export
                 number,
             )
             name = NO_ID
-        sub(el, f"{n}NazwaDostawcy").text = fit(name, 512, _("The seller's name"), found, "jpk_v7m", number)
+        sub(el, f"{n}NazwaDostawcy").text = fit(
+            name, 512, _("The seller's name (NazwaDostawcy)"), found, "jpk_v7m", number
+        )
         invoice_no = token(booking.invoice_number)
         if not invoice_no:
             found.problem(
@@ -285,7 +291,7 @@ def write_jpk_v7m(items: Sequence[ExportItem], context: ExportContext) -> Export
                 number,
             )
         sub(el, f"{n}DowodZakupu").text = fit(
-            invoice_no, 256, _("The invoice number"), found, "jpk_v7m", number
+            invoice_no, 256, _("The invoice number (DowodZakupu)"), found, "jpk_v7m", number
         )
         if booking.issue_date is None:
             found.problem(
