@@ -685,3 +685,18 @@ def _cost(x: BookingLine) -> Decimal:
     else:
         kept = Decimal(0)
     return ((x.net + x.vat - kept) * x.cost_share_pct / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+def test_the_benchmark_runs_small_and_prints_both_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_export_jpk.py"
+    spec = importlib.util.spec_from_file_location("bench_export_jpk", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--bookings", "25", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "bookings: 25" in out
+    assert "JPK_V7M: 1 file" in out and "JPK_PKPIR: 1 file" in out and " 0 problems" in out
+    assert "write_jpk_v7m: " in out and "write_jpk_pkpir: " in out
