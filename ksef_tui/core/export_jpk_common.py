@@ -24,7 +24,7 @@ from lxml import etree
 
 from ksef_tui.core.exports import ExportContext, ExportWarning, TaxpayerKind
 from ksef_tui.core.i18n import _
-from ksef_tui.core.xml_safety import SCHEMA_ROOT, load_schema
+from ksef_tui.core.xml_safety import SCHEMA_ROOT, load_schema, parse_untrusted
 
 JPK_DIR = SCHEMA_ROOT / "JPK"
 V7M_SCHEMA = JPK_DIR / "JPK_V7M_3" / "schemat_JPK_V7M(3)_v1-0E.xsd"
@@ -66,8 +66,8 @@ def validate(path: Path, root: etree._Element) -> list[str]:
 @cache
 def enumeration(path: Path, type_name: str) -> frozenset[str]:
     """The values of the simple type `type_name` in one of the packaged XSDs."""
-    doc = etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False))
-    for simple in doc.getroot().iter(f"{_XS}simpleType"):
+    root = parse_untrusted(path.read_bytes())
+    for simple in root.iter(f"{_XS}simpleType"):
         if simple.get("name") == type_name:
             return frozenset(str(e.get("value")) for e in simple.iter(f"{_XS}enumeration"))
     raise LookupError(f"{type_name} not in {path.name}")
