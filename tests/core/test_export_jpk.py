@@ -700,3 +700,20 @@ def test_the_benchmark_runs_small_and_prints_both_formats(capsys: pytest.Capture
     assert "bookings: 25" in out
     assert "JPK_V7M: 1 file" in out and "JPK_PKPIR: 1 file" in out and " 0 problems" in out
     assert "write_jpk_v7m: " in out and "write_jpk_pkpir: " in out
+
+
+def test_a_file_the_xsd_would_refuse_is_a_problem_never_a_file() -> None:
+    # DataWytworzeniaJPK before 2026-02-01 is below the JPK_V7M(3) XSD's minimum: the writer's last check
+    # (validation against the official schema) turns it into a problem.
+    out = write_jpk_v7m(
+        [item(booking(70, line("1.00", "0.23")))], replace(ctx(), created_at=datetime(2026, 1, 5, tzinfo=UTC))
+    )
+    assert out.files == () and problem_codes(out) == ["jpk.schema"]
+    assert "DataWytworzeniaJPK" in out.problems[0].message
+
+
+def test_the_schemas_are_compiled_once_per_process() -> None:
+    from ksef_tui.core.export_jpk_common import PKPIR_SCHEMA, V7M_SCHEMA, schema
+
+    assert schema(V7M_SCHEMA) is schema(V7M_SCHEMA)
+    assert schema(PKPIR_SCHEMA) is schema(PKPIR_SCHEMA)
