@@ -281,9 +281,10 @@ def load_queue(
     now = clock()
     settings = store.bookings.queue_settings()
     ids = list(flt.client_ids) if flt.client_ids is not None else None
+    counts = store.bookings.counts(ids)
     if _plain(flt):  # status and client only: SQL pages, only the page is unsealed
         bookings = store.bookings.list(ids, flt.statuses, offset, limit)
-        total = store.bookings.count(ids, flt.statuses)
+        total = sum(counts.get(BookingStatus(s), 0) for s in set(flt.statuses))  # no second count(*)
     else:  # the rest is sealed: every candidate unsealed once and kept decoded (the next keystroke
         # unseals only rows written since), filtered, sliced
         bookings, total = store.bookings.scan(ids, flt.statuses, _keep(flt), offset, limit)
@@ -302,7 +303,7 @@ def load_queue(
             )
         )
     past = store.bookings.queued_before(now - timedelta(hours=settings.sla_hours), ids, OPEN_STATUSES)
-    return QueuePage(rows=rows, total=total, counts=store.bookings.counts(ids), past_sla=past)
+    return QueuePage(rows=rows, total=total, counts=counts, past_sla=past)
 
 
 def warm_queue(store: Store, flt: QueueFilter) -> None:
@@ -314,7 +315,7 @@ def warm_queue(store: Store, flt: QueueFilter) -> None:
 
 def forget_queue(store: Store) -> None:
     """Drop the decoded bookings kept for the filter (the queue screen closed)."""
-    store.bookings.forget()
+    store.bookings.forget(clients=False)
 
 
 def propose_new(store: Store, clock: Clock, client_ids: Sequence[int] | None = None) -> int:

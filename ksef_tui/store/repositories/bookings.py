@@ -517,13 +517,16 @@ class BookingsRepository(Repository):
         self._generation = 0  # moved by `forget`: a scan running meanwhile keeps nothing
         self._clients: tuple[Any, dict[int, tuple[str, str]]] | None = None  # (state, id -> code, NIP)
 
-    def forget(self) -> None:
-        """Drop the decoded bookings `scan` keeps (plaintext in memory)."""
+    def forget(self, *, clients: bool = True) -> None:
+        """Drop the decoded bookings `scan` keeps (plaintext in memory); with `clients`, the client codes
+        too (on lock: they go with the keys; the queue screen closing keeps them, as the board keeps its
+        rows, and its next opening does not unseal 300 clients again)."""
         self._generation += 1
         self._decoded = {}
         self._decoded_under = None
         self._last_scan = None
-        self._clients = None
+        if clients:
+            self._clients = None
 
     def scan(
         self,
