@@ -54,7 +54,7 @@ def booking(client_id: int, n: int, **changes: object) -> Booking:
         ),
         "doc_kind": "VAT",
         "seller_nip": SELLER,
-        "seller_name": "Stacja Paliw Źródło; \"Orlen\" S.A.",
+        "seller_name": 'Stacja Paliw Źródło; "Orlen" S.A.',
         "invoice_number": f"FV/ŻÓŁĆ/{n}/2026",
         "issue_date": date(2026, 3, 1),
         "receipt_date": date(2026, 3, (n % 28) + 1),
