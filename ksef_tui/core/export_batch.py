@@ -46,6 +46,7 @@ class ExportBatch:
     status: BatchStatus = BatchStatus.DONE
     undone_by: str = ""
     undone_at: datetime | None = None
+    booking_count: int = 0  # len(bookings), kept so that a list (without the snapshots) can show it
     id: int | None = None
 
     @property

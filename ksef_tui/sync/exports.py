@@ -37,8 +37,10 @@ import re
 import secrets
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from ksef_tui.core.bookings import Booking
 from ksef_tui.core.clock import Clock
@@ -498,6 +500,44 @@ def recreate_batch(store: Store, batch_id: int, out: Path, *, overwrite: bool = 
         )
         return RecreateResult(batch, problems=(_problem("export.io", message),), folder=folder)
     return RecreateResult(batch, tuple(folder / f.name for f in output.files), folder=folder)
+
+
+# -- the taxpayer profile -------------------------------------------------------------------------------
+
+_TAX_OFFICE = re.compile(r"\d{4}")
+_POSTCODE = re.compile(r"\d{2}-\d{3}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class ProfileError(ValueError):
+    """A taxpayer-profile value refused (the message, in the user's language, names the field)."""
+
+
+def check_profile(profile: TaxpayerProfile) -> TaxpayerProfile:
+    """The profile with its text trimmed; ProfileError for a value a tax office would refuse. Empty
+    fields are allowed (the formats that need one report it missing)."""
+    texts: dict[str, Any] = {
+        f.name: value.strip()
+        for f in fields(profile)
+        if isinstance(value := getattr(profile, f.name), str) and not isinstance(value, Enum)
+    }
+    trimmed = replace(profile, **texts)
+    if trimmed.tax_office_code and not _TAX_OFFICE.fullmatch(trimmed.tax_office_code):
+        raise ProfileError(_("The tax office code is four digits (KodUrzedu), e.g. 1471."))
+    if trimmed.email and not _EMAIL.fullmatch(trimmed.email):
+        raise ProfileError(_("The e-mail address {email} is not valid.").format(email=trimmed.email))
+    if trimmed.country.upper() == "PL" and trimmed.postcode and not _POSTCODE.fullmatch(trimmed.postcode):
+        raise ProfileError(_("A Polish postcode is written 00-000."))
+    if len(trimmed.country) != 2 or not trimmed.country.isalpha():
+        raise ProfileError(_("The country is a two-letter code, e.g. PL."))
+    return replace(trimmed, country=trimmed.country.upper())
+
+
+def save_profile(store: Store, client_id: int, profile: TaxpayerProfile) -> TaxpayerProfile:
+    """Check (check_profile) and save the client's taxpayer profile; returns it as saved."""
+    checked = check_profile(profile)
+    store.exports.set_profile(client_id, checked)
+    return checked
 
 
 def undo_batch(store: Store, batch_id: int, by: str, clock: Clock) -> ExportBatch:

@@ -155,7 +155,9 @@ class ExportsRepository(Repository):
             batch_id = next_id(vault.db, BATCHES)
             # Snapshots without row ids: the KSeF number is a booking's identity (as read back by `get`).
             snapshots = tuple(replace(b, id=None) for b in batch.bookings)
-            batch = replace(batch, id=batch_id, status=BatchStatus.DONE, bookings=snapshots)
+            batch = replace(
+                batch, id=batch_id, status=BatchStatus.DONE, bookings=snapshots, booking_count=len(snapshots)
+            )
             for snapshot in batch.bookings:
                 if snapshot.client_id != batch.client_id:
                     raise ValueError("a batch holds one client's bookings")
