@@ -36,7 +36,6 @@ from ksef_tui.core.exports import (
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.store import NotFound, StoreError
-from ksef_tui.store.repositories.exports import BatchUndoRefused
 from ksef_tui.sync import exports as export_uc
 from ksef_tui.sync.bookings import operator_name
 
@@ -248,7 +247,7 @@ def undo_command(batch_id: int, passphrase_file: Path | None) -> None:
     with opened_store(False, passphrase_file) as (store, _factory):
         try:
             batch = export_uc.undo_batch(store, batch_id, operator_name(store), _now)
-        except BatchUndoRefused as err:
+        except export_uc.BatchUndoRefused as err:
             click.echo(safe_display(str(err)))
             sys.exit(EXIT_NOT_EXPORTED)
         except (NotFound, StoreError) as err:

@@ -60,8 +60,28 @@ from ksef_tui.core.exports import (
 from ksef_tui.core.i18n import _
 from ksef_tui.core.safe_paths import FILE_MODE, FOLDER_MODE, ensure_private_root, safe_component
 from ksef_tui.store import Store, StoreError
+from ksef_tui.store.repositories.exports import BatchUndoRefused
 from ksef_tui.sync.bookings import INVOICE_DOCUMENT
 from ksef_tui.sync.office import read_profile
+
+__all__ = [  # BatchUndoRefused too: screens never import the store themselves
+    "BatchUndoRefused",
+    "ExportFolderError",
+    "ExportPlan",
+    "ExportResult",
+    "ProfileError",
+    "RecreateResult",
+    "check_profile",
+    "export_context",
+    "export_root",
+    "list_batches",
+    "plan_export",
+    "recreate_batch",
+    "run_export",
+    "save_profile",
+    "target_folder",
+    "undo_batch",
+]
 
 TEMP_PREFIX = ".ksef-tui-"
 TEMP_SUFFIX = ".part"
