@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from ksef_tui.core.export_batch import BatchStatus
 from ksef_tui.core.exports import ExportFormat, PeriodKind, TaxpayerProfile
 from ksef_tui.core.models import Client
 from ksef_tui.store import KdfLimits, Store
+from ksef_tui.store.paths import DB_FILENAME
 from ksef_tui.store.repositories.exports import BatchUndoRefused
 from ksef_tui.sync import exports as uc
 from ksef_tui.sync.bookings import INVOICE_DOCUMENT
@@ -309,3 +311,19 @@ def test_a_killed_run_leaves_no_partial_file_and_no_exported_booking(
         assert {b.status for b in again.bookings.list([cid]) if b.ksef_number in expected} <= {
             BookingStatus.EXPORTED
         }
+
+
+def test_a_damaged_invoice_xml_is_reported_as_missing_not_exported(
+    office: tuple[Store, int], tmp_path: Path
+) -> None:
+    store, cid = office
+    number = booking(cid, 1).ksef_number  # the fixture's first document
+    store.close()
+    conn = sqlite3.connect(tmp_path / "home" / DB_FILENAME)
+    conn.execute("UPDATE documents SET data = ? WHERE id = (SELECT min(id) FROM documents)", [b"\x00" * 64])
+    conn.commit()
+    conn.close()
+    with Store.open(tmp_path / "home", PASSPHRASE) as reopened:
+        plan = _plan(reopened, cid, tmp_path / "out")
+        assert [(p.code, p.ksef_number) for p in plan.all_problems] == [("bundle.missing_xml", number)]
+        assert [d.table for d in reopened.damaged] == ["documents"]  # recorded, for the damage report

@@ -132,9 +132,14 @@ def export_command(
         for cid in ids:
             if not wanted and not any(period_of(b, kind) == month for b in store.bookings.list([cid])):
                 continue  # every client by default: those with nothing in the period are not listed
-            plan = export_uc.plan_export(
-                store, cid, export_format, month, _now, period_kind=kind, again=again, out=out
-            )
+            try:
+                plan = export_uc.plan_export(
+                    store, cid, export_format, month, _now, period_kind=kind, again=again, out=out
+                )
+            except StoreError as err:  # e.g. the client's key is damaged: this client only
+                click.echo(safe_display(f"#{cid}: {err}"))
+                worst = max(worst, EXIT_NOT_EXPORTED)
+                continue
             code = safe_display(plan.short_code)
             if plan.nothing_to_export:
                 s = plan.summary

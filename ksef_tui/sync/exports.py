@@ -59,7 +59,7 @@ from ksef_tui.core.exports import (
 )
 from ksef_tui.core.i18n import _
 from ksef_tui.core.safe_paths import FILE_MODE, FOLDER_MODE, ensure_private_root, safe_component
-from ksef_tui.store import Store, StoreError
+from ksef_tui.store import DamagedValueError, Store, StoreError
 from ksef_tui.store.repositories.exports import BatchUndoRefused
 from ksef_tui.sync.bookings import INVOICE_DOCUMENT
 from ksef_tui.sync.office import read_profile
@@ -195,10 +195,16 @@ def export_context(
 
 
 def _items(store: Store, bookings: Sequence[Booking]) -> list[ExportItem]:
-    """Each booking with its invoice's XML as the store keeps it (None when absent)."""
-    return [
-        ExportItem(b, store.documents.get(b.client_id, INVOICE_DOCUMENT, b.ksef_number)) for b in bookings
-    ]
+    """Each booking with its invoice's XML as the store keeps it; None when absent or damaged (the
+    damage is recorded in `store.damaged`; a format that needs the XML reports it missing)."""
+    items = []
+    for b in bookings:
+        try:
+            xml = store.documents.get(b.client_id, INVOICE_DOCUMENT, b.ksef_number)
+        except DamagedValueError:
+            xml = None
+        items.append(ExportItem(b, xml))
+    return items
 
 
 def _write_output(fmt: ExportFormat, items: Sequence[ExportItem], context: ExportContext) -> ExportOutput:
