@@ -12,6 +12,8 @@
 - `office`: `office show` and `office set` (the office profile)
 - `sync`: `sync` (purchase invoices from KSeF) and `invoices` (what the store holds)
 - `queue`: `queue` (the approval queue) and `approve` (approve strong proposals in one step)
+- `export`: `export` (approved bookings to the accounting program's files), `exports list|recreate|undo`
+  (export batches) and `clients profile` (the taxpayer data JPK and EDI++ need)
 
 - `readiness`: which clients will work on 2027-01-01, and through what
 - the simulator's own command (`ksef_tui.simulator.cli`)
@@ -30,6 +32,7 @@ from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.check import check_command
 from ksef_tui.cli.clients import clients_group
 from ksef_tui.cli.common import EXIT_ERROR
+from ksef_tui.cli.export import client_profile_command, export_command, exports_group
 from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.office import office_group
@@ -77,10 +80,13 @@ for command in (
     invoices_command,
     queue_command,
     approve_command,
+    export_command,
+    exports_group,
     rules_command,
     simulator_command,
 ):
     cli.add_command(command)
+clients_group.add_command(client_profile_command)
 
 
 def main() -> None:

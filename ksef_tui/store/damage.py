@@ -23,6 +23,7 @@ _HAS_CLIENT_ID = {
     "ksef_session_invoices",
     "purchase_invoices",
     "audit_log",
+    "export_batches",
 }
 _NO_CLIENT = {"settings", "office_certificate", "grant_censuses"}
 _ROW_IS_CLIENT_AND_SUBJECT = {"purchase_sync"}

@@ -311,6 +311,30 @@ def _v6_bookings(db: Database) -> None:
     )
 
 
+def _v7_export_batches(db: Database) -> None:
+    """Export batches (issue 14): one row per export run of one client. Plaintext: what listing needs
+    (the format, the period, done/undone, when); sealed under the client's key: the rest of the batch
+    (who, the period kind, the writer's context, file names and SHA-256, warnings, the folder) in `data`,
+    and the booking snapshots exported in `bookings` (kept apart so a list never unseals thousands)."""
+    _run(
+        db,
+        """
+        CREATE TABLE export_batches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            format TEXT NOT NULL,                        -- plaintext enum (ExportFormat)
+            period TEXT NOT NULL,                        -- plaintext: "YYYY-MM"
+            status TEXT NOT NULL,                        -- plaintext enum (BatchStatus): done, undone
+            created TEXT NOT NULL,                       -- plaintext: when the batch was written
+            updated TEXT NOT NULL,                       -- plaintext: when the row was last written
+            data BLOB NOT NULL,                          -- sealed JSON: the batch without its bookings
+            bookings BLOB NOT NULL                       -- sealed JSON: the booking snapshots exported
+        );
+        CREATE INDEX export_batches_by_client ON export_batches(client_id, id);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
@@ -318,6 +342,7 @@ MIGRATIONS: list[Migration] = [
     ("purchases", _v4_purchases),
     ("office_certificate", _v5_office_certificate),
     ("bookings", _v6_bookings),
+    ("export_batches", _v7_export_batches),
 ]
 LATEST = len(MIGRATIONS)
 

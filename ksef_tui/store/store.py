@@ -43,6 +43,7 @@ from ksef_tui.store.repositories.checks import ChecksRepository
 from ksef_tui.store.repositories.clients import ClientsRepository
 from ksef_tui.store.repositories.credentials import CredentialsRepository
 from ksef_tui.store.repositories.documents import DocumentsRepository
+from ksef_tui.store.repositories.exports import ExportsRepository
 from ksef_tui.store.repositories.ksef_sessions import KsefSessionsRepository
 from ksef_tui.store.repositories.office import (
     ClientOfficeStateRepository,
@@ -94,6 +95,7 @@ class Store:
         self.grant_censuses = GrantCensusRepository(self)
         self.client_office = ClientOfficeStateRepository(self)
         self.bookings = BookingsRepository(self)
+        self.exports = ExportsRepository(self)
 
     # -- creating and opening ----------------------------------------------------------------------
 
