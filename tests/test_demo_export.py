@@ -23,13 +23,10 @@ from ksef_tui.demo.profiles import CITIES, LARGE_WARSAW
 from ksef_tui.store import KdfLimits, Store
 from ksef_tui.sync.bookings import INVOICE_DOCUMENT
 from ksef_tui.sync.exports import check_profile
-from tests.booking_engine import real_engine
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 LAST_MONTH = "2026-10"
 OFFICES = {code for *_rest, offices in CITIES.values() for code, _name in offices} | {LARGE_WARSAW[0]}
-
-pytestmark = pytest.mark.skipif(not real_engine(), reason="the demo needs the booking engine (issue 13)")
 
 
 @pytest.fixture(scope="module")
