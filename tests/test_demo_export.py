@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
+from lxml import etree
 
 from ksef_tui import demo as demo_module
 from ksef_tui.__main__ import cli
-from ksef_tui.core.bookings import BookingStatus
+from ksef_tui.core.bookings import BookingStatus, Deduction, JpkGroup
 from ksef_tui.core.clock import fixed_clock
 from ksef_tui.core.exports import Ledger, TaxpayerKind
 from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
@@ -130,3 +131,71 @@ def test_export_demo_with_client_writes_only_that_client(fresh_demo: Path, tmp_p
     )
     assert result.exit_code == 0, result.output
     assert [p.name for p in out.iterdir()] == [busiest.short_code]
+
+
+APPROVED = BookingStatus.APPROVED
+SCHEMAS = Path(__file__).resolve().parent.parent / "ksef_tui" / "resources" / "schemas" / "JPK"
+
+
+def _xsd(relative: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / relative)))
+
+
+def _run(out: Path, fmt: str) -> Result:
+    return CliRunner().invoke(
+        cli,
+        ["export", "--demo", "--format", fmt, "--period", LAST_MONTH, "--out", str(out)],
+        catch_exceptions=False,
+    )
+
+
+def test_export_demo_jpk_v7m_is_valid_and_its_rows_are_the_approved_bookings(
+    fresh_demo: Path, tmp_path: Path
+) -> None:
+    """Issue 14 "Done when": per client, a file the official XSD accepts whose purchase rows match the
+    approved bookings (those with VAT to deduct: a booking with no deduction has no purchase row)."""
+    with Store.open(fresh_demo, DEMO_PASSPHRASE) as store:
+        expected: dict[int, set[str]] = {}
+        for b in store.bookings.list(None, [BookingStatus.APPROVED]):
+            if b.vat_period == LAST_MONTH and any(
+                line.deduction is not Deduction.NONE and line.jpk_group is not JpkGroup.NONE
+                for line in b.lines
+            ):
+                expected.setdefault(b.client_id, set()).add(b.ksef_number)
+        codes = {c.id: c.short_code for c in store.clients.list()}
+    out = tmp_path / "out"
+    result = _run(out, "jpk-v7m")
+    assert result.exit_code in (0, 1), result.output
+    schema = _xsd("JPK_V7M_3/schemat_JPK_V7M(3)_v1-0E.xsd")
+    assert len(expected) > 10
+    for cid, numbers in expected.items():
+        (path,) = (out / codes[cid] / LAST_MONTH).glob("JPK_V7M_*.xml")
+        doc = etree.parse(str(path))
+        assert schema.validate(doc), schema.error_log
+        rows = doc.getroot().findall(".//{*}ZakupWiersz")
+        assert {r.findtext("{*}NrKSeF") for r in rows} == numbers
+        ctrl = doc.getroot().find(".//{*}ZakupCtrl")
+        assert ctrl is not None and int(ctrl.findtext("{*}LiczbaWierszyZakupow") or -1) == len(rows)
+
+
+def test_export_demo_kpir_writes_the_clients_on_kpir_and_skips_full_books(
+    fresh_demo: Path, tmp_path: Path
+) -> None:
+    with Store.open(fresh_demo, DEMO_PASSPHRASE) as store:
+        on_kpir = {
+            c.short_code
+            for c in store.clients.list()
+            if c.id is not None
+            and store.exports.profile(c.id).ledger is Ledger.KPIR
+            and any(
+                b.cost_period == LAST_MONTH for b in store.bookings.list([c.id], [BookingStatus.APPROVED])
+            )
+        }
+    out = tmp_path / "out"
+    result = _run(out, "jpk-pkpir")
+    assert result.exit_code in (0, 1), result.output  # full books are not asked for by name: no problem
+    assert {p.name for p in out.iterdir()} == on_kpir and on_kpir
+    schema = _xsd("JPK_PKPIR_3/schemat_JPK_PKPIR(3)_v1-0.xsd")
+    for code in on_kpir:
+        (path,) = (out / code / LAST_MONTH).glob("*.xml")
+        assert schema.validate(etree.parse(str(path))), schema.error_log

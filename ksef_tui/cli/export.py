@@ -132,6 +132,12 @@ def export_command(
         for cid in ids:
             if not wanted and not any(period_of(b, kind) == month for b in store.bookings.list([cid])):
                 continue  # every client by default: those with nothing in the period are not listed
+            if (
+                not wanted
+                and export_format is ExportFormat.JPK_PKPIR
+                and store.exports.profile(cid).ledger is not Ledger.KPIR
+            ):
+                continue  # not asked for by name: full books have no KPiR (named: a problem)
             try:
                 plan = export_uc.plan_export(
                     store, cid, export_format, month, _now, period_kind=kind, again=again, out=out
