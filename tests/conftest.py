@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,23 @@ def _polish_by_default():
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+# A fresh demo with purchases and the mid-month bookings takes ~15 s to build: the modules that read it
+# (test_demo_bookings, test_demo_export) share one per worker, and their `xdist_group` puts them on the
+# same worker (`--dist loadgroup`). Read it only: a test that writes copies it first.
+DEMO_NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def purchases_demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from ksef_tui.core.clock import fixed_clock
+    from ksef_tui.demo import prepare_demo
+    from ksef_tui.store import KdfLimits
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    demo = prepare_demo(
+        DEMO_NOW, kdf=KdfLimits.FAST_FOR_TESTS, home=home, purchases=True, clock=fixed_clock(DEMO_NOW)
+    )
+    yield home
+    demo.cleanup()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,22 +16,21 @@ from click.testing import CliRunner
 from ksef_tui import demo as demo_module
 from ksef_tui.__main__ import cli
 from ksef_tui.core.bookings import OPEN_STATUSES, BookingStatus, ReviewReason, Strength
-from ksef_tui.core.clock import fixed_clock
-from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
+from ksef_tui.demo import DEMO_PASSPHRASE
 from ksef_tui.demo.bookings import cut_off
-from ksef_tui.store import KdfLimits, Store
+from ksef_tui.store import Store
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 # Every never-auto reason occurs in the demo's queue (issue 13 item 7: "some needing review for each").
 PRESENT = set(ReviewReason)
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("demo") / "home"
-    demo = prepare_demo(NOW, kdf=KdfLimits.FAST_FOR_TESTS, home=home, purchases=True, clock=fixed_clock(NOW))
-    yield home
-    demo.cleanup()
+pytestmark = pytest.mark.xdist_group("purchases_demo")  # shares `purchases_demo_home` (conftest)
+
+
+@pytest.fixture
+def demo_home(purchases_demo_home: Path) -> Path:
+    return purchases_demo_home
 
 
 def test_last_weeks_decided_and_the_rest_in_the_queue(demo_home: Path) -> None:

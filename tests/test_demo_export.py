@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,11 +16,10 @@ from lxml import etree
 from ksef_tui import demo as demo_module
 from ksef_tui.__main__ import cli
 from ksef_tui.core.bookings import BookingStatus, Deduction, JpkGroup
-from ksef_tui.core.clock import fixed_clock
 from ksef_tui.core.exports import Ledger, TaxpayerKind
-from ksef_tui.demo import DEMO_PASSPHRASE, prepare_demo
+from ksef_tui.demo import DEMO_PASSPHRASE
 from ksef_tui.demo.profiles import CITIES, LARGE_WARSAW
-from ksef_tui.store import KdfLimits, Store
+from ksef_tui.store import Store
 from ksef_tui.sync.bookings import INVOICE_DOCUMENT
 from ksef_tui.sync.exports import check_profile
 
@@ -30,12 +28,12 @@ LAST_MONTH = "2026-10"
 OFFICES = {code for *_rest, offices in CITIES.values() for code, _name in offices} | {LARGE_WARSAW[0]}
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("demo") / "home"
-    demo = prepare_demo(NOW, kdf=KdfLimits.FAST_FOR_TESTS, home=home, purchases=True, clock=fixed_clock(NOW))
-    yield home
-    demo.cleanup()
+pytestmark = pytest.mark.xdist_group("purchases_demo")  # shares `purchases_demo_home` (conftest)
+
+
+@pytest.fixture
+def demo_home(purchases_demo_home: Path) -> Path:
+    return purchases_demo_home
 
 
 @pytest.fixture

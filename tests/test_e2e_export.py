@@ -22,10 +22,7 @@ from ksef_tui.core.bookings import OPEN_STATUSES, BookingStatus
 from ksef_tui.core.clock import system_clock
 from ksef_tui.store import Store
 from ksef_tui.sync import bookings as queue_uc
-from tests.booking_engine import real_engine
 from tests.e2e_simulator import PASSPHRASE, Simulator, real_office, start_simulator
-
-pytestmark = pytest.mark.skipif(not real_engine(), reason="approving needs the booking engine (issue 13)")
 
 
 @pytest.fixture(scope="module")
