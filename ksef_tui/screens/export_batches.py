@@ -12,6 +12,7 @@ Everything that touches the store or the disk runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +23,9 @@ from textual.widgets import Static
 from ksef_tui.core.export_batch import BatchStatus, ExportBatch
 from ksef_tui.core.i18n import _, ngettext
 from ksef_tui.screens.queue_dialogs import AskScreen, ConfirmScreen
-from ksef_tui.store import NotFound, StoreError
-from ksef_tui.store.repositories.exports import BatchUndoRefused
 from ksef_tui.sync import exports as export_uc
 from ksef_tui.sync.bookings import operator_name
+from ksef_tui.sync.records import StoreError  # NotFound and BatchUndoRefused are StoreErrors
 from ksef_tui.widgets.export_batch_table import ExportBatchTable, batch_detail
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.safe_text import safe_text
@@ -107,11 +107,11 @@ class ExportBatches(_Base):
         batch = self._selected_batch()
         if batch is None or batch.id is None:
             return
-        batch_id = batch.id
+        batch_id, names = batch.id, tuple(f.name for f in batch.files)
 
         def asked(folder: str | None) -> None:
             if folder:
-                self._recreate(batch_id, Path(folder).expanduser(), None)
+                self._recreate(batch_id, names, Path(folder).expanduser(), None)
 
         self.app.push_screen(
             AskScreen(
@@ -124,23 +124,22 @@ class ExportBatches(_Base):
         )
 
     @work(exclusive=True, group="client-recreate", exit_on_error=False)
-    async def _recreate(self, batch_id: int, folder: Path, overwrite: bool | None) -> None:
+    async def _recreate(
+        self, batch_id: int, names: tuple[str, ...], folder: Path, overwrite: bool | None
+    ) -> None:
         """`overwrite` None: first see which files are there (and ask before replacing them)."""
         store = self.services.store
         assert store is not None
         if overwrite is None:
-            batch = await asyncio.to_thread(store.exports.get, batch_id)
-            existing = await asyncio.to_thread(
-                lambda: [f.name for f in batch.files if (folder / f.name).exists()]
-            )
+            existing = await asyncio.to_thread(lambda: [n for n in names if os.path.lexists(folder / n)])
             if existing:
-                self._ask_replace(batch_id, folder, existing)
+                self._ask_replace(batch_id, names, folder, existing)
                 return
         try:
             result = await asyncio.to_thread(
                 export_uc.recreate_batch, store, batch_id, folder, overwrite=bool(overwrite)
             )
-        except (NotFound, StoreError) as err:
+        except StoreError as err:
             self.notify(str(err), severity="error", markup=False)
             return
         if result.problems:
@@ -156,10 +155,10 @@ class ExportBatches(_Base):
             timeout=10,
         )
 
-    def _ask_replace(self, batch_id: int, folder: Path, existing: list[str]) -> None:
+    def _ask_replace(self, batch_id: int, names: tuple[str, ...], folder: Path, existing: list[str]) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self._recreate(batch_id, folder, True)
+                self._recreate(batch_id, names, folder, True)
 
         self.app.push_screen(
             ConfirmScreen(
@@ -210,11 +209,8 @@ class ExportBatches(_Base):
             batch = await asyncio.to_thread(
                 lambda: export_uc.undo_batch(store, batch_id, operator_name(store), self.services.clock)
             )
-        except BatchUndoRefused as err:
+        except StoreError as err:  # BatchUndoRefused (a newer batch holds its bookings): said as it is
             self.notify(str(err), severity="error", markup=False, timeout=12)
-            return
-        except (NotFound, StoreError) as err:
-            self.notify(str(err), severity="error", markup=False)
             return
         self.changed = True
         self.notify(

@@ -35,9 +35,9 @@ from ksef_tui.core.exports import ExportFormat, ExportWarning, PeriodKind
 from ksef_tui.core.i18n import N_, _, ngettext
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.screens.queue_dialogs import ConfirmScreen
-from ksef_tui.store import StoreError
 from ksef_tui.sync import exports as export_uc
 from ksef_tui.sync.bookings import operator_name
+from ksef_tui.sync.records import StoreError
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.export_preview import bookings_words, preview, problems_renderable

@@ -249,6 +249,17 @@ async def test_write_a_batch_again_into_another_folder(office, tmp_path: Path) -
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ClientDetailScreen)
+        # Into its own folder, where its files are: named in a question before they are replaced.
+        (folder / "bookings.csv").write_bytes(b"changed by hand")
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmScreen) and "bookings.csv" in question.body
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientDetailScreen)
     assert {p.name: p.read_bytes() for p in copy.iterdir()} == {
         p.name: p.read_bytes() for p in folder.iterdir()
     }
