@@ -150,7 +150,7 @@ class ExportDialog(RegistryKeys, Screen[bool | None]):
                 return
             self.client_id = self.clients[0][0]
         client = self.query_one("#client", Select)
-        client.set_options([(f"{code} — {name}", cid) for cid, code, name in self.clients])
+        client.set_options([(plain(f"{code} — {name}"), cid) for cid, code, name in self.clients])
         client.value = self.client_id
         client.disabled = self.client_fixed
         self.query_one("#root", Input).placeholder = str(self.office_root)
