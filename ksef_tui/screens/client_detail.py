@@ -5,7 +5,8 @@ markup), and no secret does: a credential shows only `Credential.masked()` (toke
 certificate serial).
 
 Credentials are numbered on the screen: a digit selects one (marked ▸), `d` removes the selected one
-after its code is typed (screens/credential_remove.py).
+after its code is typed (screens/credential_remove.py). Past export batches are listed with keys to write
+one again or undo it (screens/export_batches.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ksef_tui.screens.api_log import ApiLogScreen
 from ksef_tui.screens.certificate_import import CertificateImportScreen
 from ksef_tui.screens.client_form import ClientFormScreen
 from ksef_tui.screens.credential_remove import CredentialRemoveScreen
+from ksef_tui.screens.export_batches import ExportBatches
 from ksef_tui.screens.purchase_sync import PurchaseSyncing
 from ksef_tui.screens.purchases import PurchasesScreen
 from ksef_tui.screens.sessions import SessionsScreen
@@ -53,6 +55,7 @@ from ksef_tui.ui.messages import (
     PurchaseSummaryLoaded,
 )
 from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.export_batch_table import ExportBatchTable
 from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_renderable
 
@@ -89,6 +92,10 @@ ACTION_WORDS = {
     "credential.live_check": N_("live check"),
     "sessions.login": N_("logged in to read sessions"),
     "upo.download": N_("UPO downloaded"),
+    "booking.export": N_("booking exported"),
+    "booking.export_undo": N_("booking export undone"),
+    "export_batch.created": N_("export batch written"),
+    "export_batch.undone": N_("export batch undone"),
 }
 RESULT_WORDS = {
     "ok": N_("ok"),
@@ -120,7 +127,7 @@ if TYPE_CHECKING:
     from ksef_tui.sync.purchases import SyncReport
 
 
-class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
+class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[int | None]):
     """Dismissed with the client id when something changed here (the board reloads), else None."""
 
     SCOPE = "client"
@@ -131,6 +138,8 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
     ClientDetailScreen #body { height: 1fr; }
     ClientDetailScreen .section { height: auto; padding: 0 1; margin-top: 1; }
     ClientDetailScreen #progress { height: 1; padding: 0 1; background: $accent-darken-2; }
+    ClientDetailScreen #batches { margin: 0 1; }
+    ClientDetailScreen #batch-detail { height: auto; padding: 0 1; }
     """
 
     def __init__(self, services: AppConfig, client_id: int) -> None:
@@ -153,6 +162,9 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
             yield Static("", id="checks", classes="section")
             yield Static("", id="sync", classes="section")
             yield Static("", id="purchases", classes="section")
+            yield Static("", id="batches-title", classes="section")
+            yield ExportBatchTable(id="batches")
+            yield Static("", id="batch-detail")
             yield Static("", id="audit", classes="section")
         yield Static("", id="progress")
         yield KeyBar()
@@ -167,6 +179,7 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
     def reload(self) -> None:
         self._load()
         self._load_purchases()
+        self.load_batches()
 
     @work(exclusive=True, group="client-load")
     async def _load(self) -> None:

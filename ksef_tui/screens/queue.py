@@ -10,7 +10,8 @@ threshold (asked, 90 by default; never the ones needing review), `a` approves th
 question with their count and gross sum, `e` opens the booking form, `x` excludes (asks why), `r` sends
 back to review, `u` undoes the last step and `U` redoes it (a stack of Decisions, several levels), `n`/`N`
 jump to the next/previous invoice needing review, Enter/`i` opens the invoice in the inspector, `/`
-filters as you type, `s`/`p`/`o`/`c` cycle status, strength, period and client, `R` the rules.
+filters as you type, `s`/`p`/`o`/`c` cycle status, strength, period and client, `R` the rules, `E` opens
+the export dialog (screens/export_dialog.py) for the queue's client and period.
 
 Rows come in pages (500) from `sync.bookings.load_queue` in a thread; the table draws only the rows on
 screen, and the next page is read when the cursor nears the end of the rows loaded.
@@ -738,6 +739,26 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
             if r.booking.client_id == client_id
         }
         self.app.push_screen(RulesScreen(self.services, client_id, client_code=code, seller_names=names))
+
+    def action_export(self) -> None:
+        """The export dialog for the queue's client (own queue, or narrowed with `c`) and period filter;
+        on the all-clients queue, for the client under the cursor, with the client to pick."""
+        from ksef_tui.screens.export_dialog import ExportDialog
+
+        client = self.client_id if self.client_id is not None else self.narrowed_to
+        fixed = client is not None
+        if client is None and (row := self.table.selected()) is not None:
+            client = row.booking.client_id
+        period = self.queue_filter().vat_period or month_of(self.services.clock(), 1)
+
+        def done(written: bool | None) -> None:
+            if written:
+                self.changed = True
+                self.reload()
+
+        self.app.push_screen(
+            ExportDialog(self.services, client, period=period, client_fixed=fixed), callback=done
+        )
 
     def action_open_invoice(self) -> None:
         row = self.table.selected()

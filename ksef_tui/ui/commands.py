@@ -448,6 +448,22 @@ REGISTRY: tuple[Command, ...] = (
     ),
     Command("client", "z", "queue", N_("Queue"), N_("Open this client's approval queue"), footer=False),
     Command("client", "r", "rules", N_("Rules"), N_("Show this client's booking rules"), footer=False),
+    Command(
+        "client",
+        "w",
+        "recreate_batch",
+        N_("Write again"),
+        N_("Write the selected export batch's files again, byte for byte (asks the folder)"),
+        footer=False,
+    ),
+    Command(
+        "client",
+        "u",
+        "undo_batch",
+        N_("Undo export"),
+        N_("Undo the selected export batch: its bookings back to approved (asks first)"),
+        footer=False,
+    ),
     # Space is not in the footer (the line over the table says it): at 80 columns "? Help" stays.
     Command(
         "queue", "space", "toggle_mark", N_("Mark"), N_("Mark or unmark the selected invoice"), footer=False
@@ -551,7 +567,18 @@ REGISTRY: tuple[Command, ...] = (
         N_("The booking rules of the selected invoice's client"),
         footer=False,
     ),
+    Command(
+        "queue",
+        "E",
+        "export",
+        N_("Export"),
+        N_("Export the approved bookings of the client and period to the accounting program (preview first)"),
+        footer=False,
+    ),
     Command("queue", "escape,q", "back", N_("Back"), N_("Close the filter, or go back")),
+    # The export dialog (issue 14): F2 (or Enter in a text field) writes after the preview.
+    Command("export", "f2", "write", N_("Write"), N_("Write the files shown in the preview")),
+    Command("export", "escape", "cancel", N_("Cancel"), N_("Close without writing")),
     Command("rules", "e,enter", "edit_rule", N_("Edit"), N_("Edit the selected rule")),
     Command("rules", "d,delete", "delete_rule", N_("Delete"), N_("Delete the selected rule (asks first)")),
     Command(
