@@ -256,7 +256,7 @@ def _keep(flt: QueueFilter) -> Any:
     if matches is not None and flt.min_confidence <= 0 and flt.strength is None and not flt.vat_period:
         return matches  # the text alone: one call per row (20,000 per keystroke)
 
-    def keep(booking: Booking) -> bool:
+    def keep(booking: booking_queue.QueueFacts) -> bool:
         if booking.confidence < flt.min_confidence:
             return False
         if flt.strength is not None and booking.strength is not flt.strength:

@@ -15,6 +15,7 @@ from ksef_tui.core.booking_queue import (
     approve,
     edit,
     exclude,
+    facts_of,
     parse_amount,
     past_sla,
     queue_sort_key,
@@ -191,17 +192,17 @@ def test_oldest_first_then_client_then_number_unqueued_last() -> None:
 )
 def test_the_filter_finds_by_seller_nip_number_and_amount(text: str) -> None:
     b = replace(booking(number="FV/77", nets=("1003.71",)), gross=D("1234.56"))
-    assert text_matcher(text)(b)
+    assert text_matcher(text)(facts_of(b))
 
 
 @pytest.mark.parametrize("text", ["orlen", "1234", "1 234,57", "5260250274", "stacja 999,00", "FV/78"])
 def test_the_filter_leaves_out_what_does_not_match(text: str) -> None:
     b = replace(booking(number="FV/77", nets=("1003.71",)), gross=D("1234.56"))
-    assert not text_matcher(text)(b)
+    assert not text_matcher(text)(facts_of(b))
 
 
 def test_empty_filter_matches_everything() -> None:
-    assert text_matcher("  ")(booking())
+    assert text_matcher("  ")(facts_of(booking()))
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from plaintext_scan import find_plaintext
 from purchase_helpers import invoice_xml, package, purchase, sync_state
 from store_helpers import FIXED_NOW, PASSPHRASE, client, raw
 
+from ksef_tui.core.booking_queue import QueueFacts
 from ksef_tui.core.bookings import (
     OPEN_STATUSES,
-    Booking,
     BookingStatus,
     Decision,
     Dictionaries,
@@ -119,16 +119,16 @@ def test_scan_unseals_each_candidate_once_and_again_only_what_was_written_since(
     store.bookings.put_many([booking(cid, n, queued_at=Q0 + timedelta(minutes=10 - n)) for n in range(1, 5)])
     store.bookings.put_many([booking(other, 9, status=APPROVED)])
     unsealed: list[int] = []
-    read = bookings_module._read_booking
+    read = bookings_module._Decoded.read
 
     def counting(vault: object, row_id: int, *rest: object) -> object:
         unsealed.append(row_id)
         return read(vault, row_id, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bookings_module, "_read_booking", counting)
+    monkeypatch.setattr(bookings_module._Decoded, "read", counting)
     odd = {number(1), number(3)}
 
-    def keep(b: Booking) -> bool:
+    def keep(b: QueueFacts) -> bool:
         return b.ksef_number in odd
 
     page, total = store.bookings.scan(None, OPEN_STATUSES, keep, 0, 1)

@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from ksef_tui.core.booking_queue import QueueFacts
 from ksef_tui.core.bookings import (
     Booking,
     BookingStatus,
@@ -40,6 +41,7 @@ from ksef_tui.core.bookings import (
     Dictionaries,
     QueueSettings,
     Rule,
+    Strength,
 )
 from ksef_tui.core.i18n import _
 from ksef_tui.core.purchases import normalise_number
@@ -502,18 +504,83 @@ def _state(vault: Vault) -> tuple[int, int, int]:
     return id(conn), conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
+class _Decoded:
+    """One booking as the queue's scan keeps it: its filter facts read straight from the unsealed JSON
+    (a few fields), the whole Booking decoded only when a page shows it (most rows never are)."""
+
+    __slots__ = ("_booking", "_data", "client_id", "facts", "row_id")
+
+    def __init__(self, row_id: int, client_id: int, data: dict[str, Any], facts: QueueFacts) -> None:
+        self.row_id, self.client_id, self._data, self.facts = row_id, client_id, data, facts
+        self._booking: Booking | None = None
+
+    @classmethod
+    def read(
+        cls, vault: Vault, row_id: int, client_id: int, status: str, queued_at: str | None, sealed: bytes
+    ) -> _Decoded | None:
+        """As `_read_booking`, damage recorded the same way, without decoding the whole Booking."""
+        reader = RowReader(vault, vault.client_key(client_id), BOOKINGS, row_id)
+        data = reader.get("data", sealed, None)
+        if reader.damaged:
+            return None
+        try:
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            lines = data["lines"]
+            facts = QueueFacts(
+                _text(data, "seller_name"),
+                _text(data, "seller_nip"),
+                _text(data, "invoice_number"),
+                _text(data, "ksef_number"),
+                Decimal(data["gross"]),
+                sum((Decimal(line["net"]) for line in lines), Decimal(0)),
+                int(data["confidence"]),
+                Strength(data["strength"]),
+                _text(data, "vat_period"),
+            )
+            queued = data.get("queued_at")
+            queued_iso = to_iso(datetime.fromisoformat(queued)) if isinstance(queued, str) else queued
+        except (ValueError, TypeError, KeyError, InvalidOperation):
+            vault.damage.record(DamagedValue(BOOKINGS, row_id, "data"))
+            return None
+        if data.get("status") != status:
+            vault.damage.record(DamagedValue(BOOKINGS, row_id, "status"))
+            return None
+        if queued_iso != queued_at:
+            vault.damage.record(DamagedValue(BOOKINGS, row_id, "queued_at"))
+            return None
+        return cls(row_id, client_id, data, facts)
+
+    def booking(self, vault: Vault) -> Booking | None:
+        """The whole Booking (decoded once); None with the damage recorded if it is not one we wrote."""
+        if self._booking is None:
+            try:
+                self._booking = from_json(Booking, self._data, id=self.row_id, client_id=self.client_id)
+            except (ValueError, TypeError):
+                vault.damage.record(DamagedValue(BOOKINGS, self.row_id, "data"))
+                return None
+        return self._booking
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise ValueError(name)
+    return value
+
+
 class BookingsRepository(Repository):
     def __init__(self, sessions: Sessions) -> None:
         super().__init__(sessions)
         # The queue's decoded bookings, by row id: (the sealed value's last 16 bytes, the booking). A
         # Poly1305 tag under a fresh random nonce: any write of the row changes it, so a hit is the row
         # as stored. Filled by `scan`, dropped by `forget` (on lock, and when the queue screen closes).
-        self._decoded: dict[int, tuple[bytes, Booking]] = {}
+        self._decoded: dict[int, tuple[bytes, _Decoded]] = {}
         self._decoded_under: object | None = None  # the key ring they were unsealed with
         # The last scan's candidates in queue order, and what the database looked like then (this
         # connection's change counter and SQLite's data_version, which moves on another connection's
         # commit): while both stand still no row can differ, so the next scan needs no SQL at all.
-        self._last_scan: tuple[Any, builtins.list[Booking]] | None = None
+        self._last_scan: tuple[Any, builtins.list[_Decoded]] | None = None
         self._generation = 0  # moved by `forget`: a scan running meanwhile keeps nothing
         self._clients: tuple[Any, dict[int, tuple[str, str]]] | None = None  # (state, id -> code, NIP)
 
@@ -532,14 +599,15 @@ class BookingsRepository(Repository):
         self,
         client_ids: Sequence[int] | None,
         statuses: Iterable[BookingStatus] | None,
-        keep: Callable[[Booking], bool],
+        keep: Callable[[QueueFacts], bool],
         offset: int = 0,
         limit: int | None = None,
     ) -> tuple[builtins.list[Booking], int]:
-        """The bookings `keep` accepts, in queue order, one page of them, and how many it accepts in all.
-        Every candidate is unsealed once and kept decoded: a later scan (the next keystroke of the
-        queue's filter) reads only the row ids and their seal tags in SQL and unseals just the rows
-        written since. Damaged rows are left out and recorded, as in `list`."""
+        """The bookings `keep` accepts (it reads each one's `QueueFacts`), in queue order, one page of
+        them, and how many it accepts in all. Every candidate is unsealed once and kept: its facts, and
+        its whole Booking once a page has shown it. A later scan (the next keystroke of the queue's
+        filter) reads only the row ids and their seal tags in SQL and unseals just the rows written
+        since. Damaged rows are left out and recorded, as in `list`."""
         with self._sessions._reading() as vault:
             if self._decoded_under is not vault.keys:
                 self._decoded, self._last_scan = {}, None
@@ -556,10 +624,11 @@ class BookingsRepository(Repository):
                 candidates = self._candidates(vault, clause, params)
                 if generation == self._generation:  # else forgotten meanwhile (the screen closed)
                     self._last_scan = ((state, clause, params), candidates)
-            matched = [b for b in candidates if keep(b)]
+            matched = [c for c in candidates if keep(c.facts)]
             start = max(0, offset)
             end = len(matched) if limit is None else start + max(0, limit)
-            return matched[start:end], len(matched)
+            page = [b for b in (c.booking(vault) for c in matched[start:end]) if b is not None]
+            return page, len(matched)
 
     def client_codes(self) -> dict[int, tuple[str, str]]:
         """Every client's short code and NIP by id (what the queue's rows show), unsealed again only
@@ -576,9 +645,9 @@ class BookingsRepository(Repository):
                 self._clients = ((state, vault.keys), codes)
             return codes
 
-    def _candidates(self, vault: Vault, clause: str, params: builtins.list[Any]) -> builtins.list[Booking]:
+    def _candidates(self, vault: Vault, clause: str, params: builtins.list[Any]) -> builtins.list[_Decoded]:
         """Every booking the clause selects, in queue order: row ids and seal tags from SQL, decoded
-        bookings reused when the tag is unchanged, the rest unsealed (and kept)."""
+        rows reused when the tag is unchanged, the rest unsealed (and kept)."""
         order = " ORDER BY queued_at IS NULL, queued_at, id"
         rows = vault.db.execute(
             f"SELECT id, substr(data, -16) FROM {BOOKINGS}{clause}{order}", params
@@ -592,17 +661,15 @@ class BookingsRepository(Repository):
                 f" WHERE id IN ({','.join('?' * len(ids))})"
             )
             for row in vault.db.execute(query, ids).fetchall():
-                booking = _read_booking(vault, *row)
-                if booking is not None:
-                    decoded[row[0]] = (bytes(row[4][-16:]), booking)
-        found: list[Booking] = []
+                found = _Decoded.read(vault, *row)
+                if found is not None:
+                    decoded[row[0]] = (bytes(row[4][-16:]), found)
+        out: list[_Decoded] = []
         for row_id, tag in rows:
             entry = decoded.get(row_id)
             if entry is not None and entry[0] == tag:
-                found.append(entry[1])
-        return found
-
-    # -- bookings -----------------------------------------------------------------------------------
+                out.append(entry[1])
+        return out
 
     def put_many(self, bookings: Iterable[Booking]) -> builtins.list[Booking]:
         """Insert or replace these bookings (by client and KSeF number) in ONE transaction; returns them
