@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -51,6 +51,7 @@ class BreakKind(Enum):
     DELETED = "deleted"  # entries are missing before `entry_id` (or after the last one)
     ALTERED = "altered"  # the entry at `entry_id` was changed (a plaintext column, its sealed body, digest)
     MOVED = "moved"  # the entry at `entry_id` was written as entry `original_id`
+    REWRITTEN = "rewritten"  # the chain verifies, but not through the digest noted for `entry_id`
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,12 @@ class AuditRepository(Repository):
         with self._sessions._reading() as vault:
             return _page(vault, where, before_id, limit)
 
-    def verify(self) -> ChainReport:
-        """Walk the chain from the first entry; the first broken place, if any (see module doc)."""
+    def verify(self, anchor: tuple[int, str] | None = None) -> ChainReport:
+        """Walk the chain from the first entry; the first broken place, if any (see module doc).
+        `anchor`: (entry id, digest hex) noted outside the store earlier; the chain must pass through it
+        (else REWRITTEN: someone holding the keys rewrote the chain, or the entry is gone)."""
         with self._sessions._reading() as vault:
-            return verify_chain(vault)
+            return verify_chain(vault, anchor)
 
     def redact_client(self, client_id: int, summary: str) -> int:
         """Offboarding: every entry of the client keeps its place, time, operator, action and result
@@ -403,15 +406,18 @@ def _page(vault: Vault, where: AuditFilter, before_id: int | None, limit: int) -
 # -- verifying -------------------------------------------------------------------------------------------
 
 
-def verify_chain(vault: Vault) -> ChainReport:
+def verify_chain(vault: Vault, anchor: tuple[int, str] | None = None) -> ChainReport:
     key = chain_key(vault.keys.index)
     try:
-        return _walk(vault, key)
+        report = _walk(vault, key, anchor)
     finally:
         key.wipe()
+    if anchor is not None and report.intact and (report.last_id or 0) < anchor[0]:
+        return replace(report, broken=ChainBreak(anchor[0], BreakKind.REWRITTEN))
+    return report
 
 
-def _walk(vault: Vault, key: SecretKey) -> ChainReport:
+def _walk(vault: Vault, key: SecretKey, anchor: tuple[int, str] | None) -> ChainReport:
     previous, previous_id, checked, redacted = GENESIS, 0, 0, 0
     top = vault.db.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}").fetchone()[0]
 
@@ -437,6 +443,8 @@ def _walk(vault: Vault, key: SecretKey) -> ChainReport:
                 return report(ChainBreak(previous_id + 1, BreakKind.DELETED, next_id=entry_id))
             return report(ChainBreak(entry_id, BreakKind.ALTERED))
         assert opened is not None
+        if anchor is not None and entry_id == anchor[0] and expected.hex() != anchor[1].strip().lower():
+            return report(ChainBreak(entry_id, BreakKind.REWRITTEN))
         if _tombstone(opened[3]) is not None:
             redacted += 1
         previous, previous_id, checked = expected, entry_id, checked + 1
