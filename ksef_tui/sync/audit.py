@@ -30,6 +30,7 @@ __all__ = [
     "ChainReport",
     "describe_break",
     "load_lines",
+    "parse_period",
     "verify_chain",
 ]
 
@@ -61,6 +62,43 @@ class AuditLines:
     lines: list[AuditLine]
     next_before: int | None  # the next (older) page starts below this id; None: the end
     no_client: bool = False  # the client filter matched nobody
+
+
+def parse_period(text: str) -> tuple[date | None, date | None] | None:
+    """A period as typed: "" (any), "2026" (a year), "2026-03" (a month), "2026-03-02" (from that day
+    on), "2026-03-01..2026-03-15" (both ends inclusive, either may be left out). None: not a period."""
+    text = text.strip()
+    if not text:
+        return None, None
+    if ".." in text:
+        first, _sep, last = text.partition("..")
+        ends = [_day_or_none(part) for part in (first, last)]
+        if _NOT_A_DAY in ends:
+            return None
+        return ends[0], ends[1]
+    try:
+        if len(text) == 4 and text.isdigit():
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+        if len(text) == 7 and text[4] == "-":
+            year, month = int(text[:4]), int(text[5:])
+            following = date(year + month // 12, month % 12 + 1, 1)
+            return date(year, month, 1), following - timedelta(days=1)
+        return date.fromisoformat(text), None
+    except ValueError:
+        return None
+
+
+_NOT_A_DAY = date.min  # what _day_or_none says for text that is not a day
+
+
+def _day_or_none(text: str) -> date | None:
+    """The day, None when blank, _NOT_A_DAY when not a day."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return _NOT_A_DAY
 
 
 def warsaw_day_start(day: date) -> datetime:
