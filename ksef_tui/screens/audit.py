@@ -76,10 +76,10 @@ class AuditScreen(RegistryKeys, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
         with Horizontal(id="filters"):
-            yield Input(placeholder=_("Client: code, name, NIP"), id="client")
+            yield Input(placeholder=_("Client: code, NIP"), id="client")
             yield Input(placeholder=_("Operator"), id="operator")
-            yield Input(placeholder=_("Action: booking., sessions."), id="action")
-            yield Input(placeholder=_("Period: 2026-03, A..B"), id="period")
+            yield Input(placeholder=_("Action: its start"), id="action")
+            yield Input(placeholder=_("Period: 2026-03"), id="period")
         yield AuditTable(id="audit")
         yield Static("", id="detail")
         yield Static("", id="status")
@@ -111,6 +111,7 @@ class AuditScreen(RegistryKeys, Screen[None]):
         query = self._query()
         if query is None:
             self._update_title()
+            self._show_detail()
             return
         self._load(query, None)
 
