@@ -273,3 +273,22 @@ def test_pages_filter_by_client_period_operator_and_action(home: Path) -> None:
     assert all(e.at.tzinfo is not None for e in window)
     assert datetime(2026, 1, 1, tzinfo=UTC) < since
     store.close()
+
+
+def test_every_single_entry_deleted_or_altered_is_named(store: Store, home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    _some_entries(store)
+    ids = _ids(home)
+    store.close()
+    for victim in ids:
+        for kind, sql in (
+            (BreakKind.DELETED, "DELETE FROM audit_log WHERE id = ?"),
+            (BreakKind.ALTERED, "UPDATE audit_log SET at = at || ' ' WHERE id = ?"),
+        ):
+            copy = tmp_path / f"{kind.value}-{victim}"
+            shutil.copytree(home, copy)
+            _tamper(copy, (sql, [victim]))
+            with Store.open(copy, PASSPHRASE, clock=fixed_clock(FIXED_NOW)) as opened:
+                broken = opened.audit.verify().broken
+            assert broken is not None and (broken.kind, broken.entry_id) == (kind, victim), (kind, victim)
