@@ -16,6 +16,7 @@
   (export batches) and `clients profile` (the taxpayer data JPK and EDI++ need)
 
 - `readiness`: which clients will work on 2027-01-01, and through what
+- `audit`: the office's audit log (text, JSON, CSV) and `audit verify` (its hash chain)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -28,6 +29,7 @@ import sys
 
 import click
 
+from ksef_tui.cli.audit import audit_group
 from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.check import check_command
 from ksef_tui.cli.clients import clients_group
@@ -83,6 +85,7 @@ for command in (
     export_command,
     exports_group,
     rules_command,
+    audit_group,
     simulator_command,
 ):
     cli.add_command(command)

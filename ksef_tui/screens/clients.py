@@ -198,6 +198,11 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
 
         self.app.push_screen(ReadinessScreen(self.services), callback=self._after_change)
 
+    def action_audit(self) -> None:
+        from ksef_tui.screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen(self.services))
+
     def action_office_certificate(self) -> None:
         from ksef_tui.screens.office_certificate import OfficeCertificateScreen
 

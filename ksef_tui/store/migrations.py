@@ -7,7 +7,7 @@ never between. Column comments say which columns are plaintext; docs/SECURITY.md
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -335,6 +335,14 @@ def _v7_export_batches(db: Database) -> None:
     )
 
 
+def _v9_audit_chain(db: Database) -> None:
+    """The audit log's hash chain (issue 15): each entry's plaintext `chain` digest, keyed BLAKE2b over
+    the previous entry's digest and this entry (store/audit_chain.py). Computing it needs the keys, so the
+    entries already there are chained on the first unlock after this migration
+    (store/repositories/audit.py `chain_backlog`), in id order. Numbered 9: 8 is the operators'."""
+    _run(db, "ALTER TABLE audit_log ADD COLUMN chain BLOB")  # plaintext: a keyed digest, no content
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
@@ -343,6 +351,8 @@ MIGRATIONS: list[Migration] = [
     ("office_certificate", _v5_office_certificate),
     ("bookings", _v6_bookings),
     ("export_batches", _v7_export_batches),
+    # 8 is the operators' migration (issue 15 item 1), merged in from its own branch before this one.
+    ("audit_chain", _v9_audit_chain),
 ]
 LATEST = len(MIGRATIONS)
 
@@ -361,8 +371,15 @@ def check_not_newer(db: Connection | Database) -> int:
     return version
 
 
-def migrate(connection: Connection, now: datetime, target: int = LATEST) -> int:
-    """Bring the schema to `target` (default: the latest) with sqlite-utils; returns the version reached."""
+def migrate(
+    connection: Connection,
+    now: datetime,
+    target: int = LATEST,
+    after: Mapping[str, Callable[[Connection], object]] | None = None,
+) -> int:
+    """Bring the schema to `target` (default: the latest) with sqlite-utils; returns the version reached.
+    `after` names data steps that need the keys (migration name -> step), run in the same transaction
+    right after their migration, so a crash leaves neither half done."""
     if check_not_newer(connection) >= target:
         return current_version(connection)
     db = schema_tools(connection)
@@ -376,6 +393,8 @@ def migrate(connection: Connection, now: datetime, target: int = LATEST) -> int:
         for number in range(version + 1, target + 1):
             name, apply = MIGRATIONS[number - 1]
             apply(db)
+            if after is not None and name in after:
+                after[name](connection)
             db.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 [number, name, now.isoformat()],

@@ -37,7 +37,7 @@ from ksef_tui.store.kdf import KdfLimits
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.migrations import LATEST, check_not_newer, migrate
 from ksef_tui.store.paths import DB_FILENAME, create_private_file, ensure_private_folder, tighten_existing
-from ksef_tui.store.repositories.audit import AuditRepository, append_entry
+from ksef_tui.store.repositories.audit import AuditRepository, append_entry, chain_backlog
 from ksef_tui.store.repositories.bookings import BookingsRepository
 from ksef_tui.store.repositories.checks import ChecksRepository
 from ksef_tui.store.repositories.clients import ClientsRepository
@@ -198,7 +198,10 @@ class Store:
             # be in rollback mode) and migrate.
             tighten_existing(home)
             ensure_wal(db)
-            migrate(db, clock())
+            # Migration 9's data step needs the keys too, and runs in the migration's transaction: the
+            # entries written before the audit chain existed are chained once, with the migration.
+            vault = Vault(db, keys, DamageLog(), clock, (slot.id, slot.operator))
+            migrate(db, clock(), after={"audit_chain": lambda _db: chain_backlog(vault)})
             store = cls(home, db_path, db, slot, keys, clock)
             # Migration 4's data step needs the keys: per-client copies of the office certificate
             # become the one office certificate (once; store/repositories/office.py).

@@ -123,7 +123,14 @@ async def office_session(store: Store, factory: KsefFactory) -> AsyncIterator[tu
     async with factory(office) as ksef:
         ctx = ksef.for_context(office.nip)
         assert cred.certificate_pem is not None
-        await ctx.authenticate_with_certificate(office.nip, cred.certificate_pem, cred.secret)
+        try:
+            await ctx.authenticate_with_certificate(office.nip, cred.certificate_pem, cred.secret)
+        except Exception as err:
+            await asyncio.to_thread(
+                store.audit.append, None, "office_certificate.login", "failed", type(err).__name__
+            )
+            raise
+        await asyncio.to_thread(store.audit.append, None, "office_certificate.login", "ok", cred.serial or "")
         yield office, ctx
 
 
@@ -290,6 +297,11 @@ async def probe_clients(
                 results[client.id or 0] = probe
                 if probe.status is not None:
                     await asyncio.to_thread(store.client_office.record_probe, client.id or 0, probe)
+                result = "ok" if probe.status == 200 else "failed"
+                status = str(probe.status) if probe.status is not None else "unknown"
+                await asyncio.to_thread(
+                    store.audit.append, client.id, "office_certificate.probe", result, status
+                )
                 if probe.status != 200:
                     failed += 1
                 done += 1

@@ -118,15 +118,21 @@ async def enroll_office_certificate(
                 cert=qualified.info.nip, office=office.nip
             )
         )
-    async with factory(office) as ksef:
-        ctx = ksef.for_context(office.nip)
-        step(_("Logging in to KSeF with the qualified certificate…"))
-        await ctx.authenticate_with_certificate(
-            office.nip, qualified.certificate_pem, qualified.private_key_pem
-        )
-        step(_("Enrolling the office certificate in KSeF (a new key is made here)…"))
-        enrolled: EnrolledCertificate = await enroll_certificate(ctx, name)
-        await ctx.logout()
+    try:
+        async with factory(office) as ksef:
+            ctx = ksef.for_context(office.nip)
+            step(_("Logging in to KSeF with the qualified certificate…"))
+            await ctx.authenticate_with_certificate(
+                office.nip, qualified.certificate_pem, qualified.private_key_pem
+            )
+            step(_("Enrolling the office certificate in KSeF (a new key is made here)…"))
+            enrolled: EnrolledCertificate = await enroll_certificate(ctx, name)
+            await ctx.logout()
+    except Exception as err:
+        # The qualified certificate was used (or tried): recorded; success is recorded by the put below.
+        detail = type(err).__name__
+        await asyncio.to_thread(store.audit.append, None, "office_certificate.enrol", "failed", detail)
+        raise
     del qualified  # the qualified key is not kept
     step(_("Sealing the office certificate in the store…"))
     cred = Credential(

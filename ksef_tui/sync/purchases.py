@@ -496,6 +496,8 @@ async def _sync_one(
     done = replace(run.state, last_success=clock(), last_error="")
     await asyncio.to_thread(store.purchases.save_state, done)
     await asyncio.to_thread(record_sync_attempt, store, cid, now, clock())
+    detail = f"{subject}: {run.added} new, {run.known} known, {run.packages} packages"
+    await asyncio.to_thread(store.audit.append, cid, "purchases.sync", "ok", detail)
     return _result(client, run, ok=True)
 
 

@@ -166,6 +166,10 @@ async def client_context(
                     await ctx.authenticate_with_certificate(client.nip, cred.certificate_pem, cred.secret)
             except (AuthenticationError, KsefHttpError, ValueError) as err:
                 last = err
+                # The credential was used, and refused: recorded too (the kind and the error's class,
+                # never the message, which may quote what was sent).
+                detail = f"{cred.kind.value}: {type(err).__name__}"
+                await asyncio.to_thread(store.audit.append, client_id, "sessions.login", "failed", detail)
                 continue
             await asyncio.to_thread(store.audit.append, client_id, "sessions.login", "ok", cred.kind.value)
             try:

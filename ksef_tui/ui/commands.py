@@ -592,6 +592,26 @@ REGISTRY: tuple[Command, ...] = (
     Command("offers", "escape,q", "cancel", N_("Close"), N_("Close without creating a rule")),
     Command("confirm", "enter,y,t", "confirm", N_("Yes"), N_("Confirm")),
     Command("confirm", "escape,n", "cancel", N_("No"), N_("Cancel without changing anything")),
+    # The office audit log (issue 15 item 2): the board's way in, then the screen's keys.
+    Command(
+        "clients",
+        "A",
+        "audit",
+        N_("Audit log"),
+        N_("The office audit log: every client's entries and the office's, filtered, verified"),
+        footer=False,
+    ),
+    Command(
+        "audit",
+        "slash",
+        "filter",
+        N_("Filter"),
+        N_("Type a filter: client, operator, action, period"),
+        key_display="/",
+    ),
+    Command("audit", "v", "verify", N_("Verify"), N_("Verify the audit log's hash chain")),
+    Command("audit", "r", "refresh", N_("Refresh"), N_("Read the log again")),
+    Command("audit", "escape,q", "back", N_("Back"), N_("Leave the filter, or go back")),
     # Widgets' own keys: they work while the widget has the focus (the help screen lists them).
     *(
         command

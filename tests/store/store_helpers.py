@@ -86,6 +86,22 @@ def add_clients_worker(home: str, prefix: str, count: int, in_step: Any = None) 
         store.close()
 
 
+def append_audit_worker(home: str, name: str, count: int, in_step: Any = None) -> int:
+    """Run in a separate process: append `count` audit entries ("test.append", detail name+n), each write
+    started at the same moment as the other writer's (see add_clients_worker)."""
+    from ksef_tui.store import Store
+
+    store = Store.open(Path(home), PASSPHRASE)
+    try:
+        for n in range(count):
+            if in_step is not None:
+                in_step.wait()
+            store.audit.append(None, "test.append", "ok", f"{name}{n}")
+        return count
+    finally:
+        store.close()
+
+
 def keep_adding_clients_worker(home: str, prefix: str, started: Any, stop: Any) -> int:
     """Run in a separate process: add clients (with a token each) until `stop` is set; `started` is set
     once five are in, so the caller acts while this process is mid-way through its writes."""

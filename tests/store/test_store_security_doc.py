@@ -15,8 +15,11 @@ ROW = re.compile(r"^\| `(\w+)` \| `(\w+)` \|", re.MULTILINE)
 
 
 def _is_sealed(column: str, declared_type: str) -> bool:
-    # Sealed values are BLOBs; the only other BLOBs are blind indexes and the Argon2id salt.
-    return declared_type.upper() == "BLOB" and not column.endswith("_index") and column != "salt"
+    # Sealed values are BLOBs; the only other BLOBs are blind indexes, the Argon2id salt and the audit
+    # chain's links (keyed digests, like blind indexes).
+    return (
+        declared_type.upper() == "BLOB" and not column.endswith("_index") and column not in ("salt", "chain")
+    )
 
 
 def test_every_plaintext_column_is_documented(store: Store, home: Path) -> None:

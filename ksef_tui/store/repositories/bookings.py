@@ -48,10 +48,11 @@ from ksef_tui.core.purchases import normalise_number
 from ksef_tui.store.blind_index import normalise_key, normalise_nip
 from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, DamagedValueError, NotFound, StoreError
+from ksef_tui.store.repositories.audit import write_entries
 from ksef_tui.store.repositories.base import Repository, Sessions
 from ksef_tui.store.repositories.settings import SETTINGS_DOMAIN
 from ksef_tui.store.sealing import SecretKey
-from ksef_tui.store.vault import RowReader, RowWriter, Vault, to_iso
+from ksef_tui.store.vault import RowReader, Vault, to_iso
 
 BOOKINGS = "bookings"
 RULES = "booking_rules"
@@ -398,37 +399,9 @@ def _rule_detail(before: Rule | None, after: Rule | None, by: str, when: str, **
 
 
 def _audit_many(vault: Vault, entries: Sequence[tuple[int | None, str, str, str]]) -> None:
-    """Audit entries (client id, action, result, detail) in one executemany: the caller holds the write
-    lock, so ids are taken in sequence from one next_id."""
-    if not entries:
-        return
-    first = next_id(vault.db, AUDIT)
-    slot_id, operator = vault.operator
-    at = vault.now_iso()
-    rows: list[tuple[Any, ...]] = []
-    for offset, (client_id, action, result, detail) in enumerate(entries):
-        entry_id = first + offset
-        client_key = vault.client_key(client_id) if client_id is not None else None
-        key, sealed_by = (client_key, "client") if client_key is not None else (vault.keys.data, "office")
-        w = RowWriter(vault, key, AUDIT, entry_id)
-        rows.append(
-            (
-                entry_id,
-                at,
-                client_id,
-                slot_id,
-                sealed_by,
-                w.seal("operator", operator),
-                w.seal("action", action),
-                w.seal("result", result),
-                w.seal("detail", detail),
-            )
-        )
-    vault.db.conn.executemany(
-        "INSERT INTO audit_log (id, at, client_id, slot_id, sealed_by, operator, action, result, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    """Audit entries (client id, action, result, detail), sealed and chained by the audit log's one
+    writer (store/repositories/audit.py `write_entries`) in one executemany."""
+    write_entries(vault, entries)
 
 
 def _check_current(vault: Vault, expected: Sequence[Booking]) -> None:
