@@ -10,6 +10,7 @@ after its code is typed (screens/credential_remove.py).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from ksef_tui.core.models import (
     CheckOutcome,
     CredentialKind,
     CredentialStatus,
+    permission_words,
 )
 from ksef_tui.core.nip import format_nip
 from ksef_tui.screens.api_log import ApiLogScreen
@@ -89,9 +91,19 @@ ACTION_WORDS = {
     "credential.live_check": N_("live check"),
     "sessions.login": N_("logged in to read sessions"),
     "upo.download": N_("UPO downloaded"),
+    "credential.expiry": N_("expiry date noted"),
+    "client.import": N_("client imported"),
+    "client.import_update": N_("client updated by an import"),
+    "purchases.sync": N_("purchase invoices fetched"),
+    "purchases.reconcile": N_("purchase invoices compared with KSeF"),
+    "purchases.hash_conflict": N_("an invoice differs from KSeF's copy"),
+    "grants.requested": N_("permission request noted"),
 }
 RESULT_WORDS = {
     "ok": N_("ok"),
+    "failed": N_("did not succeed"),
+    "alarm": N_("alarm"),
+    "gaps": N_("invoices missing"),
     **{o.value: w for o, w in OUTCOME_WORDS.items() if o is not CheckOutcome.OK},
     DAMAGED_RESULT: N_("skipped: data damaged in the store"),
 }
@@ -103,6 +115,31 @@ def action_words(action: str) -> str:
 
 def result_words(result: str) -> str:
     return _(RESULT_WORDS[result]) if result in RESULT_WORDS else result
+
+
+CREDENTIAL_KIND_VALUES = {kind.value for kind in CredentialKind}
+UPO_PAGE_DETAIL = re.compile(r"session page (\d+)/(\d+)")
+
+
+def detail_words(action: str, detail: str) -> str:
+    """An entry's detail in words where it is a machine's note ("ksef_token 450", "session page 1/2");
+    anything else (a reference, a serial, a message already in words) as it is."""
+    if action in ("credential.live_check", "sessions.login"):
+        kind, _space, code = detail.partition(" ")
+        words = [_(CREDENTIAL_KIND_LABELS[CredentialKind(kind)]) if kind in CREDENTIAL_KIND_VALUES else kind]
+        if code:
+            words.append(_("KSeF code {code}").format(code=code))
+        return ", ".join(w for w in words if w)
+    if action == "upo.download":
+        if page := UPO_PAGE_DETAIL.fullmatch(detail):
+            return _("session UPO, page {n} of {total}").format(n=page[1], total=page[2])
+        if detail == "invoice":
+            return _("the invoice's UPO")
+    if action == "purchases.reconcile" and detail.isdigit():
+        return _("missing: {n}").format(n=detail)
+    if action == "grants.requested" and detail == "cleared":
+        return _("mark cleared")
+    return detail
 
 
 def _date(at: datetime) -> str:
@@ -306,7 +343,7 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
             )
             perms = Text(_("Permissions") + ": ")
             if cred.permissions:
-                perms.append(", ".join(sorted(cred.permissions)))
+                perms.append(permission_words(cred.permissions))
                 seen = next(
                     (c for c in view.history.get(cred.id or 0, []) if c.outcome is CheckOutcome.OK), None
                 )
@@ -417,7 +454,7 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
             what.append(f" · {result_words(entry.result)}")
             if entry.detail:
                 what.append(" · ")
-                what.append(entry.detail, style="dim")
+                what.append(detail_words(entry.action, entry.detail), style="dim")
             grid.add_row(_date(entry.at), Text(entry.operator or "—", style="dim"), what)
         return Group(title, grid)
 
