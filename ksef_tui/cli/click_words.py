@@ -89,7 +89,9 @@ def _texts(command: click.Command) -> dict[tuple[Any, str], str | None]:
         texts[(command, "subcommand_metavar")] = command.subcommand_metavar
     ctx = click.Context(command)
     for param in command.params:
-        if param.metavar is None and param.type.get_metavar(param=param, ctx=ctx) is None:
+        if param.metavar is not None:  # written where the option is made ("FROM..TO")
+            texts[(param, "metavar")] = param.metavar
+        elif param.type.get_metavar(param=param, ctx=ctx) is None:
             if isinstance(param, click.Argument):
                 texts[(param, "metavar")] = (param.name or "").upper()
             elif isinstance(param, click.Option) and not param.is_flag:
