@@ -54,7 +54,7 @@ from ksef_tui.ui.messages import (
     ClientViewLoaded,
     PurchaseSummaryLoaded,
 )
-from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.client_table import APP_STEPS, LEVEL_STYLE
 from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_renderable
 
@@ -263,7 +263,9 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
         text.append("\nNIP " + " · ".join(format_nip(n) for n in client.nips))
         text.append(" · " + _("KSeF environment") + f": {client.environment.value}")
         text.append("\n")
-        text.append(health.reason, style=LEVEL_STYLE[health.level] if health.level is not Level.GREEN else "")
+        text.append(
+            health.said(APP_STEPS), style=LEVEL_STYLE[health.level] if health.level is not Level.GREEN else ""
+        )
         if client.notes:
             text.append("\n")
             text.append(client.notes, style="italic")
@@ -361,7 +363,7 @@ class ClientDetailScreen(PurchaseSyncing, RegistryKeys, Screen[int | None]):
             grid.add_row(mark, Text(health.glyph, style=LEVEL_STYLE[health.level]), head)
             grid.add_row("", "", validity)
             grid.add_row("", "", perms)
-            grid.add_row("", "", Text(health.reason, style=alarm))
+            grid.add_row("", "", Text(health.said(APP_STEPS), style=alarm))
         return Group(title, grid)
 
     def _checks(self, view: ClientView, now: datetime) -> RenderableType:
