@@ -93,6 +93,7 @@ READ_BY_HAND = {
     ("ksef_tui/cli/export.py", "label"),  # PROFILE_FIELDS labels, N_()
     ("ksef_tui/core/export_epp.py", "label"),  # field labels, N_()
     ("ksef_tui/core/fa/checks.py", "fields[0].label"),  # fa field labels, N_()
+    ("ksef_tui/core/health.py", "steps[self.next_step]"),  # APP_STEPS / CLI_STEPS, N_()
     ("ksef_tui/core/readiness.py", "text"),  # the grant letter's lines, N_()
     ("ksef_tui/core/session_status.py", "self.label"),  # SessionStatus rows, N_()
     ("ksef_tui/core/session_status.py", "self.meaning"),
