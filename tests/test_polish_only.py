@@ -247,3 +247,18 @@ async def test_every_screen_dialog_and_toast_reached_from_the_board_is_polish(tm
         if phrases := untranslated(text):
             problems.append(f"{where}: untranslated {phrases}")
     assert problems == [], "\n".join(problems)
+
+
+def test_words_for_machine_values() -> None:
+    """KSeF's and the store's own tokens are shown as words: session kinds, permissions, audit details."""
+    from ksef_tui.core.ksef_sessions import kind_word
+    from ksef_tui.core.models import permission_words
+    from ksef_tui.screens.client_detail import detail_words
+
+    set_language("pl")
+    assert (kind_word("Online"), kind_word("Batch")) == ("interaktywna", "wsadowa")
+    assert permission_words({"InvoiceWrite", "InvoiceRead"}) == "przeglądanie faktur, wystawianie faktur"
+    assert permission_words({"SomethingNew"}) == "SomethingNew"  # a name KSeF adds later, as it comes
+    assert detail_words("credential.live_check", "ksef_token 450") == "token, kod KSeF 450"
+    assert detail_words("upo.download", "session page 1/2") == "UPO sesji, strona 1 z 2"
+    assert detail_words("credential.import_token", "20251121-EC-ABC") == "20251121-EC-ABC"
