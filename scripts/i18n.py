@@ -2,11 +2,13 @@
 
 Sources: every `ksef_tui/locale/src/<lang>/*.po` (one file per area). `compile` merges them into
 `ksef_tui/locale/<lang>/LC_MESSAGES/ksef_tui.mo`. `check` lists msgids used in code (`_("...")`,
-`N_("...")`, `ngettext`) that have no Polish translation, and exits 1 if any.
+`N_("...")`, `ngettext`, also inside f-strings, and the CLI's help texts) that have no Polish
+translation, and exits 1 if any.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import sys
 from datetime import UTC, datetime
@@ -68,9 +70,40 @@ def code_msgids() -> set[str]:
     return ids
 
 
+def keyword_calls(package: Path = PKG) -> list[tuple[str, int, str, list[ast.expr]]]:
+    """Every `_()`, `N_()` and `ngettext()` call in the package, wherever it is (inside an f-string too,
+    which babel's extractor does not look into): (file, line, keyword, the msgid arguments)."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
+                spec = KEYWORDS[node.func.id]
+                args = node.args[: len(spec)] if spec else node.args[:1]
+                found.append((str(path.relative_to(package.parent)), node.lineno, node.func.id, list(args)))
+    return found
+
+
+def literal_msgids(package: Path = PKG) -> set[str]:
+    """The msgids of `keyword_calls` written as string literals (the singular of a plural)."""
+    ids: set[str] = set()
+    for _file, _line, _keyword, args in keyword_calls(package):
+        if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+            ids.add(args[0].value)
+    return ids
+
+
+def cli_msgids() -> set[str]:
+    """The CLI's help texts and usage placeholders (ksef_tui/cli/click_words.py)."""
+    sys.path.insert(0, str(ROOT))
+    from ksef_tui.cli import cli
+    from ksef_tui.cli.click_words import help_msgids
+
+    return help_msgids(cli)
+
+
 def missing(lang: str) -> list[str]:
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in merged_catalog(lang) if m.id}
-    return sorted(code_msgids() - have)
+    return sorted((code_msgids() | literal_msgids() | cli_msgids()) - have)
 
 
 def main(argv: list[str]) -> int:

@@ -105,8 +105,9 @@ def test_status_wrong_passphrase_is_a_clear_error(runner: CliRunner, tmp_path: P
 def test_status_table_in_english(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--lang", "en", "status", "--demo"])
     assert result.exit_code == 2
-    assert "Reason" in result.output.splitlines()[0]
+    assert "Expires" in result.output.splitlines()[0]
     assert "Expired" in result.output
+    assert result.output.splitlines()[-1].startswith("Clients: ")
 
 
 def test_inspect_json_has_exactly_the_documented_keys(runner: CliRunner) -> None:

@@ -120,8 +120,10 @@ def test_a_revoked_client_exits_2_and_the_table_says_why(mixed_office: dict[str,
     assert result.exit_code == 2, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["Kod", "Klient", "NIP"]
-    assert lines[1].startswith("✖") and "ODWOLANY" in lines[1]  # red first
-    assert all(line.startswith("●") for line in lines[2:]) and len(lines) == 4
+    rows = [line for line in lines if line[:1] in "✖▲●"]  # each client's reason is under its row
+    assert rows[0].startswith("✖") and "ODWOLANY" in rows[0]  # red first
+    assert all(row.startswith("●") for row in rows[1:]) and len(rows) == 3
+    assert lines[-1].startswith("Klienci: 3 · ✖ czerwoni: 1")
     stored = _latest(mixed_office)
     assert [c.outcome for c in stored["ODWOLANY"]] == [CheckOutcome.REVOKED]
 

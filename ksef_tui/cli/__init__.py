@@ -32,6 +32,7 @@ import click
 from ksef_tui.cli.audit import audit_group
 from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.check import check_command
+from ksef_tui.cli.click_words import localize_help, route_click_messages
 from ksef_tui.cli.clients import clients_group
 from ksef_tui.cli.common import EXIT_ERROR
 from ksef_tui.cli.export import client_profile_command, export_command, exports_group
@@ -50,16 +51,34 @@ from ksef_tui.core.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
 from ksef_tui.ksef.apilog import install_log_redaction
 from ksef_tui.simulator.cli import simulator_command
 
+route_click_messages()  # "Usage:", "Error:", "Missing option"... in our language (cli/click_words.py)
+
+
+def choose_language(lang: str | None) -> None:
+    """The UI language from --lang, else $KSEF_TUI_LANG, else Polish; the commands' help follows it."""
+    set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
+    localize_help(cli)
+
+
+def _lang_option(_ctx: click.Context, _param: click.Parameter, lang: str | None) -> str | None:
+    # Eager: chosen before click reads the rest, so `--lang en --help` and usage errors speak English.
+    choose_language(lang)
+    return lang
+
 
 @click.group(invoke_without_command=True)
 @click.option(
-    "--lang", type=click.Choice(SUPPORTED), default=None, help="UI language (default: pl, or $KSEF_TUI_LANG)."
+    "--lang",
+    type=click.Choice(SUPPORTED),
+    default=None,
+    is_eager=True,
+    callback=_lang_option,
+    help="UI language (default: pl, or $KSEF_TUI_LANG).",
 )
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None) -> None:
     """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
     install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
-    set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
     if ctx.invoked_subcommand is None:
         sys.exit(run_app())
 
@@ -93,6 +112,7 @@ clients_group.add_command(client_profile_command)
 
 
 def main() -> None:
+    choose_language(None)  # before click reads anything: `ksef-tui --help` is answered before --lang
     try:
         cli.main(prog_name="ksef-tui", standalone_mode=False)
     except click.exceptions.Exit as done:  # --help, --version

@@ -14,7 +14,7 @@ from ksef_tui.cli.common import EXIT_DAMAGED, CliError, opened_store, report_dam
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.i18n import _
-from ksef_tui.core.ksef_sessions import SessionFilter
+from ksef_tui.core.ksef_sessions import SessionFilter, kind_word
 from ksef_tui.core.session_status import session_text
 from ksef_tui.sync.upo import download_missing_upos
 
@@ -134,7 +134,8 @@ def sessions_command(
         for row in rows:
             click.echo(
                 safe_display(
-                    f"{row['opened'][:16]}  {row['client']:<12} {row['type']:<6} {row['reference']}  "
+                    f"{row['opened'][:16]}  {row['client']:<12} {kind_word(row['type']):<12} "
+                    f"{row['reference']}  "
                     f"{row['status_code']} {row['status_text']:<24} "
                     f"{row['invoices_total']}/{row['invoices_accepted']}/{row['invoices_rejected']}"
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,15 +14,20 @@ import click
 from ksef_tui.cli.common import EXIT_DAMAGED, opened_store, report_damage
 from ksef_tui.core.board import BoardEntry
 from ksef_tui.core.display_text import json_dumps, safe_display
-from ksef_tui.core.health import Level
-from ksef_tui.core.i18n import _
+from ksef_tui.core.health import GLYPHS, Level, NextStep
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.sync.clients import board_entries
 from ksef_tui.sync.office import read_profile
 
-# Display widths of the table's columns (glyph, code, client, NIP, expires, reason). Every row is padded
-# to the widest cell, so one huge value (a 10 MB name in an old store) would otherwise be printed
-# once per client (issue 17 item 9). JSON keeps whole values: the store caps what it accepts.
-TABLE_CAPS = (4, 16, 48, 40, 10, 160)
+# Display widths of the table's columns (glyph, code, client, NIP, expires; the reason's under them).
+# Every row is padded to the widest cell, so one huge value (a 10 MB name in an old store) would
+# otherwise be printed once per client (issue 17 item 9); with these caps a row fits 80 columns
+# (issue 16 item 7). JSON keeps whole values: the store caps what it accepts.
+TABLE_CAPS = (1, 16, 30, 13, 10, 160)
+TABLE_WIDTH = 80
+REASON_INDENT = "   "
+# The next step a health reason asks for, as a shell command (the app says its key instead).
+CLI_STEPS = {NextStep.CHECK: N_("Run: ksef-tui check")}
 
 
 def clip(text: str, width: int) -> str:
@@ -64,7 +70,9 @@ def as_json(entries: Sequence[BoardEntry]) -> str:
 
 
 def as_table(entries: Sequence[BoardEntry]) -> str:
-    header = [" ", _("Code"), _("Client"), _("NIP"), _("Expires"), _("Reason")]
+    """One line per client (glyph, code, name, NIP, expiry), its reason wrapped under it, and a summary
+    of counts: at most TABLE_WIDTH columns whatever the store holds (cron mails, an 80-column terminal)."""
+    header = [" ", _("Code"), _("Client"), _("NIP"), _("Expires")]
     rows = [
         [
             safe_display(cell)  # names and reasons come from outside: no control or bidi characters
@@ -74,18 +82,37 @@ def as_table(entries: Sequence[BoardEntry]) -> str:
                 e.client.name,
                 e.nip_formatted,
                 e.health.expires.date().isoformat() if e.health.expires else "—",
-                e.health.reason,
             )
         ]
         for e in entries
     ]
-    rows = [[clip(str(cell), cap) for cell, cap in zip(row, TABLE_CAPS, strict=True)] for row in rows]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        lines.append("  ".join([*cells, str(row[-1])]).rstrip())
+    rows = [[clip(str(cell), cap) for cell, cap in zip(row, TABLE_CAPS, strict=False)] for row in rows]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(header)).rstrip()]
+    for row, entry in zip(rows, entries, strict=True):
+        lines.append("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        reason = clip(safe_display(entry.health.said(CLI_STEPS)), TABLE_CAPS[-1])
+        lines += textwrap.wrap(
+            reason, TABLE_WIDTH, initial_indent=REASON_INDENT, subsequent_indent=REASON_INDENT
+        )
+    lines.append(summary(entries))
     return "\n".join(lines)
+
+
+def summary(entries: Sequence[BoardEntry]) -> str:
+    counts = {level: sum(1 for e in entries if e.level is level) for level in Level}
+    return _(
+        "Clients: {n} · {red_glyph} red: {red} · {yellow_glyph} yellow: {yellow} · "
+        "{green_glyph} green: {green}"
+    ).format(
+        n=len(entries),
+        red_glyph=GLYPHS[Level.RED],
+        red=counts[Level.RED],
+        yellow_glyph=GLYPHS[Level.YELLOW],
+        yellow=counts[Level.YELLOW],
+        green_glyph=GLYPHS[Level.GREEN],
+        green=counts[Level.GREEN],
+    )
 
 
 @click.command("status")

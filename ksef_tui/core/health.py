@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.humanize_pl import until_words
@@ -52,16 +52,29 @@ class HealthSettings:
     relied_permissions: tuple[str, ...] = (Permission.INVOICE_WRITE, Permission.INTROSPECTION)
 
 
+class NextStep(StrEnum):
+    """What the person should do next, said where they are: a key in the app, a command in a shell."""
+
+    CHECK = "check"
+
+
 @dataclass(frozen=True)
 class Health:
     level: Level
-    reason: str
+    reason: str  # neither a key nor a command: the app and the CLI add the next step in their words
     expires: datetime | None = None
     credential: Credential | None = field(default=None, compare=False)
+    next_step: NextStep | None = None
 
     @property
     def glyph(self) -> str:
         return GLYPHS[self.level]
+
+    def said(self, steps: dict[NextStep, str]) -> str:
+        """The reason with the next step from `steps` (msgids: the app's key, the CLI's command)."""
+        if self.next_step is None or self.next_step not in steps:
+            return self.reason
+        return f"{self.reason} {_(steps[self.next_step])}"
 
 
 def effective_expiry(cred: Credential, settings: HealthSettings) -> datetime | None:
@@ -223,7 +236,7 @@ def _client_health(
     check = checks.get(best.credential.id or -1) if best.credential else None
     if check is None:
         return Health(
-            Level.YELLOW, _("Never checked live in KSeF: press c to check."), best.expires, best.credential
+            Level.YELLOW, _("Never checked live in KSeF."), best.expires, best.credential, NextStep.CHECK
         )
     if check.outcome is CheckOutcome.ERROR:
         return Health(

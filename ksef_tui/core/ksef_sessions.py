@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ksef_tui.core.i18n import _
 from ksef_tui.core.session_status import StatusGroup, has_upo, is_closed
+
+
+def kind_word(kind: str) -> str:
+    """A session's kind as people say it (KSeF's "Online" / "Batch" stays in JSON)."""
+    return _("interactive") if kind == "Online" else _("batch")
 
 
 @dataclass

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ksef_tui.core.i18n import N_
+from ksef_tui.core.i18n import N_, _
 
 
 class Environment(StrEnum):
@@ -52,6 +53,24 @@ class Permission(StrEnum):
     SUBUNIT_MANAGE = "SubunitManage"
     ENFORCEMENT_OPERATIONS = "EnforcementOperations"
     INTROSPECTION = "Introspection"
+
+
+# KSeF's permission names as its Polish web app says them (shown to people instead of "InvoiceRead").
+PERMISSION_WORDS: dict[str, str] = {
+    Permission.INVOICE_READ: N_("invoice viewing"),
+    Permission.INVOICE_WRITE: N_("invoice issuing"),
+    Permission.CREDENTIALS_READ: N_("permission viewing"),
+    Permission.CREDENTIALS_MANAGE: N_("permission management"),
+    Permission.SUBUNIT_MANAGE: N_("subunit management"),
+    Permission.ENFORCEMENT_OPERATIONS: N_("enforcement operations"),
+    Permission.INTROSPECTION: N_("session viewing"),
+}
+
+
+def permission_words(permissions: Iterable[str]) -> str:
+    """Permissions in words, comma-separated; a name KSeF adds later is shown as it comes."""
+    words = [_(PERMISSION_WORDS[p]) if p in PERMISSION_WORDS else p for p in sorted(permissions)]
+    return ", ".join(words)
 
 
 SHORT_CODE_RE = re.compile(r"^[A-Z0-9_]{2,16}$")

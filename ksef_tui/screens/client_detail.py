@@ -11,6 +11,7 @@ one again or undo it (screens/export_batches.py).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from ksef_tui.core.models import (
     CheckOutcome,
     CredentialKind,
     CredentialStatus,
+    permission_words,
 )
 from ksef_tui.core.nip import format_nip
 from ksef_tui.screens.api_log import ApiLogScreen
@@ -54,7 +56,7 @@ from ksef_tui.ui.messages import (
     ClientViewLoaded,
     PurchaseSummaryLoaded,
 )
-from ksef_tui.widgets.client_table import LEVEL_STYLE
+from ksef_tui.widgets.client_table import APP_STEPS, LEVEL_STYLE
 from ksef_tui.widgets.export_batch_table import ExportBatchTable
 from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_renderable
@@ -96,9 +98,20 @@ ACTION_WORDS = {
     "booking.export_undo": N_("booking export undone"),
     "export_batch.created": N_("export batch written"),
     "export_batch.undone": N_("export batch undone"),
+
+    "credential.expiry": N_("expiry date noted"),
+    "client.import": N_("client imported"),
+    "client.import_update": N_("client updated by an import"),
+    "purchases.sync": N_("purchase invoices fetched"),
+    "purchases.reconcile": N_("purchase invoices compared with KSeF"),
+    "purchases.hash_conflict": N_("an invoice differs from KSeF's copy"),
+    "grants.requested": N_("permission request noted"),
 }
 RESULT_WORDS = {
     "ok": N_("ok"),
+    "failed": N_("did not succeed"),
+    "alarm": N_("alarm"),
+    "gaps": N_("invoices missing"),
     **{o.value: w for o, w in OUTCOME_WORDS.items() if o is not CheckOutcome.OK},
     DAMAGED_RESULT: N_("skipped: data damaged in the store"),
 }
@@ -110,6 +123,31 @@ def action_words(action: str) -> str:
 
 def result_words(result: str) -> str:
     return _(RESULT_WORDS[result]) if result in RESULT_WORDS else result
+
+
+CREDENTIAL_KIND_VALUES = {kind.value for kind in CredentialKind}
+UPO_PAGE_DETAIL = re.compile(r"session page (\d+)/(\d+)")
+
+
+def detail_words(action: str, detail: str) -> str:
+    """An entry's detail in words where it is a machine's note ("ksef_token 450", "session page 1/2");
+    anything else (a reference, a serial, a message already in words) as it is."""
+    if action in ("credential.live_check", "sessions.login"):
+        kind, _space, code = detail.partition(" ")
+        words = [_(CREDENTIAL_KIND_LABELS[CredentialKind(kind)]) if kind in CREDENTIAL_KIND_VALUES else kind]
+        if code:
+            words.append(_("KSeF code {code}").format(code=code))
+        return ", ".join(w for w in words if w)
+    if action == "upo.download":
+        if page := UPO_PAGE_DETAIL.fullmatch(detail):
+            return _("session UPO, page {n} of {total}").format(n=page[1], total=page[2])
+        if detail == "invoice":
+            return _("the invoice's UPO")
+    if action == "purchases.reconcile" and detail.isdigit():
+        return _("missing: {n}").format(n=detail)
+    if action == "grants.requested" and detail == "cleared":
+        return _("mark cleared")
+    return detail
 
 
 def _date(at: datetime) -> str:
@@ -239,7 +277,9 @@ class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[in
         text.append("\nNIP " + " · ".join(format_nip(n) for n in client.nips))
         text.append(" · " + _("KSeF environment") + f": {client.environment.value}")
         text.append("\n")
-        text.append(health.reason, style=LEVEL_STYLE[health.level] if health.level is not Level.GREEN else "")
+        text.append(
+            health.said(APP_STEPS), style=LEVEL_STYLE[health.level] if health.level is not Level.GREEN else ""
+        )
         if client.notes:
             text.append("\n")
             text.append(client.notes, style="italic")
@@ -319,7 +359,7 @@ class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[in
             )
             perms = Text(_("Permissions") + ": ")
             if cred.permissions:
-                perms.append(", ".join(sorted(cred.permissions)))
+                perms.append(permission_words(cred.permissions))
                 seen = next(
                     (c for c in view.history.get(cred.id or 0, []) if c.outcome is CheckOutcome.OK), None
                 )
@@ -337,7 +377,7 @@ class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[in
             grid.add_row(mark, Text(health.glyph, style=LEVEL_STYLE[health.level]), head)
             grid.add_row("", "", validity)
             grid.add_row("", "", perms)
-            grid.add_row("", "", Text(health.reason, style=alarm))
+            grid.add_row("", "", Text(health.said(APP_STEPS), style=alarm))
         return Group(title, grid)
 
     def _checks(self, view: ClientView, now: datetime) -> RenderableType:
@@ -430,7 +470,7 @@ class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[in
             what.append(f" · {result_words(entry.result)}")
             if entry.detail:
                 what.append(" · ")
-                what.append(entry.detail, style="dim")
+                what.append(detail_words(entry.action, entry.detail), style="dim")
             grid.add_row(_date(entry.at), Text(entry.operator or "—", style="dim"), what)
         return Group(title, grid)
 

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from ksef_tui.core.board import READY_GLYPHS, ready_words
 from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import N_, _, ngettext
+from ksef_tui.core.models import PERMISSION_WORDS, Permission
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.readiness import GrantChange, Readiness, Ready
 from ksef_tui.sync.grants import ReadinessView, load_readiness_view
@@ -38,10 +39,9 @@ from ksef_tui.widgets.readiness_table import ReadinessTable, missing_words, via_
 from ksef_tui.widgets.safe_text import plain, safe_text
 
 LEVEL_WORDS = {
-    "none": "—",
-    "read": "InvoiceRead",
-    "write": "InvoiceWrite",
-    "read_write": "InvoiceRead+InvoiceWrite",
+    "read": PERMISSION_WORDS[Permission.INVOICE_READ],
+    "write": PERMISSION_WORDS[Permission.INVOICE_WRITE],
+    "read_write": N_("invoice viewing and issuing"),
 }
 COUNT_WORDS = {Ready.YES: N_("ready: {n}"), Ready.PARTLY: N_("partly: {n}"), Ready.NO: N_("not ready: {n}")}
 SHOWN_CHANGES = 3  # changes named on the census line; the rest are counted
@@ -51,8 +51,15 @@ def moment_words(moment: datetime) -> str:
     return f"{moment.astimezone(WARSAW):%Y-%m-%d %H:%M}"
 
 
+def level_words(level: str) -> str:
+    """A grant level of the census in words: "—" for none."""
+    if level == "none":
+        return "—"
+    return _(LEVEL_WORDS[level]) if level in LEVEL_WORDS else "?"
+
+
 def change_words(change: GrantChange) -> str:
-    before, after = LEVEL_WORDS.get(change.before, "?"), LEVEL_WORDS.get(change.after, "?")
+    before, after = (level_words(level) for level in (change.before, change.after))
     return f"{format_nip(change.nip)}: {before} → {after}"
 
 

@@ -157,11 +157,20 @@ class KsefApp(App[int]):
     # --- command palette -------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The current screen's registry commands first, then Textual's own (theme, keys, ...)."""
-        from ksef_tui.ui.palette import registry_commands  # loads textual.command: on first use only
+        """The current screen's registry commands, then what we keep of Textual's own (in Polish)."""
+        from ksef_tui.ui.palette import registry_commands, window_commands  # loads textual.command lazily
 
         yield from registry_commands(self, screen)
-        yield from super().get_system_commands(screen)
+        yield from window_commands(self, screen)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with its prompt and "no matches" in our words."""
+        from textual.command import CommandPalette
+
+        from ksef_tui.ui.palette import Palette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(Palette())
 
     # --- the approval queue (F4 / ctrl+k on every screen) -----------------------------------------
 

@@ -179,7 +179,11 @@ REGISTRY: tuple[Command, ...] = (
     Command("sessions", "d", "cycle_period", N_("Period"), N_("Change the period (7, 30, 90 days, all)")),
     Command("sessions", "D", "custom_period", N_("Dates"), N_("Type a date range"), footer=False),
     Command(
-        "sessions", "o", "toggle_rejected", N_("Rejected"), N_("Show only sessions with rejected invoices")
+        "sessions",
+        "o",
+        "toggle_rejected",
+        N_("Rejected"),
+        N_("Show only sessions with rejected invoices or that failed"),
     ),
     Command(
         "sessions",

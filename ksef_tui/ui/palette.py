@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from rich.align import Align
 from rich.markup import escape
+from rich.text import Text
 from textual.actions import parse
 from textual.app import App, SystemCommand
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+from textual.widgets.option_list import Option
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
@@ -41,6 +44,44 @@ def registry_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemComm
             _("Key: {keys}").format(keys=keys),
             partial(app.run_action, action, screen),
         )
+
+
+def window_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+    """What we keep of Textual's own palette commands, in our words. Left out: "Theme" (the theme is
+    fixed: contrast is tested in it), "Keys" (the help screen, `?`, lists every key in Polish),
+    "Screenshot" (an SVG of client data in the working folder) and "Quit" (the registry's, with its key)."""
+    if screen.maximized is not None:
+        yield SystemCommand(_("Restore the panel"), _("Back to the normal size"), screen.action_minimize)
+    elif screen.focused is not None and screen.focused.allow_maximize:
+        yield SystemCommand(
+            _("Maximise the panel"), _("The focused panel over the whole screen"), screen.action_maximize
+        )
+
+
+class Palette(CommandPalette):
+    """Textual's command palette with its own words in Polish: the prompt and "no matches"."""
+
+    def __init__(self) -> None:
+        super().__init__(id="--command-palette", placeholder=_("Search for commands…"))
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own shows a fixed English line; the same timer with our words.
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(_("No matches found"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
 
 class ClientsProvider(Provider):

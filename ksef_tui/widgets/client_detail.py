@@ -10,7 +10,7 @@ from ksef_tui.core.board import BoardEntry, ready_words
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
-from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE
+from ksef_tui.widgets.client_table import APP_STEPS, LEVEL_STYLE, READY_STYLE
 from ksef_tui.widgets.safe_text import safe_text
 
 
@@ -30,7 +30,8 @@ class ClientDetail(Static):
         text.append(f"  {client.short_code} · NIP {' · '.join(format_nip(n) for n in client.nips)}")
         text.append("\n")
         text.append(
-            entry.health.reason, style=LEVEL_STYLE[entry.level] if entry.level is not Level.GREEN else ""
+            entry.health.said(APP_STEPS),
+            style=LEVEL_STYLE[entry.level] if entry.level is not Level.GREEN else "",
         )
         if entry.readiness is not None:  # before the credential line: that one is cut first
             ready = entry.readiness.ready

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ksef_tui.core.board import BoardEntry
-from ksef_tui.core.health import Level
-from ksef_tui.core.i18n import _
+from ksef_tui.core.health import Level, NextStep
+from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.readiness import Ready
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.widgets.line_table import Cell, Column, LineTable, fit
@@ -24,6 +24,8 @@ __all__ = ["LEVEL_STYLE", "READY_STYLE", "WIDE", "ClientTable", "fit"]
 # named ANSI colours pass through the theme and can land on magenta.
 LEVEL_STYLE = {Level.RED: "bold #ff4040", Level.YELLOW: "#f0c000", Level.GREEN: "#40c040"}
 READY_STYLE = {Ready.YES: "#40c040", Ready.PARTLY: "#f0c000", Ready.NO: "bold #ff4040"}
+# The next step a health reason asks for, as the app says it (the CLI names its command instead).
+APP_STEPS = {NextStep.CHECK: N_("Press c to check.")}
 WIDE = 110  # from this width the table also shows NIP, credential kind and last live check
 
 
@@ -111,5 +113,5 @@ class ClientTable(LineTable, inherit_bindings=False):
                 f" {entry.ready_glyph}",
                 READY_STYLE[entry.readiness.ready] if entry.readiness else None,
             ),
-            "reason": (entry.health.reason, alarm if entry.level is Level.RED else None),
+            "reason": (entry.health.said(APP_STEPS), alarm if entry.level is Level.RED else None),
         }

@@ -12,6 +12,7 @@ from typing import Any
 
 from ksef_tui.core.board import READY_GLYPHS
 from ksef_tui.core.i18n import N_, _
+from ksef_tui.core.models import permission_words
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.readiness import OFFICE_PERMISSIONS, Readiness, Via
 from ksef_tui.ui.commands import bindings_for
@@ -20,7 +21,7 @@ from ksef_tui.widgets.line_table import Cell, Column, LineTable
 
 VIA_WORDS = {Via.OWN_CERTIFICATE: N_("own certificate"), Via.OFFICE_CERTIFICATE: N_("office certificate")}
 # Short names of the permissions an office needs, for the narrow "missing" column.
-_SHORT = {OFFICE_PERMISSIONS[0]: "Read", OFFICE_PERMISSIONS[1]: "Write"}
+_SHORT = {OFFICE_PERMISSIONS[0]: N_("viewing"), OFFICE_PERMISSIONS[1]: N_("issuing")}
 
 
 def via_words(via: Via | None) -> str:
@@ -31,8 +32,8 @@ def missing_words(missing: Sequence[str], short: bool = False) -> str:
     if not missing:
         return "—"
     if short:
-        return "+".join(_SHORT.get(m, m) for m in missing)
-    return ", ".join(missing)
+        return "+".join(_(_SHORT[m]) if m in _SHORT else m for m in missing)
+    return permission_words(missing)
 
 
 def readiness_columns() -> tuple[Column, ...]:
@@ -41,7 +42,7 @@ def readiness_columns() -> tuple[Column, ...]:
         Column("code", _("Code"), 12),
         Column("nip", _("NIP"), 13),
         Column("via", _("Via"), 18, drop=1),
-        Column("missing", _("Missing"), 10),
+        Column("missing", _("Missing"), 13),
         Column("reason", _("Reason"), 30),  # the flexible last column
     )
 

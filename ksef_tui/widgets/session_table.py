@@ -24,9 +24,11 @@ GROUP_STYLE = {
     StatusGroup.CANCELLED: "yellow",
     StatusGroup.FAILED: "bold red",
 }
+# In progress: a clock face, not "…", which reads as text cut short (issue 16 item 7).
+IN_PROGRESS_GLYPH = "◷"
 GROUP_GLYPH = {
     StatusGroup.SUCCEEDED: "✓",
-    StatusGroup.IN_PROGRESS: "…",
+    StatusGroup.IN_PROGRESS: IN_PROGRESS_GLYPH,
     StatusGroup.CANCELLED: "–",
     StatusGroup.FAILED: "✗",
 }
@@ -190,7 +192,7 @@ class SessionInvoiceTable(LineTable):
         wide = self._wide
         text = invoice_text(inv.status_code)
         style = "bold red" if inv.rejected else ("green" if inv.status_code == 200 else "cyan")
-        glyph = "✗" if inv.rejected else ("✓" if inv.status_code == 200 else "…")
+        glyph = "✗" if inv.rejected else ("✓" if inv.status_code == 200 else IN_PROGRESS_GLYPH)
         ksef = inv.ksef_number or "—"
         if wide:
             stored = fmt_update(inv.acquired, inv.stored) if inv.acquired else fmt_dt(inv.stored)

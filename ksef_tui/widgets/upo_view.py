@@ -57,9 +57,9 @@ def document_detail(doc: UpoDocument) -> Text:
     out = Text()
     out.append(f"{doc.invoice_number}  ", style="bold")
     out.append(f"{_('KSeF number')}: {doc.ksef_number}\n")
-    out.append(f"{_('Seller NIP')}: {doc.seller_nip}  {_('Issued')}: {doc.issue_date or '—'}  ")
+    out.append(f"{_('Seller NIP')}: {doc.seller_nip}  {_('Issued')}: {doc.issue_date or '—'}  {doc.mode}\n")
     out.append(f"{_('Sent')}: {fmt_dt(doc.sent_at, year=True, seconds=True)}  ")
-    out.append(f"{_('Number given')}: {fmt_dt(doc.ksef_number_at, year=True, seconds=True)}  {doc.mode}\n")
+    out.append(f"{_('Number given')}: {fmt_dt(doc.ksef_number_at, year=True, seconds=True)}\n")
     out.append(f"{_('Hash')}: {doc.hash}", style="dim")
     return safe_text(out)
 

@@ -10,7 +10,7 @@ import pytest
 import xmlschema
 
 from ksef_tui.core.ksef_sessions import SessionFilter
-from ksef_tui.core.session_status import StatusGroup
+from ksef_tui.core.session_status import StatusGroup, status_group
 from ksef_tui.core.upo import UpoHashMismatch, parse_upo
 from ksef_tui.simulator.faults import Faults
 from ksef_tui.sync import upo as upo_sync
@@ -38,7 +38,14 @@ def test_paging_is_newest_first_and_filters_run_in_sql(seeded: tuple[Any, Any]) 
     assert opened == sorted(opened, reverse=True)
     assert not {r.id for r in first} & {r.id for r in second}
     rejected = store.ksef_sessions.page(SessionFilter(rejected_only=True), 0, 500)
-    assert rejected and all(r.invoices_rejected > 0 for r in rejected)
+    assert rejected and all(
+        r.invoices_rejected > 0 or status_group(r.status_code) is StatusGroup.FAILED for r in rejected
+    )
+    # Issue 16 item 7: a session where everything failed (rejected as a whole, 0 invoices rejected one
+    # by one) is what `o` is for, not hidden by it.
+    failed = store.ksef_sessions.page(SessionFilter(group=StatusGroup.FAILED), 0, 500)
+    assert any(r.invoices_rejected == 0 for r in failed)
+    assert {r.id for r in failed} <= {r.id for r in rejected}
     ok = store.ksef_sessions.page(SessionFilter(group=StatusGroup.SUCCEEDED, kind="Batch"), 0, 500)
     assert ok and all(r.status_code == 200 and r.kind == "Batch" for r in ok)
     recent = store.ksef_sessions.count(SessionFilter(since=NOW.replace(day=14)))

@@ -41,7 +41,7 @@ async def test_enter_opens_the_highlighted_client(tmp_path: Path) -> None:
         assert client.name in text and client.short_code in text
         token_spec = next(s for s in entry.credentials if s.token)
         assert f"{token_spec.token_reference}|…" in text  # the masked reference
-        assert "InvoiceRead" in text and "Uprawnienia" in text
+        assert "przeglądanie faktur" in text and "Uprawnienia" in text and "InvoiceRead" not in text
         assert "logowanie OK" in text  # the last check's outcome in words
         assert "Poświadczenia (2)" in text and "certyfikat" in text
         # No secret: neither the token's secret part nor the whole token.

@@ -134,7 +134,7 @@ async def test_c_takes_the_census_and_a_revoked_grant_turns_the_client_not_ready
         assert _row(screen, code).ready is Ready.NO
         text = screen_text(app)
         assert "1 zmiana od 2026-11-21 08:30" in text
-        assert "InvoiceRead+InvoiceWrite → —" in text
+        assert "przeglądanie i wystawianie faktur → —" in text
 
 
 async def test_p_probes_the_selected_client_and_explains_a_415(tmp_path: Path) -> None:

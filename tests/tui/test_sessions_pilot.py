@@ -10,6 +10,7 @@ import pytest
 import xmlschema
 
 from ksef_tui.core.ksef_sessions import SessionFilter
+from ksef_tui.core.session_status import StatusGroup, status_group
 from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.session import SessionScreen
 from ksef_tui.screens.sessions import UPO_FOLDER_SETTING, SessionsScreen
@@ -56,9 +57,12 @@ async def test_rejections_reason_and_jump_to_original(tmp_path: Path) -> None:
         shown = len(table.records)
         await pilot.press("o")
         await settle(pilot)
-        assert all(r.invoices_rejected > 0 for r in table.records)
+        assert all(
+            r.invoices_rejected > 0 or status_group(r.status_code) is StatusGroup.FAILED
+            for r in table.records
+        )
         assert len(table.records) <= shown
-        assert "tylko z odrzuconymi" in screen_text(app)
+        assert "tylko z błędami" in screen_text(app)
         row = next(i for i, r in enumerate(table.records) if r.reference == reference)
         table.move_cursor(row=row)
         await pilot.press("enter")

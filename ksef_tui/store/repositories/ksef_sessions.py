@@ -48,10 +48,10 @@ def _where(flt: SessionFilter) -> tuple[str, list[Any]]:
     if flt.kind:
         clauses.append("kind = ?")
         params.append(flt.kind)
-    if flt.rejected_only:
-        clauses.append("invoices_rejected > 0")
+    progress = ",".join(str(c) for c in sorted(IN_PROGRESS_CODES))
+    if flt.rejected_only:  # some invoices rejected, or the whole session failed (nothing accepted)
+        clauses.append(f"(invoices_rejected > 0 OR status_code NOT IN ({progress}, 200, 440))")
     if flt.group is not None:
-        progress = ",".join(str(c) for c in sorted(IN_PROGRESS_CODES))
         clauses.append(
             {
                 StatusGroup.IN_PROGRESS: f"status_code IN ({progress})",
