@@ -335,6 +335,28 @@ def _v7_export_batches(db: Database) -> None:
     )
 
 
+def _v8_operators(db: Database) -> None:
+    """Operators limited to some clients (issue 15). `key_slots.access` says what a slot is for: '' an
+    administrator's (wraps the office key), 'operator' an operator's (wraps a random slot key), 'recovery'
+    the recovery key's (wraps the office key; never tried with a passphrase). `must_change`: the slot's
+    passphrase was set by an administrator and must be replaced at first use. `operator_keys` holds, per
+    operator slot, what the slot key opens besides the assigned clients' keys (`slot_client_keys`)."""
+    _run(
+        db,
+        """
+        ALTER TABLE key_slots ADD COLUMN access TEXT NOT NULL DEFAULT '';  -- see above
+        ALTER TABLE key_slots ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;  -- plaintext flag
+        CREATE TABLE operator_keys (
+            slot_id INTEGER PRIMARY KEY REFERENCES key_slots(id) ON DELETE CASCADE,
+            by_office BLOB NOT NULL,                     -- the slot key sealed by the office key
+            index_key BLOB NOT NULL,                     -- the office index key sealed by the slot key
+            data_key BLOB NOT NULL,                      -- the office data key sealed by the slot key
+            profile BLOB NOT NULL                        -- sealed by the slot key: name and role (JSON)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
@@ -343,6 +365,7 @@ MIGRATIONS: list[Migration] = [
     ("office_certificate", _v5_office_certificate),
     ("bookings", _v6_bookings),
     ("export_batches", _v7_export_batches),
+    ("operators", _v8_operators),
 ]
 LATEST = len(MIGRATIONS)
 
