@@ -381,6 +381,18 @@ class Store:
         refuses every use case until then)."""
         return self._slot.must_change
 
+    def can_open_client(self, client_id: int) -> bool:
+        """An administrator: any client; an operator: the assigned ones (a wrapped key for their slot)."""
+        if self.is_admin:
+            return True
+        with self._reading() as vault:
+            return vault.visible([client_id]) == [client_id]
+
+    def assigned_client_ids(self) -> list[int] | None:
+        """The clients an operator holds keys for, in id order; None for an administrator (all)."""
+        with self._reading() as vault:
+            return vault.visible(None)
+
     def operator_logins(self) -> list[str]:
         """Who can unlock this store (administrators first; not the recovery key). Plaintext by design:
         the unlock screen needs it before any key exists."""
