@@ -16,6 +16,8 @@
   (export batches) and `clients profile` (the taxpayer data JPK and EDI++ need)
 
 - `readiness`: which clients will work on 2027-01-01, and through what
+- `operators`: `operators list|add|assign|unassign|reset|remove|recovery-key`, and `recover` (issue 15);
+  every command that opens the store takes `--operator LOGIN` (`common.add_operator_option`)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -31,11 +33,12 @@ import click
 from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.check import check_command
 from ksef_tui.cli.clients import clients_group
-from ksef_tui.cli.common import EXIT_ERROR
+from ksef_tui.cli.common import EXIT_ERROR, add_operator_option, current_operator, operator_option
 from ksef_tui.cli.export import client_profile_command, export_command, exports_group
 from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.office import office_group
+from ksef_tui.cli.operators import operators_group, recover_command
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.queue import approve_command, queue_command
 from ksef_tui.cli.readiness import readiness_command
@@ -49,7 +52,7 @@ from ksef_tui.ksef.apilog import install_log_redaction
 from ksef_tui.simulator.cli import simulator_command
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, params=[operator_option()])
 @click.option(
     "--lang", type=click.Choice(SUPPORTED), default=None, help="UI language (default: pl, or $KSEF_TUI_LANG)."
 )
@@ -59,7 +62,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
     set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
     if ctx.invoked_subcommand is None:
-        sys.exit(run_app())
+        sys.exit(run_app(current_operator()))
 
 
 for command in (
@@ -83,10 +86,14 @@ for command in (
     export_command,
     exports_group,
     rules_command,
+    operators_group,
+    recover_command,
     simulator_command,
 ):
     cli.add_command(command)
 clients_group.add_command(client_profile_command)
+for command in cli.commands.values():
+    add_operator_option(command)
 
 
 def main() -> None:

@@ -185,6 +185,24 @@ class Store:
                     (home / (DB_FILENAME + suffix)).unlink()
             raise
 
+    @staticmethod
+    def logins(home: Path) -> list[str]:
+        """Who can unlock the store at `home` (administrators first; never the recovery key), read
+        without unlocking (the unlock screen's list). [] when there is no readable store."""
+        db_path = Path(home) / DB_FILENAME
+        if not db_path.exists():
+            return []
+        try:
+            db = connect(db_path)
+        except sqlite3.DatabaseError:
+            return []
+        try:
+            return [s.operator for s in read_slots(db) if not s.is_recovery]
+        except sqlite3.DatabaseError:
+            return []
+        finally:
+            db.close()
+
     @classmethod
     def open(
         cls, home: Path, passphrase: str, *, operator: str | None = None, clock: Clock = system_clock

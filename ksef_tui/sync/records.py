@@ -40,13 +40,29 @@ def create_store(
     return store
 
 
-def unlock_store(home: Path, passphrase: str, clock: Clock, store: Store | None) -> Store:
-    """`store` unlocked again (after the idle lock), or the store at `home` opened."""
+def unlock_store(
+    home: Path, passphrase: str, clock: Clock, store: Store | None, operator: str | None = None
+) -> Store:
+    """`store` unlocked again (after the idle lock), or the store at `home` opened as `operator` (None:
+    the administrator). The caller checks `must_change_passphrase` (change_initial_passphrase)."""
     try:
         if store is not None:
             store.unlock(passphrase)
             return store
-        return Store.open(home, passphrase, clock=clock)
+        return Store.open(home, passphrase, operator=operator, clock=clock)
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None
+
+
+def store_logins(home: Path) -> list[str]:
+    """Who can unlock the store at `home` (the unlock screen asks who when there is more than one)."""
+    return Store.logins(home)
+
+
+def change_initial_passphrase(store: Store, old: str, new: str) -> None:
+    """The passphrase an administrator set (a new operator, a reset) replaced by the operator's own."""
+    try:
+        store.change_passphrase(old, new)
     except StoreError as err:
         raise StoreProblem(str(err)) from None
 

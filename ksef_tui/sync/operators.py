@@ -1,0 +1,72 @@
+"""Operators and the recovery key, as use cases (issue 15 items 1 and 4): every one for administrators
+only (`require(store, Action.OPERATORS)`), whatever screen or command calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ksef_tui.core.operators import Action, OfficeRole
+from ksef_tui.store import Store
+from ksef_tui.store.operators import OperatorInfo
+from ksef_tui.sync.permissions import require
+
+__all__ = [
+    "OperatorInfo",
+    "add_operator",
+    "assign_clients",
+    "create_recovery_key",
+    "has_recovery_key",
+    "list_operators",
+    "remove_operator",
+    "reset_passphrase",
+    "set_operator_clients",
+    "unassign_clients",
+]
+
+
+def list_operators(store: Store) -> list[OperatorInfo]:
+    require(store, Action.OPERATORS)
+    return store.operators.list()
+
+
+def add_operator(
+    store: Store, login: str, name: str, passphrase: str, role: OfficeRole, client_ids: Iterable[int] = ()
+) -> OperatorInfo:
+    require(store, Action.OPERATORS)
+    return store.operators.add(login, name, passphrase, role, client_ids)
+
+
+def assign_clients(store: Store, login: str, client_ids: Iterable[int]) -> None:
+    require(store, Action.OPERATORS)
+    store.operators.assign(login, client_ids)
+
+
+def unassign_clients(store: Store, login: str, client_ids: Iterable[int]) -> None:
+    require(store, Action.OPERATORS)
+    store.operators.unassign(login, client_ids)
+
+
+def set_operator_clients(store: Store, login: str, client_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+    """The checklist's answer: exactly these clients; (assigned, unassigned) ids."""
+    require(store, Action.OPERATORS)
+    return store.operators.set_clients(login, client_ids)
+
+
+def reset_passphrase(store: Store, login: str, passphrase: str) -> None:
+    require(store, Action.OPERATORS)
+    store.operators.reset_passphrase(login, passphrase)
+
+
+def remove_operator(store: Store, login: str) -> None:
+    require(store, Action.OPERATORS)
+    store.operators.remove(login)
+
+
+def has_recovery_key(store: Store) -> bool:
+    return store.has_recovery_key()
+
+
+def create_recovery_key(store: Store) -> list[str]:
+    """24 words, to be shown once and never kept (refused when the store has a recovery key)."""
+    require(store, Action.OPERATORS)
+    return store.create_recovery_key()
