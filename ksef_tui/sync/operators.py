@@ -14,9 +14,11 @@ __all__ = [
     "OperatorInfo",
     "add_operator",
     "assign_clients",
+    "client_choices",
     "create_recovery_key",
     "has_recovery_key",
     "list_operators",
+    "office_client_count",
     "remove_operator",
     "reset_passphrase",
     "set_operator_clients",
@@ -70,3 +72,14 @@ def create_recovery_key(store: Store) -> list[str]:
     """24 words, to be shown once and never kept (refused when the store has a recovery key)."""
     require(store, Action.OPERATORS)
     return store.create_recovery_key()
+
+
+def client_choices(store: Store) -> list[tuple[int, str]]:
+    """Every client as (id, "CODE  name") for the operators screen's checklist, in short-code order."""
+    require(store, Action.OPERATORS)
+    clients = sorted(store.clients.list(), key=lambda c: c.short_code)
+    return [(c.id, f"{c.short_code}  {c.name}") for c in clients if c.id is not None]
+
+
+def office_client_count(store: Store) -> int:
+    return store.count_clients()
