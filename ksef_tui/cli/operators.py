@@ -44,7 +44,7 @@ def _initial_passphrase(path: Path | None) -> str:
     if path is not None:
         try:
             return read_passphrase_file(path)
-        except StoreError as err:
+        except (StoreError, ops.StoreProblem) as err:
             raise CliError(str(err)) from None
     return ask_new_passphrase()
 
@@ -52,7 +52,7 @@ def _initial_passphrase(path: Path | None) -> str:
 def _run(action: object) -> None:
     try:
         action()  # type: ignore[operator]
-    except StoreError as err:
+    except (StoreError, ops.StoreProblem) as err:
         raise CliError(str(err)) from None
 
 
@@ -65,7 +65,7 @@ def list_command(fmt: str, passphrase_file: Path | None) -> None:
         try:
             found = ops.list_operators(store)
             total = store.count_clients()
-        except StoreError as err:
+        except (StoreError, ops.StoreProblem) as err:
             raise CliError(str(err)) from None
     if fmt == "json":
         rows = [
@@ -111,7 +111,7 @@ def add_command(
         initial = _initial_passphrase(new_passphrase_file)
         try:
             info = ops.add_operator(store, login, name, initial, role, ids)
-        except StoreError as err:
+        except (StoreError, ops.StoreProblem) as err:
             raise CliError(str(err)) from None
     click.echo(
         _(
@@ -176,7 +176,7 @@ def recovery_key_command(passphrase_file: Path | None) -> None:
     with opened_store(False, passphrase_file) as (store, _ksef):
         try:
             words = ops.create_recovery_key(store)
-        except StoreError as err:
+        except (StoreError, ops.StoreProblem) as err:
             raise CliError(str(err)) from None
     print_recovery_words(words)
 
@@ -225,7 +225,7 @@ def recover_command(words_file: Path | None, new_passphrase_file: Path | None) -
     new = _initial_passphrase(new_passphrase_file)
     try:
         store = Store.recover(home, words, new, operator=current_operator())
-    except StoreError as err:
+    except (StoreError, ops.StoreProblem) as err:
         raise CliError(str(err)) from None
     login = store.operator
     store.close()

@@ -23,7 +23,6 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.operators import OPERATOR_ROLES, OfficeRole, role_label
 from ksef_tui.core.passphrase import MIN_LENGTH
 from ksef_tui.screens.queue_dialogs import ConfirmScreen
-from ksef_tui.store import StoreError
 from ksef_tui.sync import operators as ops
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -79,7 +78,7 @@ class OperatorsScreen(RegistryKeys, Screen[bool]):
             found = ops.list_operators(self._store)
             total = ops.office_client_count(self._store)
             recovery = ops.has_recovery_key(self._store)
-        except StoreError as err:
+        except ops.StoreProblem as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
             return
         self.app.call_from_thread(self._show, found, total, recovery)
@@ -133,7 +132,7 @@ class OperatorsScreen(RegistryKeys, Screen[bool]):
         def body() -> None:
             try:
                 work_fn()
-            except StoreError as err:
+            except ops.StoreProblem as err:
                 self.app.call_from_thread(self.notify, str(err), severity="error")
                 return
             self.changed = True
@@ -162,7 +161,7 @@ class OperatorsScreen(RegistryKeys, Screen[bool]):
             return
         try:
             choices = ops.client_choices(self._store)
-        except StoreError as err:
+        except ops.StoreProblem as err:
             self.notify(str(err), severity="error")
             return
 
@@ -218,7 +217,7 @@ class OperatorsScreen(RegistryKeys, Screen[bool]):
             return
         try:
             words = ops.create_recovery_key(self._store)
-        except StoreError as err:
+        except ops.StoreProblem as err:
             self.notify(str(err), severity="error")
             return
         self.recovery = True

@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from ksef_tui.core.i18n import _
 from ksef_tui.core.passphrase import MIN_LENGTH
+from ksef_tui.demo.operators import DEMO_OPERATOR
 from ksef_tui.sync.records import StoreProblem, change_initial_passphrase, store_logins, unlock_store
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -74,6 +75,9 @@ class UnlockScreen(RegistryKeys, Screen[bool]):
             if self.services.passphrase_hint:
                 hint = _("Demo: the passphrase is “{hint}”.").format(hint=self.services.passphrase_hint)
                 yield Static(escape(hint), classes="hint unlock", id="hint")
+                if self.services.demo and DEMO_OPERATOR in self.logins:
+                    also = _("Demo operator {login} (3 clients): the passphrase is “{login}”.")
+                    yield Static(escape(also.format(login=DEMO_OPERATOR)), classes="hint unlock")
             yield Static("", id="message", classes="error")
 
     def on_mount(self) -> None:

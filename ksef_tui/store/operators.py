@@ -139,10 +139,18 @@ class OperatorsRepository(Repository):
     # -- changing -------------------------------------------------------------------------------------
 
     def add(
-        self, login: str, name: str, passphrase: str, role: OfficeRole, client_ids: Iterable[int] = ()
+        self,
+        login: str,
+        name: str,
+        passphrase: str,
+        role: OfficeRole,
+        client_ids: Iterable[int] = (),
+        *,
+        must_change: bool = True,
     ) -> OperatorInfo:
-        """A new operator slot whose passphrase must be changed at first use. The Argon2id derivation
-        runs before the write lock is taken (the slot id is re-checked under it)."""
+        """A new operator slot whose passphrase must be changed at first use (`must_change=False` only
+        for the demo's operator, whose passphrase is printed on the unlock screen anyway). The Argon2id
+        derivation runs before the write lock is taken (the slot id is re-checked under it)."""
         login = _valid_login(login)
         name = _valid_name(name)
         if role not in OPERATOR_ROLES:
@@ -166,7 +174,7 @@ class OperatorsRepository(Repository):
                 now = vault.now_iso()
                 vault.db.execute(
                     "INSERT INTO key_slots (id, operator, role, salt, opslimit, memlimit, wrapped_key,"
-                    " created, updated, access, must_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                    " created, updated, access, must_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         slot_id,
                         login,
@@ -178,6 +186,7 @@ class OperatorsRepository(Repository):
                         now,
                         now,
                         Access.OPERATOR.value,
+                        int(must_change),
                     ],
                 )
                 _write_operator_keys(vault, office, slot_id, slot_key, name, role, insert=True)
