@@ -128,8 +128,8 @@ def test_assigning_later_rewraps_and_unassigning_deletes_the_wrapped_key(
 def test_an_unassigned_client_stays_shut_even_with_the_old_wrapped_row_put_back(
     store: Store, home: Path, office: list[int]
 ) -> None:
-    """Unassign deletes; a copy of the deleted row restored by hand opens only after a reset? No: the
-    reset makes a new slot key, so a restored old row no longer authenticates."""
+    """Unassign deletes the wrapped key; a copy of the deleted row put back by hand after a reset
+(a new slot key) no longer authenticates: the client stays shut, and the row is reported damaged."""
     conn = raw(home / DB_FILENAME)
     old = conn.execute(
         "SELECT slot_id, client_id, wrapped_key FROM slot_client_keys WHERE client_id = ?", [office[0]]
