@@ -129,7 +129,7 @@ def test_an_unassigned_client_stays_shut_even_with_the_old_wrapped_row_put_back(
     store: Store, home: Path, office: list[int]
 ) -> None:
     """Unassign deletes the wrapped key; a copy of the deleted row put back by hand after a reset
-(a new slot key) no longer authenticates: the client stays shut, and the row is reported damaged."""
+    (a new slot key) no longer authenticates: the client stays shut, and the row is reported damaged."""
     conn = raw(home / DB_FILENAME)
     old = conn.execute(
         "SELECT slot_id, client_id, wrapped_key FROM slot_client_keys WHERE client_id = ?", [office[0]]
