@@ -17,6 +17,9 @@
 
 - `readiness`: which clients will work on 2027-01-01, and through what
 - `audit`: the office's audit log (text, JSON, CSV) and `audit verify` (its hash chain)
+
+- `operators`: `operators list|add|assign|unassign|reset|remove|recovery-key`, and `recover` (issue 15);
+  every command that opens the store takes `--operator LOGIN` (`common.add_operator_option`)
 - the simulator's own command (`ksef_tui.simulator.cli`)
 
 Exit codes are the contract in `common.py`: 0/1/2 colours or verdicts, 3 "could not run".
@@ -34,11 +37,12 @@ from ksef_tui.cli.backup import backup_command, restore_command
 from ksef_tui.cli.check import check_command
 from ksef_tui.cli.click_words import localize_help, route_click_messages
 from ksef_tui.cli.clients import clients_group
-from ksef_tui.cli.common import EXIT_ERROR
+from ksef_tui.cli.common import EXIT_ERROR, add_operator_option, current_operator, operator_option
 from ksef_tui.cli.export import client_profile_command, export_command, exports_group
 from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
 from ksef_tui.cli.office import office_group
+from ksef_tui.cli.operators import operators_group, recover_command
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.queue import approve_command, queue_command
 from ksef_tui.cli.readiness import readiness_command
@@ -66,7 +70,7 @@ def _lang_option(_ctx: click.Context, _param: click.Parameter, lang: str | None)
     return lang
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, params=[operator_option()])
 @click.option(
     "--lang",
     type=click.Choice(SUPPORTED),
@@ -80,7 +84,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
     install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
     if ctx.invoked_subcommand is None:
-        sys.exit(run_app())
+        sys.exit(run_app(current_operator()))
 
 
 for command in (
@@ -105,10 +109,14 @@ for command in (
     exports_group,
     rules_command,
     audit_group,
+    operators_group,
+    recover_command,
     simulator_command,
 ):
     cli.add_command(command)
 clients_group.add_command(client_profile_command)
+for command in cli.commands.values():
+    add_operator_option(command)
 
 
 def main() -> None:

@@ -32,6 +32,85 @@ class CliError(click.ClickException):
     exit_code = EXIT_ERROR
 
 
+# -- who is unlocking (issue 15): `ksef-tui --operator LOGIN ...` or `ksef-tui COMMAND --operator LOGIN` --
+
+_OPERATOR = "ksef_tui.operator"  # in click's ctx.meta, which every nested context shares
+
+
+def _remember_operator(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[_OPERATOR] = value
+
+
+def operator_option() -> click.Option:
+    return click.Option(
+        ["--operator"],
+        metavar="LOGIN",
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_operator,
+        help="Unlock as this operator (default: the administrator; or $KSEF_TUI_OPERATOR).",
+    )
+
+
+def add_operator_option(command: click.Command) -> None:
+    """Give `--operator` to every command (and subcommand) that opens the store with a passphrase: one
+    place, so no command can forget it."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_operator_option(sub)
+    names = {p.name for p in command.params}
+    if "passphrase_file" in names and "operator" not in names:
+        command.params.append(operator_option())
+
+
+def current_operator() -> str | None:
+    """The login given with --operator (on the command or on `ksef-tui` itself), else $KSEF_TUI_OPERATOR;
+    None: the administrator."""
+    ctx = click.get_current_context(silent=True)
+    given = ctx.meta.get(_OPERATOR) if ctx is not None else None
+    return given or os.environ.get("KSEF_TUI_OPERATOR") or None
+
+
+def open_as_operator(home: Path, passphrase: str, operator: str | None) -> Store:
+    """Store.open as `operator`, then the initial passphrase's change when the store says it must be
+    changed: asked for in a terminal, refused (exit 3, saying how) in a script."""
+    try:
+        store = Store.open(home, passphrase, operator=operator)
+    except StoreError as err:
+        raise CliError(str(err)) from None
+    if not store.must_change_passphrase:
+        return store
+    try:
+        if not sys.stdin.isatty():
+            raise CliError(
+                _(
+                    "Operator {login} must change the initial passphrase first: run"
+                    " ksef-tui passphrase --operator {login} in a terminal."
+                ).format(login=store.operator)
+            )
+        click.echo(_("This is an initial passphrase set by an administrator: choose your own now."))
+        new = ask_new_passphrase()
+        store.change_passphrase(passphrase, new)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def ask_new_passphrase() -> str:
+    """A new passphrase typed twice, under the first-run screen's rules (CliError otherwise)."""
+    from ksef_tui.core.passphrase import MIN_LENGTH, strength
+
+    new = str(click.prompt(_("New passphrase"), hide_input=True))
+    if len(new) < MIN_LENGTH:
+        raise CliError(_("The passphrase must have at least {n} characters.").format(n=MIN_LENGTH))
+    click.echo(strength(new).words)
+    if click.prompt(_("Repeat the passphrase"), hide_input=True) != new:
+        raise CliError(_("The two passphrases differ. Type them again."))
+    return new
+
+
 def read_passphrase(passphrase_file: Path | None) -> str:
     if passphrase_file is not None:
         try:
@@ -77,10 +156,7 @@ def opened_store(
             passphrase = read_passphrase(passphrase_file)
             if with_ksef:
                 factory = configured_connections()
-        try:
-            store = Store.open(home, passphrase)
-        except StoreError as err:
-            raise CliError(str(err)) from None
+        store = open_as_operator(home, passphrase, None if use_demo else current_operator())
         try:
             yield store, factory
         finally:

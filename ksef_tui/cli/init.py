@@ -35,7 +35,12 @@ def _passphrase(passphrase_file: Path | None) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A file (readable only by you) holding the new office passphrase.",
 )
-def init_command(passphrase_file: Path | None) -> None:
+@click.option(
+    "--no-recovery-key",
+    is_flag=True,
+    help="Do not make the recovery key now (the operators screen can make it later, once).",
+)
+def init_command(passphrase_file: Path | None, no_recovery_key: bool) -> None:
     """Create a new store (in $KSEF_TUI_HOME or the default folder). Refuses if one exists (exit 3)."""
     home = default_home()
     if Store.exists(home):
@@ -48,5 +53,12 @@ def init_command(passphrase_file: Path | None) -> None:
         store = Store.create(home, passphrase, kdf=KDF)
     except StoreError as err:
         raise CliError(str(err)) from None
-    store.close()
+    try:
+        words = [] if no_recovery_key else store.create_recovery_key()
+    finally:
+        store.close()
     click.echo(_("Store created at {path}. Next: ksef-tui clients import FILE").format(path=home))
+    if words:
+        from ksef_tui.cli.operators import print_recovery_words
+
+        print_recovery_words(words)

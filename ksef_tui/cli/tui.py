@@ -17,20 +17,20 @@ from ksef_tui.sync.connections import configured_connections
 from ksef_tui.ui.config import AppConfig
 
 
-def store_config(home: Path | None = None) -> AppConfig:
+def store_config(home: Path | None = None, operator: str | None = None) -> AppConfig:
     """What the app gets on the user's own store: its home and one KSeF connection for the process (the
     official URL of each client's environment, or $KSEF_TUI_KSEF_URL), shared by every screen and worker
     and closed by the app when it exits."""
-    return AppConfig(home=home or default_home(), ksef_factory=configured_connections())
+    return AppConfig(home=home or default_home(), ksef_factory=configured_connections(), operator=operator)
 
 
-def run_app() -> int:
+def run_app(operator: str | None = None) -> int:
     """The app on the user's own store; its exit code."""
     # deferred: Textual, ~950 ms (python -X importtime, on top of `ksef_tui.cli`, median of 5 runs); the
     # headless commands (`status` from cron) never pay for it. tests/test_one_source.py checks.
     from ksef_tui.ui.app import KsefApp
 
-    return int(KsefApp(store_config()).run() or 0)
+    return int(KsefApp(store_config(operator=operator)).run() or 0)
 
 
 @click.command("demo")

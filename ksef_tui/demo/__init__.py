@@ -34,6 +34,7 @@ from ksef_tui.core.models import (
 )
 from ksef_tui.demo.bookings import add_standout_invoices, seed_bookings
 from ksef_tui.demo.office import seed_office
+from ksef_tui.demo.operators import seed_operator
 from ksef_tui.demo.profiles import seed_profiles
 from ksef_tui.demo.sessions import seed_sessions
 from ksef_tui.ksef.client import KsefClient
@@ -310,6 +311,7 @@ def prepare_demo(
             seed_sessions(store, demo.world, now)  # the Sessions screen is not empty on first open
             seed_office(store, demo.roster, demo.world, now)  # issue 11: readiness for 2027
             seed_profiles(store, demo.roster)  # issue 14: what JPK and EDI++ need of each client
+            seed_operator(store, demo.roster)  # issue 15: an accountant limited to three clients
             if purchases or standouts:  # invoices that must catch the accountant's eye in the queue
                 add_standout_invoices(demo.world, now)
             if purchases:  # the purchase invoice list and the approval queue are not empty on first open

@@ -98,7 +98,6 @@ ACTION_WORDS = {
     "booking.export_undo": N_("booking export undone"),
     "export_batch.created": N_("export batch written"),
     "export_batch.undone": N_("export batch undone"),
-
     "credential.expiry": N_("expiry date noted"),
     "client.import": N_("client imported"),
     "client.import_update": N_("client updated by an import"),

@@ -115,7 +115,19 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         counts = level_counts(self.entries)
         title = Text()
         title.append(_("Clients"), style="bold")
-        title.append(f" ({len(self.entries)})  ")
+        store = self.services.store
+        if store is not None and not store.is_locked and not store.is_admin:
+            # An operator sees the assigned clients only: say how many the office has, and who this is.
+            total = store.count_clients()
+            title.append(
+                " "
+                + _("({n} of {total}, operator {login})").format(
+                    n=len(self.entries), total=total, login=store.operator
+                )
+                + "  "
+            )
+        else:
+            title.append(f" ({len(self.entries)})  ")
         for level in Level:
             title.append(f"{GLYPHS[level]} {counts[level]}  ", style=LEVEL_STYLE[level])
         ready = [e.readiness.ready for e in self.entries if e.readiness is not None]
@@ -201,7 +213,20 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
     def action_audit(self) -> None:
         from ksef_tui.screens.audit import AuditScreen
 
+        store = self.services.store
+        if store is None or not store.is_admin:  # the office-wide log: every client's entries
+            self.notify(_("Only an administrator can read the office's audit log."), severity="warning")
+            return
         self.app.push_screen(AuditScreen(self.services))
+
+    def action_operators(self) -> None:
+        from ksef_tui.screens.operators import OperatorsScreen
+
+        store = self.services.store
+        if store is None or not store.is_admin:
+            self.notify(_("Only an administrator can manage operators."), severity="warning")
+            return
+        self.app.push_screen(OperatorsScreen(self.services), callback=self._after_change)
 
     def action_office_certificate(self) -> None:
         from ksef_tui.screens.office_certificate import OfficeCertificateScreen

@@ -41,6 +41,24 @@ class StoreLocked(StoreError):
         super().__init__(_("The store is locked. Enter your passphrase to unlock it."))
 
 
+class AdminOnly(StoreError):
+    """What only an administrator may do (it needs the office key, which an operator does not hold)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Only an administrator can do this."))
+
+
+class NotAssigned(StoreError):
+    """A write to a client not assigned to the operator who unlocked the store (no key for it)."""
+
+    def __init__(self, operator: str) -> None:
+        super().__init__(
+            _("This client is not assigned to operator {operator}; ask an administrator.").format(
+                operator=operator
+            )
+        )
+
+
 class NotFound(StoreError):
     """A row asked for by id does not exist (any more)."""
 

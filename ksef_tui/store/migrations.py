@@ -335,6 +335,28 @@ def _v7_export_batches(db: Database) -> None:
     )
 
 
+def _v8_operators(db: Database) -> None:
+    """Operators limited to some clients (issue 15). `key_slots.access` says what a slot is for: '' an
+    administrator's (wraps the office key), 'operator' an operator's (wraps a random slot key), 'recovery'
+    the recovery key's (wraps the office key; never tried with a passphrase). `must_change`: the slot's
+    passphrase was set by an administrator and must be replaced at first use. `operator_keys` holds, per
+    operator slot, what the slot key opens besides the assigned clients' keys (`slot_client_keys`)."""
+    _run(
+        db,
+        """
+        ALTER TABLE key_slots ADD COLUMN access TEXT NOT NULL DEFAULT '';  -- see above
+        ALTER TABLE key_slots ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;  -- plaintext flag
+        CREATE TABLE operator_keys (
+            slot_id INTEGER PRIMARY KEY REFERENCES key_slots(id) ON DELETE CASCADE,
+            by_office BLOB NOT NULL,                     -- the slot key sealed by the office key
+            index_key BLOB NOT NULL,                     -- the office index key sealed by the slot key
+            data_key BLOB NOT NULL,                      -- the office data key sealed by the slot key
+            profile BLOB NOT NULL                        -- sealed by the slot key: name and role (JSON)
+        );
+        """,
+    )
+
+
 def _v9_audit_chain(db: Database) -> None:
     """The audit log's hash chain (issue 15): each entry's plaintext `chain` digest, keyed BLAKE2b over
     the previous entry's digest and this entry (store/audit_chain.py). Computing it needs the keys, so the
@@ -351,7 +373,7 @@ MIGRATIONS: list[Migration] = [
     ("office_certificate", _v5_office_certificate),
     ("bookings", _v6_bookings),
     ("export_batches", _v7_export_batches),
-    # 8 is the operators' migration (issue 15 item 1), merged in from its own branch before this one.
+    ("operators", _v8_operators),
     ("audit_chain", _v9_audit_chain),
 ]
 LATEST = len(MIGRATIONS)

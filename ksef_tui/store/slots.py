@@ -1,8 +1,10 @@
 """Operator key slots: passphrase -> Argon2id -> key-encryption key (KEK) -> the slot's wrapped key.
 
-An administrator's slot wraps the office key. An operator's slot (not created yet by this release)
-would wrap a random slot key, under which `slot_client_keys` holds the keys of the clients assigned
-to that operator. Changing a passphrase rewrites one `key_slots` row and nothing else.
+An administrator's slot wraps the office key. An operator's slot wraps a random slot key, under which
+`slot_client_keys` holds the keys of the clients assigned to that operator (and `operator_keys` the
+office's index and data keys): store/operators.py. The recovery slot wraps the office key under the
+recovery words (store/recovery.py) and is never tried with a passphrase. Changing a passphrase rewrites
+one `key_slots` row and nothing else.
 """
 
 from __future__ import annotations
@@ -32,8 +34,20 @@ WRAPPED_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES
 
 
 class Role(StrEnum):
-    ADMIN = "admin"
+    ADMIN = "admin"  # the slot wraps the office key
+    OPERATOR = "operator"  # the slot wraps a slot key
+
+
+class Access(StrEnum):
+    """What a slot is for (`key_slots.access`, migration 8). The recovery slot wraps the office key like
+    an administrator's, so it is bound to its access in the associated data: relabelled it fails."""
+
+    ADMIN = ""
     OPERATOR = "operator"
+    RECOVERY = "recovery"
+
+
+RECOVERY_LOGIN = "#recovery"  # never a valid login (core.operators.normalise_login), so never a clash
 
 
 @dataclass(frozen=True, repr=False)
@@ -45,24 +59,37 @@ class KeySlot:
     limits: KdfLimits
     wrapped_key: bytes
     intact: bool = True  # False: the row cannot be a slot we wrote (see read_slots)
+    access: Access = Access.ADMIN
+    must_change: bool = False  # the passphrase was set by an administrator: replace it at first use
 
     def __repr__(self) -> str:
         return f"KeySlot(id={self.id}, operator={self.operator!r}, role={self.role.value})"
 
+    @property
+    def is_recovery(self) -> bool:
+        return self.access is Access.RECOVERY
 
-def _slot_ad(slot_id: int, role: Role) -> bytes:
-    # The role is bound too: relabelling an operator slot as admin makes it fail, not escalate.
-    return associated_data("key_slots", slot_id, "wrapped_key") + b"|" + role.value.encode()
+
+def _slot_ad(slot_id: int, role: Role, access: Access = Access.ADMIN) -> bytes:
+    # The role is bound too: relabelling an operator slot as admin makes it fail, not escalate. The
+    # recovery slot's access is bound as well (slots written before migration 8 have none: unchanged).
+    ad = associated_data("key_slots", slot_id, "wrapped_key") + b"|" + role.value.encode()
+    return ad + b"|recovery" if access is Access.RECOVERY else ad
 
 
 def wrap_for_slot(
-    slot_id: int, role: Role, passphrase: str, limits: KdfLimits, inner: SecretKey
+    slot_id: int,
+    role: Role,
+    passphrase: str,
+    limits: KdfLimits,
+    inner: SecretKey,
+    access: Access = Access.ADMIN,
 ) -> tuple[bytes, bytes]:
     """(salt, wrapped_key) for a fresh slot or a new passphrase: a new salt every time."""
     salt = nacl.utils.random(SALT_BYTES)
     kek = SecretKey(derive_kek(passphrase, salt, limits))
     try:
-        return salt, seal(kek, inner.material(), _slot_ad(slot_id, role))
+        return salt, seal(kek, inner.material(), _slot_ad(slot_id, role, access))
     finally:
         kek.wipe()
 
@@ -75,7 +102,7 @@ def unwrap_slot(slot: KeySlot, passphrase: str) -> SecretKey:
         raise DamagedKeySlot
     kek = SecretKey(derive_kek(passphrase, slot.salt, slot.limits))
     try:
-        material = unseal(kek, slot.wrapped_key, _slot_ad(slot.id, slot.role))
+        material = unseal(kek, slot.wrapped_key, _slot_ad(slot.id, slot.role, slot.access))
     except SealBroken:
         raise WrongPassphrase from None
     finally:
@@ -88,8 +115,11 @@ def unwrap_slot(slot: KeySlot, passphrase: str) -> SecretKey:
 
 def read_slots(db: Connection) -> list[KeySlot]:
     """Administrators first: with no operator named, open() tries them in this order."""
+    # Read before migrating (Store.open): a store older than migration 8 has no access columns yet.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(key_slots)").fetchall()}
+    extra = ", access, must_change" if "access" in columns else ", '', 0"
     rows = db.execute(
-        "SELECT id, operator, role, salt, opslimit, memlimit, wrapped_key FROM key_slots"
+        "SELECT id, operator, role, salt, opslimit, memlimit, wrapped_key" + extra + " FROM key_slots"
         " ORDER BY role = 'admin' DESC, id"
     ).fetchall()
     return [_parse_slot(row) for row in rows]
@@ -98,11 +128,17 @@ def read_slots(db: Connection) -> list[KeySlot]:
 def _parse_slot(row: tuple[object, ...]) -> KeySlot:
     """A slot as read, with `intact` False when any field cannot be one we wrote. SQLite keeps whatever
     type a tamperer stores, so types are checked as well as lengths."""
-    slot_id, operator, role, salt, opslimit, memlimit, wrapped = row
+    slot_id, operator, role, salt, opslimit, memlimit, wrapped, access, must_change = row
     limits = KdfLimits(opslimit, memlimit)  # type: ignore[arg-type]  # checked by is_sane()
     known_role = role in {r.value for r in Role}
+    known_access = access in {a.value for a in Access}
+    parsed_access = Access(str(access)) if known_access else Access.ADMIN
+    # An operator's slot wraps a slot key, anything else the office key: any other pairing is damage.
+    consistent = (role == Role.OPERATOR.value) == (parsed_access is Access.OPERATOR)
     intact = (
         known_role
+        and known_access
+        and consistent
         and isinstance(operator, str)
         and isinstance(salt, bytes)
         and len(salt) == SALT_BYTES
@@ -119,4 +155,6 @@ def _parse_slot(row: tuple[object, ...]) -> KeySlot:
         limits,
         wrapped if isinstance(wrapped, bytes) else b"",
         intact,
+        parsed_access,
+        must_change == 1,
     )

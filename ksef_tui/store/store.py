@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,6 +12,7 @@ from types import TracebackType
 
 from ksef_tui.core.clock import Clock, system_clock
 from ksef_tui.core.i18n import _
+from ksef_tui.core.operators import OfficeRole
 from ksef_tui.store.board import BoardOffice, BoardRow, load_board, load_board_office
 from ksef_tui.store.damage import DamageEntry, locate
 from ksef_tui.store.database import (
@@ -20,6 +21,7 @@ from ksef_tui.store.database import (
     connect,
     ensure_wal,
     looks_truncated,
+    next_id,
     quick_check_ok,
     schema_tools,
     unreadable,
@@ -36,7 +38,9 @@ from ksef_tui.store.errors import (
 from ksef_tui.store.kdf import KdfLimits
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.migrations import LATEST, check_not_newer, migrate
+from ksef_tui.store.operators import OperatorProfile, OperatorsRepository, unlock_operator
 from ksef_tui.store.paths import DB_FILENAME, create_private_file, ensure_private_folder, tighten_existing
+from ksef_tui.store.recovery import WrongRecoveryWords, from_words, kdf_input, new_entropy, to_words
 from ksef_tui.store.repositories.audit import AuditRepository, append_entry, chain_backlog
 from ksef_tui.store.repositories.bookings import BookingsRepository
 from ksef_tui.store.repositories.checks import ChecksRepository
@@ -54,11 +58,19 @@ from ksef_tui.store.repositories.purchases import PurchasesRepository
 from ksef_tui.store.repositories.settings import SettingsRepository
 from ksef_tui.store.repositories.sync_state import SyncStateRepository
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
-from ksef_tui.store.slots import KeySlot, Role, read_slots, unwrap_slot, wrap_for_slot
+from ksef_tui.store.slots import RECOVERY_LOGIN, Access, KeySlot, Role, read_slots, unwrap_slot, wrap_for_slot
 from ksef_tui.store.vault import DamageLog, Vault, to_iso
 
 DEFAULT_IDLE_TIMEOUT = timedelta(minutes=15)
 _OFFICE_KEY_PURPOSES = ("index", "data")
+
+
+def _chain_backlog_as_admin(vault: Vault) -> None:
+    """Chaining the entries written before the chain existed opens every one of them: only a key that
+    opens every client (an administrator's) can; an operator's would chain what it cannot read as empty."""
+    if not vault.is_admin:
+        raise StoreError(_("This update of the store needs an administrator: ask one to open it first."))
+    chain_backlog(vault)
 
 
 class Store:
@@ -67,13 +79,21 @@ class Store:
     unattended screen unlocked."""
 
     def __init__(
-        self, home: Path, db_path: Path, db: Connection, slot: KeySlot, keys: KeyRing, clock: Clock
+        self,
+        home: Path,
+        db_path: Path,
+        db: Connection,
+        slot: KeySlot,
+        keys: KeyRing,
+        clock: Clock,
+        profile: OperatorProfile | None = None,
     ) -> None:
         # Use Store.create / Store.open; this constructor trusts its arguments.
         self._home = home
         self._db_path = db_path
         self._db = db
         self._slot = slot
+        self._profile = profile or OperatorProfile(slot.operator, slot.operator, OfficeRole.ADMINISTRATOR)
         self._keys: KeyRing | None = keys
         self._clock = clock
         self._mutex = threading.RLock()
@@ -96,6 +116,7 @@ class Store:
         self.client_office = ClientOfficeStateRepository(self)
         self.bookings = BookingsRepository(self)
         self.exports = ExportsRepository(self)
+        self.operators = OperatorsRepository(self, lambda: self._slot.limits)
 
     # -- creating and opening ----------------------------------------------------------------------
 
@@ -172,6 +193,24 @@ class Store:
                     (home / (DB_FILENAME + suffix)).unlink()
             raise
 
+    @staticmethod
+    def logins(home: Path) -> list[str]:
+        """Who can unlock the store at `home` (administrators first; never the recovery key), read
+        without unlocking (the unlock screen's list). [] when there is no readable store."""
+        db_path = Path(home) / DB_FILENAME
+        if not db_path.exists():
+            return []
+        try:
+            db = connect(db_path)
+        except sqlite3.DatabaseError:
+            return []
+        try:
+            return [s.operator for s in read_slots(db) if not s.is_recovery]
+        except sqlite3.DatabaseError:
+            return []
+        finally:
+            db.close()
+
     @classmethod
     def open(
         cls, home: Path, passphrase: str, *, operator: str | None = None, clock: Clock = system_clock
@@ -180,6 +219,14 @@ class Store:
         chmod, no journal-mode switch, no migration, no write (SQLite itself may fold in a WAL left by
         a crashed process when the connection closes; that is its recovery, not a change of content).
         A file SQLite cannot read says "damaged, restore from a backup"; a file that is not ours says so."""
+        return cls._open_with(
+            home, clock, lambda slots: _unlock_any(_candidates(slots, operator), passphrase)
+        )
+
+    @classmethod
+    def _open_with(
+        cls, home: Path, clock: Clock, unlock: Callable[[list[KeySlot]], tuple[KeySlot, SecretKey]]
+    ) -> Store:
         home = Path(home)
         db_path = home / DB_FILENAME
         if not db_path.exists():
@@ -191,9 +238,8 @@ class Store:
         keys: KeyRing | None = None
         try:
             all_slots = _read_before_unlock(db, db_path)
-            slots = [s for s in all_slots if operator is None or s.operator == operator]
-            slot, office = _unlock_any(slots, passphrase)
-            keys = _load_keyring(db, office)
+            slot, inner = unlock(all_slots)
+            keys, profile = _load_keys(db, slot, inner)
             # Proven. Only now repair loosened modes, make sure of WAL (a restored or copied file may
             # be in rollback mode) and migrate.
             tighten_existing(home)
@@ -201,8 +247,8 @@ class Store:
             # Migration 9's data step needs the keys too, and runs in the migration's transaction: the
             # entries written before the audit chain existed are chained once, with the migration.
             vault = Vault(db, keys, DamageLog(), clock, (slot.id, slot.operator))
-            migrate(db, clock(), after={"audit_chain": lambda _db: chain_backlog(vault)})
-            store = cls(home, db_path, db, slot, keys, clock)
+            migrate(db, clock(), after={"audit_chain": lambda _db: _chain_backlog_as_admin(vault)})
+            store = cls(home, db_path, db, slot, keys, clock, profile)
             # Migration 4's data step needs the keys: per-client copies of the office certificate
             # become the one office certificate (once; store/repositories/office.py).
             store.office_certificate.merge_client_copies(clock())
@@ -250,10 +296,11 @@ class Store:
             slot = next((s for s in read_slots(self._db) if s.id == self._slot.id), None)
             if slot is None:
                 raise StoreError(_("Your key slot no longer exists in this store."))
-            slot, office = _unlock_any([slot], passphrase)
-            keys = _load_keyring(self._db, office)
+            slot, inner = _unlock_any([slot], passphrase)
+            keys, profile = _load_keys(self._db, slot, inner)
             self.lock()
             self._slot = slot
+            self._profile = profile or OperatorProfile(slot.operator, slot.operator, OfficeRole.ADMINISTRATOR)
             self._keys = keys
             self._last_activity = self._clock()
 
@@ -278,12 +325,12 @@ class Store:
             slot = next(s for s in read_slots(self._db) if s.id == self._slot.id)
             inner = unwrap_slot(slot, old)
             try:
-                salt, wrapped = wrap_for_slot(slot.id, slot.role, new, slot.limits, inner)
+                salt, wrapped = wrap_for_slot(slot.id, slot.role, new, slot.limits, inner, slot.access)
             finally:
                 inner.wipe()
             with self._writing() as vault:
                 changed = vault.db.execute(
-                    "UPDATE key_slots SET salt = ?, wrapped_key = ?, updated = ?"
+                    "UPDATE key_slots SET salt = ?, wrapped_key = ?, updated = ?, must_change = 0"
                     " WHERE id = ? AND wrapped_key = ?",
                     [salt, wrapped, vault.now_iso(), slot.id, slot.wrapped_key],
                 ).rowcount
@@ -341,6 +388,126 @@ class Store:
     def kdf_limits(self) -> KdfLimits:
         """The Argon2id limits of the unlocked slot."""
         return self._slot.limits
+
+    @property
+    def profile(self) -> OperatorProfile:
+        """Who unlocked the store: login, name and role (issue 15)."""
+        return self._profile
+
+    @property
+    def role(self) -> OfficeRole:
+        return self._profile.role
+
+    @property
+    def is_admin(self) -> bool:
+        """Unlocked with the office key: every client, operators, the office's own things."""
+        return self._slot.role is Role.ADMIN
+
+    @property
+    def must_change_passphrase(self) -> bool:
+        """The passphrase was set by an administrator (a new operator, a reset): it must be changed now,
+        before anything else (the unlock screen and the CLI ask for a new one; sync/permissions.py
+        refuses every use case until then)."""
+        return self._slot.must_change
+
+    def can_open_client(self, client_id: int) -> bool:
+        """An administrator: any client; an operator: the assigned ones (a wrapped key for their slot)."""
+        if self.is_admin:
+            return True
+        with self._reading() as vault:
+            return vault.visible([client_id]) == [client_id]
+
+    def assigned_client_ids(self) -> list[int] | None:
+        """The clients an operator holds keys for, in id order; None for an administrator (all)."""
+        with self._reading() as vault:
+            return vault.visible(None)
+
+    def operator_logins(self) -> list[str]:
+        """Who can unlock this store (administrators first; not the recovery key). Plaintext by design:
+        the unlock screen needs it before any key exists."""
+        with self._mutex:
+            self._require_open()
+            return [s.operator for s in read_slots(self._db) if not s.is_recovery]
+
+    # -- the recovery key (issue 15 item 4) ------------------------------------------------------------
+
+    def has_recovery_key(self) -> bool:
+        with self._mutex:
+            self._require_open()
+            return any(s.is_recovery for s in read_slots(self._db))
+
+    def create_recovery_key(self) -> list[str]:
+        """A new recovery key: 24 words that unwrap the office key (a slot of its own). Returned once,
+        never stored; refused when the store has one already (a second would be a second way in that
+        nobody remembers making)."""
+        with self._mutex:
+            if self.has_recovery_key():
+                raise StoreError(_("This store already has a recovery key."))
+            with self._reading() as vault:
+                office = vault.office_key()
+                slot_id = next_id(vault.db, "key_slots")
+            entropy = new_entropy()
+            salt, wrapped = wrap_for_slot(
+                slot_id, Role.ADMIN, kdf_input(entropy), self._slot.limits, office, Access.RECOVERY
+            )
+            with self._writing() as vault:
+                now = vault.now_iso()
+                vault.db.execute(
+                    "INSERT INTO key_slots (id, operator, role, salt, opslimit, memlimit, wrapped_key,"
+                    " created, updated, access, must_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    [
+                        slot_id,
+                        RECOVERY_LOGIN,
+                        Role.ADMIN.value,
+                        salt,
+                        self._slot.limits.opslimit,
+                        self._slot.limits.memlimit,
+                        wrapped,
+                        now,
+                        now,
+                        Access.RECOVERY.value,
+                    ],
+                )
+                append_entry(vault, None, "recovery_key.created", "ok", "")
+            return to_words(entropy)
+
+    @classmethod
+    def recover(
+        cls,
+        home: Path,
+        words: str,
+        new_passphrase: str,
+        *,
+        operator: str | None = None,
+        clock: Clock = system_clock,
+    ) -> Store:
+        """Unlock with the recovery words and set a new passphrase on an administrator's slot (the one
+        named, else the first); returns the store opened as that administrator. WrongRecoveryWords
+        (naming the word) before any key derivation when the words cannot be a recovery key."""
+        _require_passphrase(new_passphrase)
+        entropy = from_words(words)
+        store = cls._open_with(home, clock, lambda slots: _unlock_recovery(slots, entropy))
+        try:
+            admins = [s for s in read_slots(store._db) if s.role is Role.ADMIN and not s.is_recovery]
+            target = next((s for s in admins if operator is None or s.operator == operator), None)
+            if target is None:
+                raise StoreError(_("There is no administrator {login} in this store.").format(login=operator))
+            keys = store._require_keys()
+            assert keys.office is not None
+            salt, wrapped = wrap_for_slot(target.id, Role.ADMIN, new_passphrase, target.limits, keys.office)
+            with store._writing() as vault:
+                vault.db.execute(
+                    "UPDATE key_slots SET salt = ?, wrapped_key = ?, updated = ?, must_change = 0"
+                    " WHERE id = ?",
+                    [salt, wrapped, vault.now_iso(), target.id],
+                )
+                append_entry(vault, None, "recovery.used", "ok", target.operator)
+            store._slot = next(s for s in read_slots(store._db) if s.id == target.id)
+            store._profile = OperatorProfile(target.operator, target.operator, OfficeRole.ADMINISTRATOR)
+            return store
+        except BaseException:
+            store.close()
+            raise
 
     def copy_to(self, dest: sqlite3.Connection) -> None:
         """SQLite's online backup of the whole file into `dest`: one consistent snapshot, as sealed as
@@ -427,16 +594,37 @@ def _office_key_ad(purpose: str) -> bytes:
     return associated_data("office_keys", purpose, "wrapped_key")
 
 
+def _candidates(slots: list[KeySlot], operator: str | None) -> list[KeySlot]:
+    """The slots a passphrase is tried on: the named operator's (a login is matched case-blind), else
+    every administrator's. Never the recovery slot (Store.recover)."""
+    if operator is None:  # a damaged slot is kept: the answer is then "damaged", not "wrong passphrase"
+        return [s for s in slots if not s.is_recovery and (s.role is Role.ADMIN or not s.intact)]
+    wanted = operator.strip().lower()
+    found = [s for s in slots if s.operator == operator and not s.is_recovery]
+    if not found:
+        found = [s for s in slots if s.operator.lower() == wanted and not s.is_recovery]
+    if not found:
+        raise StoreError(_("There is no operator {login} in this store.").format(login=operator))
+    return found
+
+
+def _unlock_recovery(slots: list[KeySlot], entropy: bytes) -> tuple[KeySlot, SecretKey]:
+    slot = next((s for s in slots if s.is_recovery and s.intact), None)
+    if slot is None:
+        raise StoreError(_("This store has no recovery key."))
+    try:
+        return slot, unwrap_slot(slot, kdf_input(entropy))
+    except WrongPassphrase:
+        raise WrongRecoveryWords(_("These words are not this store's recovery key.")) from None
+
+
 def _unlock_any(slots: list[KeySlot], passphrase: str) -> tuple[KeySlot, SecretKey]:
-    """WrongPassphrase only when an intact administrator slot refused the passphrase. When there was
-    none to try (every candidate damaged, or relabelled away from admin, which this release never
-    writes), DamagedKeySlot: retyping the passphrase cannot help."""
+    """WrongPassphrase only when an intact slot refused the passphrase. When there was none to try
+    (every candidate damaged), DamagedKeySlot: retyping the passphrase cannot help."""
     tried = False
     for slot in slots:
-        if not slot.intact:
+        if not slot.intact or slot.is_recovery:
             continue
-        if slot.role is not Role.ADMIN:
-            continue  # operator slots (limited to some clients) arrive in a later release
         tried = True
         try:
             return slot, unwrap_slot(slot, passphrase)
@@ -464,6 +652,20 @@ def _read_before_unlock(db: Connection, db_path: Path) -> list[KeySlot]:
         # Creation was interrupted before the first slot was written: nothing to unlock.
         raise StoreError(_("This store was never fully created and cannot be opened."))
     return all_slots
+
+
+def _load_keys(db: Connection, slot: KeySlot, inner: SecretKey) -> tuple[KeyRing, OperatorProfile | None]:
+    """The key ring an unlocked slot gives: an administrator's (or the recovery key's) the office key
+    and all it wraps; an operator's the slot key, the office's index and data keys, and their profile
+    (client keys come later, one by one, from `slot_client_keys`)."""
+    if slot.role is Role.ADMIN:
+        return _load_keyring(db, inner), None
+    try:
+        index, data, profile = unlock_operator(db, slot, inner)
+    except BaseException:
+        inner.wipe()
+        raise
+    return KeyRing(office=None, index=index, data=data, slot=inner), profile
 
 
 def _load_keyring(db: Connection, office: SecretKey) -> KeyRing:

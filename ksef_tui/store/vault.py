@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 from ksef_tui.core.i18n import _
 from ksef_tui.store.blind_index import blind_index
 from ksef_tui.store.database import Connection
-from ksef_tui.store.errors import DamagedOverwrite, DamagedValue, DamagedValueError, NotFound
+from ksef_tui.store.errors import (
+    AdminOnly,
+    DamagedOverwrite,
+    DamagedValue,
+    DamagedValueError,
+    NotAssigned,
+    NotFound,
+)
 from ksef_tui.store.keyring import KeyRing
 from ksef_tui.store.sealing import SealBroken, SecretKey, associated_data, seal, unseal
 from ksef_tui.store.sealing import verify as verify_sealed
@@ -94,17 +101,51 @@ class Vault:
 
     # -- keys -------------------------------------------------------------------------------------
 
+    # -- who unlocked, and which clients they hold keys for ----------------------------------------------
+
+    @property
+    def is_admin(self) -> bool:
+        """Unlocked with the office key (an administrator, or the recovery key)."""
+        return self.keys.office is not None
+
+    def office_key(self) -> SecretKey:
+        """The office key; AdminOnly for an operator (whose key material does not include it)."""
+        if self.keys.office is None:
+            raise AdminOnly
+        return self.keys.office
+
+    def scope(self, column: str = "client_id") -> tuple[str, list[Any]]:
+        """An SQL condition (to AND into a WHERE) keeping the rows of the clients this store can open:
+        every client for an administrator, the assigned ones for an operator. Listings use it so that
+        other clients' rows are not even tried (they could not be opened: there is no key for them)."""
+        if self.is_admin:
+            return "1", []
+        return f"{column} IN (SELECT client_id FROM slot_client_keys WHERE slot_id = ?)", [self.operator[0]]
+
+    def visible(self, client_ids: Sequence[int] | None) -> list[int] | None:
+        """`client_ids` (None: all) limited to the clients this store can open; None means all of them."""
+        if self.is_admin:
+            return None if client_ids is None else list(client_ids)
+        rows = self.db.execute("SELECT client_id FROM slot_client_keys WHERE slot_id = ?", [self.operator[0]])
+        assigned = {row[0] for row in rows.fetchall()}
+        return sorted(assigned if client_ids is None else assigned.intersection(client_ids))
+
     def new_client_key(self, client_id: int) -> tuple[SecretKey, bytes]:
         key = SecretKey.random()
-        wrapped = seal(self.keys.office, key.material(), associated_data("clients", client_id, "wrapped_key"))
+        wrapped = seal(
+            self.office_key(), key.material(), associated_data("clients", client_id, "wrapped_key")
+        )
         self.pending_keys[client_id] = key
         return key, wrapped
 
     def client_key(self, client_id: int, wrapped: bytes | None = None) -> SecretKey | None:
-        """The client's key, or None when its wrapped key is damaged (recorded) or the client is gone."""
+        """The client's key, or None when its wrapped key is damaged (recorded) or the client is gone;
+        for an operator also None (nothing recorded) when the client is not assigned to them."""
         key = self.pending_keys.get(client_id) or self.keys.clients.get(client_id)
         if key is not None:
             return key
+        if self.keys.office is None:
+            return self._assigned_key(client_id)
         if wrapped is None:
             row = self.db.execute("SELECT wrapped_key FROM clients WHERE id = ?", [client_id]).fetchone()
             if row is None:
@@ -119,6 +160,24 @@ class Vault:
         self.keys.clients[client_id] = key
         return key
 
+    def _assigned_key(self, client_id: int) -> SecretKey | None:
+        """An operator's way to a client key: `slot_client_keys`, sealed by the slot key."""
+        slot_id = self.operator[0]
+        assert self.keys.slot is not None and slot_id is not None  # an operator's key ring has both
+        row = self.db.execute(
+            "SELECT wrapped_key FROM slot_client_keys WHERE slot_id = ? AND client_id = ?",
+            [slot_id, client_id],
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            key = SecretKey(unseal(self.keys.slot, row[0], slot_client_ad(slot_id, client_id)))
+        except (SealBroken, ValueError):
+            self.damage.record(DamagedValue("slot_client_keys", f"{slot_id}:{client_id}", "wrapped_key"))
+            return None
+        self.keys.clients[client_id] = key
+        return key
+
     def require_client_key(self, client_id: int) -> SecretKey:
         """For writes: NotFound if there is no such client, DamagedValueError if its key is damaged
         (writing under a fresh key would orphan everything already sealed for the client)."""
@@ -127,7 +186,16 @@ class Vault:
             return key
         if self.db.execute("SELECT 1 FROM clients WHERE id = ?", [client_id]).fetchone() is None:
             raise NotFound(_("Client not found."))
+        if not self.is_admin and not self._is_assigned(client_id):
+            raise NotAssigned(self.operator[1])
         raise DamagedValueError(DamagedValue("clients", client_id, "wrapped_key"))
+
+    def _is_assigned(self, client_id: int) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM slot_client_keys WHERE slot_id = ? AND client_id = ?",
+            [self.operator[0], client_id],
+        ).fetchone()
+        return row is not None
 
     def keep_pending_keys(self) -> None:
         """Called once the write has committed."""
@@ -202,6 +270,11 @@ class Vault:
         if self.damage:
             self.damage.forget(damaged)
         return plain
+
+
+def slot_client_ad(slot_id: int, client_id: int) -> bytes:
+    """A client key wrapped for an operator's slot is bound to both: moved to another slot, it fails."""
+    return associated_data("slot_client_keys", f"{slot_id}:{client_id}", "wrapped_key")
 
 
 class RowReader:

@@ -43,10 +43,12 @@ from ksef_tui.core.bookings import (
 )
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
+from ksef_tui.core.operators import Action
 from ksef_tui.core.purchases import PurchaseRecord, normalise_number
 from ksef_tui.store import NotFound, Store
 from ksef_tui.store.blind_index import normalise_nip
 from ksef_tui.store.repositories.bookings import SellerStats
+from ksef_tui.sync.permissions import require
 
 BookingKey = tuple[int, str]  # (client id, KSeF number)
 
@@ -323,6 +325,7 @@ def propose_new(store: Store, clock: Clock, client_ids: Sequence[int] | None = N
 
     Stored purchase invoices without a booking (stores synced before bookings existed, or a draft that
     failed) are drafted first, from their stored XML."""
+    require(store, Action.QUEUE)
     from ksef_tui.core.fa import FaParseError, parse_invoice
 
     now = clock()
@@ -359,6 +362,7 @@ def _load(store: Store, keys: Sequence[BookingKey]) -> list[Booking]:
 
 def approve(store: Store, keys: Sequence[BookingKey], by: str, clock: Clock) -> Decision:
     """Approve these bookings as proposed, in one transaction (each a confirmation of its rule)."""
+    require(store, Action.QUEUE)
     now = clock()
     before = _load(store, keys)
     decision: Decision = booking_queue.approve(before, by, now)
@@ -377,6 +381,7 @@ def save_booking(store: Store, booking: Booking, by: str, clock: Clock, *, appro
     """The booking as edited in the form; approved unless `approve=False`. Learns: creates or updates
     the client's rule for the seller and counts the override (only when approved: a booking saved for
     later is not yet a decision to learn from)."""
+    require(store, Action.QUEUE)
     now = clock()
     before = store.bookings.get(booking.client_id, booking.ksef_number)
     if before is None:
@@ -395,12 +400,14 @@ def save_booking(store: Store, booking: Booking, by: str, clock: Clock, *, appro
 
 def exclude(store: Store, keys: Sequence[BookingKey], reason: str, by: str, clock: Clock) -> Decision:
     """Not the client's cost (a private purchase, a paper duplicate, ...): EXCLUDED with the reason."""
+    require(store, Action.QUEUE)
     decision: Decision = booking_queue.exclude(_load(store, keys), reason, by, clock())
     return store.bookings.decide(decision)
 
 
 def reject(store: Store, keys: Sequence[BookingKey], by: str, clock: Clock) -> Decision:
     """Back to NEEDS_REVIEW (an approval taken back before export)."""
+    require(store, Action.QUEUE)
     decision: Decision = booking_queue.reject(_load(store, keys), by, clock())
     return store.bookings.decide(decision)
 
@@ -408,6 +415,7 @@ def reject(store: Store, keys: Sequence[BookingKey], by: str, clock: Clock) -> D
 def undo(store: Store, decision: Decision, by: str, clock: Clock) -> None:
     """Restore exactly the state before `decision` (bookings and rules); audited. Refused
     (BookingChanged, nothing written) when a booking was changed since."""
+    require(store, Action.QUEUE)
     store.bookings.undo(decision, by, clock())
     _repropose(store, _sellers_of(decision.rule_changes), clock)
 
@@ -420,6 +428,7 @@ def list_rules(store: Store, client_id: int | None = None) -> list[Rule]:
 def save_rule(store: Store, rule: Rule, by: str, clock: Clock) -> Rule:
     """Create (no id) or change a rule (audited); the client's open bookings of that seller are proposed
     again with it."""
+    require(store, Action.QUEUE)
     before = store.bookings.rule(rule.id) if rule.id is not None else None
     saved = store.bookings.save_rule(rule, by, clock())
     _repropose(store, _sellers_of([(before, saved)]), clock)
@@ -427,6 +436,7 @@ def save_rule(store: Store, rule: Rule, by: str, clock: Clock) -> Rule:
 
 
 def delete_rule(store: Store, rule_id: int, by: str, clock: Clock) -> None:
+    require(store, Action.QUEUE)
     rule = store.bookings.rule(rule_id)
     store.bookings.delete_rule(rule_id, by, clock())
     _repropose(store, _sellers_of([(rule, None)]), clock)
@@ -446,6 +456,7 @@ def promote_office_rule(store: Store, seller_nip: str, template: RuleTemplate, b
     proposed again, so a client without its own rule sees the office's proposal (a PATTERN, never strong
     on its own). Refused (ValueError) when the seller is no longer a candidate with that template (the
     rules changed meanwhile, or an office rule already exists)."""
+    require(store, Action.OFFICE)
     seller = normalise_nip(seller_nip)
     candidate = next(
         (
@@ -476,6 +487,7 @@ def dictionaries(store: Store, client_id: int) -> Dictionaries:
 
 
 def save_dictionaries(store: Store, client_id: int, value: Dictionaries) -> None:
+    require(store, Action.QUEUE, client_id)
     store.bookings.set_dictionaries(client_id, value)
 
 
@@ -485,4 +497,5 @@ def queue_settings(store: Store) -> QueueSettings:
 
 
 def save_queue_settings(store: Store, value: QueueSettings) -> None:
+    require(store, Action.OFFICE)
     store.bookings.set_queue_settings(value)

@@ -46,7 +46,9 @@ from ksef_tui.core.models import (
     Environment,
     token_reference,
 )
+from ksef_tui.core.operators import Action
 from ksef_tui.store import Store, StoreError
+from ksef_tui.sync.permissions import require
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a list of thousands of clients is well under 1 MB
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
@@ -171,6 +173,7 @@ def prepare_import(
 def apply_import(store: Store, plan: ImportPlan, clock: Clock, *, skip_invalid: bool = False) -> ImportResult:
     """Writes the plan's valid rows in one transaction: every client and token, or nothing. Refuses
     (ImportProblem) a plan with invalid rows unless `skip_invalid`."""
+    require(store, Action.CLIENTS)
     if not plan.importable(skip_invalid):
         raise ImportProblem(_("Nothing was imported: correct the rows marked ERROR (or use --skip-invalid)."))
     counts = {action: 0 for action in RowAction}

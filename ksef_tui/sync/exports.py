@@ -58,11 +58,13 @@ from ksef_tui.core.exports import (
     TaxpayerProfile,
 )
 from ksef_tui.core.i18n import _
+from ksef_tui.core.operators import Action
 from ksef_tui.core.safe_paths import FILE_MODE, FOLDER_MODE, ensure_private_root, safe_component
 from ksef_tui.store import DamagedValueError, Store, StoreError
 from ksef_tui.store.repositories.exports import BatchUndoRefused
 from ksef_tui.sync.bookings import INVOICE_DOCUMENT
 from ksef_tui.sync.office import read_profile
+from ksef_tui.sync.permissions import require
 
 __all__ = [  # BatchUndoRefused too: screens never import the store themselves
     "BatchUndoRefused",
@@ -413,6 +415,7 @@ def run_export(store: Store, plan: ExportPlan, by: str, *, overwrite: bool = Fal
     """Write the plan's files and record the batch (module doc). Nothing is written when the plan has
     problems or nothing to export, or (without `overwrite`) when a target file exists that is not a
     leftover of ours; those come back as `problems`."""
+    require(store, Action.EXPORT)
     if plan.all_problems:
         return ExportResult(plan, problems=plan.all_problems)
     if plan.nothing_to_export:
@@ -489,6 +492,7 @@ def recreate_batch(store: Store, batch_id: int, out: Path, *, overwrite: bool = 
     nothing is recorded and no booking changes). Every file is checked against the SHA-256 the batch
     recorded before anything is written: a difference (an invoice's XML gone from the store, say) is a
     problem and nothing is written."""
+    require(store, Action.EXPORT)
     batch = store.exports.get(batch_id)
     folder = Path(out)
     output = _write_output(batch.format, _items(store, batch.bookings), batch.context)
@@ -561,6 +565,7 @@ def check_profile(profile: TaxpayerProfile) -> TaxpayerProfile:
 
 def save_profile(store: Store, client_id: int, profile: TaxpayerProfile) -> TaxpayerProfile:
     """Check (check_profile) and save the client's taxpayer profile; returns it as saved."""
+    require(store, Action.EXPORT, client_id)
     checked = check_profile(profile)
     store.exports.set_profile(client_id, checked)
     return checked
@@ -570,4 +575,5 @@ def undo_batch(store: Store, batch_id: int, by: str, clock: Clock) -> ExportBatc
     """Bookings back to their state before the batch, the batch marked undone (store.exports.undo:
     BatchUndoRefused while a newer batch holds its bookings). The files stay where they are; a later
     export replaces them without asking while they are unchanged."""
+    require(store, Action.EXPORT)
     return store.exports.undo(batch_id, by, clock())

@@ -26,6 +26,7 @@ from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client, Credential, Environment
 from ksef_tui.core.nip import InvalidNip, normalize_nip
+from ksef_tui.core.operators import Action
 from ksef_tui.core.readiness import (
     Census,
     GrantChange,
@@ -51,6 +52,7 @@ from ksef_tui.ksef.errors import (
 )
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import Store
+from ksef_tui.sync.permissions import require
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 Progress = Callable[[int, int], object]
@@ -191,6 +193,7 @@ async def run_census(
     """Take the census (of every client, or of `client_nip` alone, merged into the latest one), store it
     sealed and return it with the changes since the previous census. Raises when KSeF cannot be read
     (nothing is stored then)."""
+    require(store, Action.OFFICE)
     previous_list = await asyncio.to_thread(store.grant_censuses.latest, 1)
     previous = previous_list[0] if previous_list else None
     async with office_session(store, factory) as (office, ctx):
@@ -280,6 +283,7 @@ async def probe_clients(
 ) -> dict[int, Probe]:
     """Probe these clients with the office certificate (at most `concurrency` at once; cancellable).
     Conclusive results are stored per client; inconclusive ones (KSeF unreachable) are returned only."""
+    require(store, Action.CHECK)
     cred = await asyncio.to_thread(_office_credential, store)
     gate = asyncio.Semaphore(concurrency)
     results: dict[int, Probe] = {}
@@ -350,6 +354,7 @@ async def load_readiness(store: Store, clock: Clock) -> list[Readiness]:
 
 def mark_grant_requested(store: Store, client_id: int, day: date | None) -> None:
     """Record that the office asked the client for the grant on `day` (None clears it). Blocking."""
+    require(store, Action.CLIENTS, client_id)
     store.client_office.set_grant_requested(client_id, day)
     store.audit.append(client_id, "grants.requested", "ok", day.isoformat() if day else "cleared")
 
@@ -444,6 +449,7 @@ def grant_request_file_name(short_code: str, day: date, attempt: int = 1) -> str
 def save_grant_request(store: Store, client_id: int, folder: Path, now: datetime) -> Path:
     """Write the client's grant request as a text file in `folder` (0600, never over an existing file:
     -2, -3 ... are added) and record that the office asked today. Returns the file. Blocking."""
+    require(store, Action.CLIENTS, client_id)
     text = grant_request_for(store, client_id)
     client = store.clients.get(client_id)
     day = now.astimezone(WARSAW).date()

@@ -15,6 +15,7 @@ from ksef_tui.core.clock import Clock
 from ksef_tui.core.health import damaged_reason
 from ksef_tui.core.i18n import _, ngettext
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, CredentialStatus, LiveCheck
+from ksef_tui.core.operators import Action
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.live_check import check_credential
@@ -22,6 +23,7 @@ from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import Store
 from ksef_tui.sync.damage import login_damaged, record_skip
 from ksef_tui.sync.grants import office_granted, probe_one
+from ksef_tui.sync.permissions import require
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
@@ -67,6 +69,7 @@ async def check_with_retries(ksef: KsefClient, nip: str, cred: Credential, clock
 
 async def check_one(store: Store, factory: KsefFactory, client_id: int, clock: Clock) -> list[LiveCheck]:
     """Check every credential of one client; record each result and what it says about the credential."""
+    require(store, Action.CHECK, client_id)
     client: Client = await asyncio.to_thread(store.clients.get, client_id)
     creds: list[Credential] = await asyncio.to_thread(store.credentials.for_client, client_id)
     results: list[LiveCheck] = [
@@ -165,6 +168,7 @@ async def run_live_checks(
     A client whose check cannot reach KSeF is recorded as an ERROR check, never as a bad credential.
     `finished(client_id)` is called once each client's results are recorded (before `progress`).
     """
+    require(store, Action.CHECK)
     if factory is None:
         return _("KSeF is not configured for this store.")
     gate = asyncio.Semaphore(concurrency)

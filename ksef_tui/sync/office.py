@@ -21,8 +21,10 @@ from ksef_tui.core.health import HealthSettings
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Environment
 from ksef_tui.core.nip import InvalidNip, normalize_nip
+from ksef_tui.core.operators import Action
 from ksef_tui.core.safe_paths import default_upo_folder
 from ksef_tui.store import DEFAULT_IDLE_TIMEOUT, Store, StoreError
+from ksef_tui.sync.permissions import require
 from ksef_tui.sync.records import StoreProblem
 from ksef_tui.sync.upo import UPO_FOLDER_SETTING
 
@@ -234,6 +236,7 @@ def read_profile(store: Store) -> OfficeProfile:
 def write_profile(store: Store, profile: OfficeProfile) -> None:
     """Seal `profile` (checked first) and record the change in the audit trail (key names, no values).
     Blocking. StoreProblem when the store refuses."""
+    require(store, Action.OFFICE)
     check_profile(profile)
     try:
         before = read_profile(store)

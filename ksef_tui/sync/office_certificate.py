@@ -17,18 +17,21 @@ from ksef_tui.core.certificates import CertificateError, LoadedCertificate, Prob
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Credential, CredentialKind, CredentialStatus
+from ksef_tui.core.operators import Action
 from ksef_tui.core.readiness import OfficeCertificateSummary, office_certificate_summary
 from ksef_tui.ksef.certificates import CertificateListItem, EnrolledCertificate, enroll_certificate
 from ksef_tui.store import Store
 from ksef_tui.store.repositories.office import OFFICE_CLIENT_ID
 from ksef_tui.sync.grants import KsefFactory, OfficeNotReady, office_client, office_session
 from ksef_tui.sync.office import read_profile
+from ksef_tui.sync.permissions import require
 
 ENROLMENT_NAME = "Certyfikat biura ksef-tui"
 
 
 def save_office_certificate(store: Store, loaded: LoadedCertificate, label: str = "") -> Credential:
     """Import (or replace: renewal) the office certificate from a checked file. Blocking."""
+    require(store, Action.OFFICE)
     old = store.office_certificate.get(with_secrets=False)
     cred = Credential(
         OFFICE_CLIENT_ID,
@@ -49,6 +52,7 @@ def import_office_certificate(
 ) -> Credential:
     """Read PEM/DER + key or PKCS#12 (core/certificates.py checks it) and save it as the office's.
     The certificate must name the office's NIP when the profile has one. Blocking."""
+    require(store, Action.OFFICE)
     loaded = load(cert_path, key_path, password, now)
     nip = read_profile(store).nip
     if nip and loaded.info.nip and loaded.info.nip != nip:
@@ -104,6 +108,7 @@ async def enroll_office_certificate(
     own context, limits, enrolment data, a local EC P-256 key, CSR with exactly KSeF's subject, submit,
     poll, retrieve; the new key and certificate are sealed as the office certificate. `progress` hears
     each step in words."""
+    require(store, Action.OFFICE)
 
     def step(words: str) -> None:
         if progress is not None:
@@ -158,6 +163,7 @@ async def list_office_certificates(store: Store, factory: KsefFactory) -> list[C
 
 async def revoke_office_certificate(store: Store, factory: KsefFactory, serial: str) -> None:
     """Revoke one of the office's KSeF certificates; when it is the stored one, mark it revoked."""
+    require(store, Action.OFFICE)
     async with office_session(store, factory) as (_office, ctx):
         await ctx.revoke_certificate(serial, "Superseded")
     current = await asyncio.to_thread(store.office_certificate.get, with_secrets=False)

@@ -33,6 +33,7 @@ from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.fa.report import inspect_bytes
 from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.models import Client
+from ksef_tui.core.operators import Action
 from ksef_tui.core.purchases import (
     KSEF_START,
     MAX_IN_FLIGHT,
@@ -63,6 +64,7 @@ from ksef_tui.store import PurchaseContentMismatch, PurchaseHashConflict, Store
 from ksef_tui.store.repositories.purchases import PackageItem
 from ksef_tui.sync import bookings
 from ksef_tui.sync.grants import office_granted
+from ksef_tui.sync.permissions import require
 from ksef_tui.sync.sessions import KsefFactory, client_context, failure_words, record_sync_attempt
 
 EXPORT_RUNNING = 100
@@ -535,6 +537,7 @@ async def sync_purchases(
     context, so 300 clients do not share one budget); each client's failure is its own line of the
     report. Cancelling stops at the next wait; what was committed stays, and a pending export is resumed
     next time. Reconciliation runs weekly after a successful sync, or now with `reconcile_now`."""
+    require(store, Action.SYNC)
     clients: list[Client] = await asyncio.to_thread(store.clients.list)
     if client_ids is not None:
         wanted = set(client_ids)
@@ -632,6 +635,7 @@ async def reconcile(
     store: Store, factory: KsefFactory, client_id: int, *, clock: Clock, days: int = RECONCILE_DAYS
 ) -> ReconcileResult:
     """KSeF numbers of the last `days` days diffed with the store; gaps fetched; the cursor untouched."""
+    require(store, Action.SYNC)
     client = await asyncio.to_thread(store.clients.get, client_id)
     state = await _load_state(store, client_id, SUBJECT_BUYER)
     async with client_context(store, factory, client_id) as (_client, ksef):
@@ -644,6 +648,7 @@ async def redownload(
 ) -> int:
     """Every purchase invoice stored in KSeF from `start` to `end` (inclusive, Polish dates) fetched
     again; new ones stored, known ones skipped; the cursor untouched. Returns how many were new."""
+    require(store, Action.SYNC)
     client = await asyncio.to_thread(store.clients.get, client_id)
     state = await _load_state(store, client_id, SUBJECT_BUYER)
     first = datetime.combine(start, time.min, WARSAW)

@@ -13,7 +13,9 @@ from typing import Any
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.models import Client, Credential, CredentialKind
+from ksef_tui.core.operators import Action
 from ksef_tui.store import KdfLimits, Store, StoreError
+from ksef_tui.sync.permissions import require
 
 
 class StoreProblem(Exception):
@@ -38,19 +40,36 @@ def create_store(
     return store
 
 
-def unlock_store(home: Path, passphrase: str, clock: Clock, store: Store | None) -> Store:
-    """`store` unlocked again (after the idle lock), or the store at `home` opened."""
+def unlock_store(
+    home: Path, passphrase: str, clock: Clock, store: Store | None, operator: str | None = None
+) -> Store:
+    """`store` unlocked again (after the idle lock), or the store at `home` opened as `operator` (None:
+    the administrator). The caller checks `must_change_passphrase` (change_initial_passphrase)."""
     try:
         if store is not None:
             store.unlock(passphrase)
             return store
-        return Store.open(home, passphrase, clock=clock)
+        return Store.open(home, passphrase, operator=operator, clock=clock)
+    except StoreError as err:
+        raise StoreProblem(str(err)) from None
+
+
+def store_logins(home: Path) -> list[str]:
+    """Who can unlock the store at `home` (the unlock screen asks who when there is more than one)."""
+    return Store.logins(home)
+
+
+def change_initial_passphrase(store: Store, old: str, new: str) -> None:
+    """The passphrase an administrator set (a new operator, a reset) replaced by the operator's own."""
+    try:
+        store.change_passphrase(old, new)
     except StoreError as err:
         raise StoreProblem(str(err)) from None
 
 
 def save_client(store: Store, client: Client) -> int:
     """Add the client (no id yet) or update it; its id."""
+    require(store, Action.CLIENTS)
     try:
         if client.id is None:
             saved = store.clients.add(client)
@@ -65,6 +84,7 @@ def save_client(store: Store, client: Client) -> int:
 
 
 def remove_client(store: Store, client: Client) -> None:
+    require(store, Action.CLIENTS)
     assert client.id is not None
     store.clients.remove(client.id)
     store.audit.append(None, "client.remove", "ok", client.short_code)
@@ -73,6 +93,7 @@ def remove_client(store: Store, client: Client) -> None:
 def add_credential(store: Store, credential: Credential, action: str, detail: str) -> None:
     """Seal the credential and record `action` (with `detail`: a token reference or a serial, never a
     secret) in the audit trail."""
+    require(store, Action.CLIENTS)
     try:
         store.credentials.add(credential)
         store.audit.append(credential.client_id, action, "ok", detail)
@@ -100,6 +121,7 @@ def removal_code(credential: Credential, client: Client) -> str:
 
 def remove_credential(store: Store, credential: Credential) -> None:
     """Remove the credential and its live checks; the audit trail records "credential.remove"."""
+    require(store, Action.CLIENTS)
     assert credential.id is not None
     try:
         store.credentials.remove(credential.id, credential_identity(credential))

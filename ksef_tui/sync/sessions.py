@@ -23,12 +23,14 @@ from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionFilter, SessionInvoiceRecord, SessionRecord
 from ksef_tui.core.models import Client, Credential, CredentialKind, CredentialStatus, SyncState
+from ksef_tui.core.operators import Action
 from ksef_tui.ksef.apilog import redact_text
 from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import AuthenticationError, KsefHttpError
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import DamagedValueError, Store
 from ksef_tui.sync.damage import DamagedCredentialError, login_damaged, record_skip
+from ksef_tui.sync.permissions import require
 
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
 
@@ -209,6 +211,7 @@ async def refresh_sessions(
     Every attempt that reaches the login is recorded in the client's sync state (what "Synchronizacja"
     on the client screen and the "last sync failed" health reason read): a success as its last success,
     a failure as its last error. A refresh not yet due is no attempt; a cancelled one records nothing."""
+    require(store, Action.SYNC)
     now = clock()
     allowed = await next_refresh_allowed(store, client_id)
     if not force and allowed is not None and now < allowed:
@@ -375,6 +378,7 @@ async def refresh_clients(
 ) -> RefreshSummary:
     """Refresh each client's sessions in turn (within the pacing: a client refreshed less than
     REFRESH_INTERVAL ago is left for later). One client's failure never stops the others."""
+    require(store, Action.SYNC)
     summary = RefreshSummary(total=len(client_ids))
     for done, client_id in enumerate(client_ids):
         if progress is not None:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord
+from ksef_tui.core.operators import Action
 from ksef_tui.core.safe_paths import default_upo_folder, upo_parts, write_private_file
 from ksef_tui.core.session_status import session_text
 from ksef_tui.core.upo import UpoError, UpoReceipt, parse_upo, verify_hash
@@ -32,6 +33,7 @@ from ksef_tui.ksef.client import KsefClient
 from ksef_tui.ksef.errors import KsefError
 from ksef_tui.ksef.retry import retry_operation
 from ksef_tui.store import DamagedValueError, Store
+from ksef_tui.sync.permissions import require
 from ksef_tui.sync.sessions import KsefFactory, client_context
 
 T = TypeVar("T")
@@ -158,6 +160,7 @@ async def download_session_upo(
     on_wait: OnWait | None = None,
 ) -> SavedUpo:
     """Every page of the session's UPO: sealed in the store and copied under `folder` (if given)."""
+    require(store, Action.SYNC)
     sleep = sleep or _client_sleep(ksef)
     reason = explain_no_upo(record)
     if reason:
@@ -243,6 +246,7 @@ async def download_invoice_upo(
     on_wait: OnWait | None = None,
 ) -> tuple[bytes, Path | None]:
     """One invoice's own UPO (by its KSeF number): sealed, and copied under `folder` (if given)."""
+    require(store, Action.SYNC)
     sleep = sleep or _client_sleep(ksef)
     if not invoice.ksef_number:
         raise UpoUnavailable(_("This invoice was not accepted by KSeF, so it has no UPO."))

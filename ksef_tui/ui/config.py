@@ -39,6 +39,8 @@ class AppConfig:
     # Makes a KSeF connection for a client (the live check); None when KSeF is not configured.
     ksef_factory: Callable[..., Any] | None = None
     store: Store | None = None
+    # Who unlocks (`ksef-tui --operator LOGIN`, or chosen on the unlock screen); None: the administrator.
+    operator: str | None = None
     # Called with the store right after it is created on first run (the demo seeds it here).
     on_created: Callable[[Store], None] | None = None
     # The office profile (sealed in the store, so known once it is unlocked): `use_office` applies it.

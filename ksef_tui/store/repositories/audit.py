@@ -105,7 +105,10 @@ class AuditRepository(Repository):
     def list(self, client_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
         """Newest first; `client_id=None` lists every entry, office-level ones included."""
         with self._sessions._reading() as vault:
-            where, params = ("", []) if client_id is None else ("WHERE client_id = ?", [client_id])
+            scope, params = vault.scope()  # an operator reads the office's and the assigned clients' entries
+            where = f"WHERE (client_id IS NULL OR {scope})"
+            if client_id is not None:
+                where, params = f"{where} AND client_id = ?", [*params, client_id]
             rows = vault.db.execute(
                 f"SELECT {_COLUMNS} FROM {TABLE} {where} ORDER BY id DESC LIMIT ?",
                 [*params, limit],

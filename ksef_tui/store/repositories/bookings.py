@@ -303,11 +303,13 @@ def _read_booking(
 
 
 def _where(
-    client_ids: Sequence[int] | None, statuses: Iterable[BookingStatus] | None
+    vault: Vault, client_ids: Sequence[int] | None, statuses: Iterable[BookingStatus] | None
 ) -> tuple[str, builtins.list[Any]] | None:
-    """A WHERE clause (possibly empty) and its parameters; None when nothing can match."""
+    """A WHERE clause (possibly empty) and its parameters; None when nothing can match. An operator's
+    store: only the assigned clients' bookings."""
     clauses: list[str] = []
     params: list[Any] = []
+    client_ids = vault.visible(client_ids)
     if client_ids is not None:
         wanted = sorted(set(client_ids))
         if not wanted:
@@ -585,7 +587,7 @@ class BookingsRepository(Repository):
             if self._decoded_under is not vault.keys:
                 self._decoded, self._last_scan = {}, None
                 self._decoded_under = vault.keys
-            where = _where(client_ids, statuses)
+            where = _where(vault, client_ids, statuses)
             if where is None:
                 return [], 0
             clause, params = where
@@ -676,7 +678,7 @@ class BookingsRepository(Repository):
         """Bookings of these clients (None: all) in these statuses (None: all), oldest in the queue first
         (`queued_at`, then row id); one page. Damaged rows are left out and recorded in `store.damaged`."""
         with self._sessions._reading() as vault:
-            where = _where(client_ids, statuses)
+            where = _where(vault, client_ids, statuses)
             if where is None:
                 return []
             clause, params = where
@@ -698,7 +700,7 @@ class BookingsRepository(Repository):
         self, client_ids: Sequence[int] | None = None, statuses: Iterable[BookingStatus] | None = None
     ) -> int:
         with self._sessions._reading() as vault:
-            where = _where(client_ids, statuses)
+            where = _where(vault, client_ids, statuses)
             if where is None:
                 return 0
             clause, params = where
@@ -707,7 +709,7 @@ class BookingsRepository(Repository):
     def counts(self, client_ids: Sequence[int] | None = None) -> dict[BookingStatus, int]:
         """Bookings per status (statuses with none are absent); in SQL, nothing unsealed."""
         with self._sessions._reading() as vault:
-            where = _where(client_ids, None)
+            where = _where(vault, client_ids, None)
             if where is None:
                 return {}
             clause, params = where
@@ -727,7 +729,7 @@ class BookingsRepository(Repository):
     ) -> int:
         """How many of these bookings entered the queue before `moment` (past the SLA); in SQL."""
         with self._sessions._reading() as vault:
-            where = _where(client_ids, statuses)
+            where = _where(vault, client_ids, statuses)
             if where is None:
                 return 0
             clause, params = where
@@ -785,8 +787,11 @@ class BookingsRepository(Repository):
             if client_id is not None:
                 scopes = [client_id]
             else:
+                visible, visible_params = vault.scope()
                 rows = vault.db.execute(
-                    f"SELECT DISTINCT client_id FROM {RULES} WHERE client_id IS NOT NULL ORDER BY client_id"
+                    f"SELECT DISTINCT client_id FROM {RULES} WHERE client_id IS NOT NULL AND {visible}"
+                    " ORDER BY client_id",
+                    visible_params,
                 )
                 scopes = [cid for (cid,) in rows.fetchall()]
             if office:

@@ -72,6 +72,8 @@ class ChecksRepository(Repository):
 
 def latest_checks(vault: Vault, client_id: int | None) -> dict[int, dict[int, LiveCheck]]:
     extra, params = ("", []) if client_id is None else ("AND client_id = ?", [client_id])
+    scope, scope_params = vault.scope()
+    extra, params = f"{extra} AND {scope}", [*params, *scope_params]
     result: dict[int, dict[int, LiveCheck]] = {}
     for row in vault.db.execute(_LATEST.format(extra=extra), params).fetchall():
         check = _check(vault, row)

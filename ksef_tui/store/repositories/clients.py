@@ -181,20 +181,27 @@ def _insert_nips(vault: Vault, client_id: int, nips: list[str]) -> None:
 
 def load_clients(vault: Vault, ids: list[int] | None) -> list[Client]:
     """Clients by id (None: all), in id order, with two queries however many there are."""
-    where = "" if ids is None else f" WHERE id IN ({','.join('?' for _ in ids)})"
+    scope, scope_params = vault.scope("id")
+    where = f" WHERE {scope}" if ids is None else f" WHERE id IN ({','.join('?' for _ in ids)}) AND {scope}"
     rows = vault.db.execute(
         "SELECT id, environment, created, wrapped_key, short_code, name, notes FROM clients"
         + where
         + " ORDER BY id",
-        ids or [],
+        [*(ids or []), *scope_params],
     ).fetchall()
     if not rows:
         return []
-    nip_where = "" if ids is None else f" WHERE client_id IN ({','.join('?' for _ in ids)})"
+    nip_scope, nip_params = vault.scope("client_id")
+    nip_where = (
+        f" WHERE {nip_scope}"
+        if ids is None
+        else f" WHERE client_id IN ({','.join('?' for _ in ids)}) AND {nip_scope}"
+    )
     nips_by_client: dict[int, list[str]] = {}
     nips_damaged: set[int] = set()
     nip_rows = vault.db.execute(
-        "SELECT id, client_id, nip FROM client_nips" + nip_where + " ORDER BY client_id, position", ids or []
+        "SELECT id, client_id, nip FROM client_nips" + nip_where + " ORDER BY client_id, position",
+        [*(ids or []), *nip_params],
     ).fetchall()
     keys = {row[0]: vault.client_key(row[0], row[3]) for row in rows}
     for nip_id, client_id, sealed in nip_rows:

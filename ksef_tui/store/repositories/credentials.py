@@ -172,7 +172,11 @@ def load_credentials(
     """`with_secrets=False` leaves the token or private key and the certificate sealed (secret "",
     certificate_pem None): the board judges health without them, and they stay out of memory. They are
     still checked intact (`sealing.verify`), so a damaged secret shows in `damaged` all the same."""
-    rows = vault.db.execute(f"SELECT {COLUMNS} FROM credentials {where} ORDER BY client_id, id", params)
+    scope, scope_params = vault.scope()
+    where = f"{where} AND {scope}" if where else f"WHERE {scope}"
+    rows = vault.db.execute(
+        f"SELECT {COLUMNS} FROM credentials {where} ORDER BY client_id, id", [*params, *scope_params]
+    )
     result = []
     for row in rows.fetchall():
         cred_id, client_id, kind, status, created = row[:5]

@@ -177,7 +177,9 @@ class ExportsRepository(Repository):
         """Batches of a client (None: every client), newest first, WITHOUT their booking snapshots
         (`bookings` is empty; `get` has them). Damaged rows are left out and recorded."""
         with self._sessions._reading() as vault:
-            where, params = ("", []) if client_id is None else (" WHERE client_id = ?", [client_id])
+            scope, params = vault.scope()
+            where = f" WHERE {scope}" if client_id is None else f" WHERE {scope} AND client_id = ?"
+            params = params if client_id is None else [*params, client_id]
             rows = vault.db.execute(
                 f"SELECT id, client_id, status, data FROM {BATCHES}{where} ORDER BY id DESC", params
             ).fetchall()

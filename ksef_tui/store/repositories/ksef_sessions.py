@@ -33,9 +33,10 @@ def _ksef_domain(client_id: int) -> str:
     return f"ksef_number|{client_id}"
 
 
-def _where(flt: SessionFilter) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
+def _where(flt: SessionFilter, vault: Vault) -> tuple[str, list[Any]]:
+    scope, scope_params = vault.scope()  # an operator's store: the assigned clients' sessions only
+    clauses: list[str] = [scope]
+    params: list[Any] = list(scope_params)
     if flt.client_id is not None:
         clauses.append("client_id = ?")
         params.append(flt.client_id)
@@ -122,18 +123,22 @@ class KsefSessionsRepository(Repository):
 
     def all_refresh_times(self) -> dict[int, tuple[datetime | None, datetime | None]]:
         with self._sessions._reading() as vault:
-            rows = vault.db.execute("SELECT client_id, refreshed_at, next_allowed FROM ksef_session_refresh")
+            scope, params = vault.scope()
+            rows = vault.db.execute(
+                f"SELECT client_id, refreshed_at, next_allowed FROM ksef_session_refresh WHERE {scope}",
+                params,
+            )
             return {r[0]: (from_iso(r[1]), from_iso(r[2])) for r in rows.fetchall()}
 
     def count(self, flt: SessionFilter) -> int:
-        where, params = _where(flt)
         with self._sessions._reading() as vault:
+            where, params = _where(flt, vault)
             return int(vault.db.execute(f"SELECT count(*) FROM ksef_sessions{where}", params).fetchone()[0])
 
     def page(self, flt: SessionFilter, offset: int = 0, limit: int = 100) -> list[SessionRecord]:
         """One page, newest first; only this page's sealed values are opened."""
-        where, params = _where(flt)
         with self._sessions._reading() as vault:
+            where, params = _where(flt, vault)
             rows = vault.db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM ksef_sessions{where}"
                 " ORDER BY opened DESC, id DESC LIMIT ? OFFSET ?",
@@ -143,8 +148,8 @@ class KsefSessionsRepository(Repository):
 
     def count_and_page(self, flt: SessionFilter, limit: int) -> tuple[int, list[SessionRecord]]:
         """The total and the first page in one read snapshot (what the screen paints first)."""
-        where, params = _where(flt)
         with self._sessions._reading() as vault, read_snapshot(vault.db):
+            where, params = _where(flt, vault)
             total = int(vault.db.execute(f"SELECT count(*) FROM ksef_sessions{where}", params).fetchone()[0])
             rows = vault.db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM ksef_sessions{where} ORDER BY opened DESC, id DESC LIMIT ?",
@@ -172,8 +177,8 @@ class KsefSessionsRepository(Repository):
     ) -> list[SessionRecord]:
         """Processed sessions with accepted invoices whose UPO (every page) is not yet in the store."""
         flt = SessionFilter(client_id=client_id, since=since, until=until, group=StatusGroup.SUCCEEDED)
-        where, params = _where(flt)
         with self._sessions._reading() as vault:
+            where, params = _where(flt, vault)
             rows = vault.db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM ksef_sessions{where} AND invoices_accepted > 0"
                 " AND (upo_saved = 0 OR (upo_pages IS NOT NULL AND upo_saved < upo_pages))"
@@ -187,8 +192,8 @@ class KsefSessionsRepository(Repository):
     ) -> list[SessionRecord]:
         """Sessions whose UPO is complete in the store (for copying to another folder)."""
         flt = SessionFilter(client_id=client_id, since=since, until=until)
-        where, params = _where(flt)
         with self._sessions._reading() as vault:
+            where, params = _where(flt, vault)
             rows = vault.db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM ksef_sessions{where} AND upo_saved > 0"
                 " AND (upo_pages IS NULL OR upo_saved >= upo_pages) ORDER BY opened, id",

@@ -321,7 +321,9 @@ class ClientOfficeStateRepository(Repository):
 
 
 def load_states(vault: Vault, client_id: int | None) -> dict[int, ClientOfficeState]:
-    where, params = ("", []) if client_id is None else (" WHERE client_id = ?", [client_id])
+    scope, params = vault.scope()
+    where = f" WHERE {scope}" if client_id is None else f" WHERE {scope} AND client_id = ?"
+    params = params if client_id is None else [*params, client_id]
     out: dict[int, ClientOfficeState] = {}
     for cid, blob in vault.db.execute("SELECT client_id, data FROM client_office_state" + where, params):
         r = RowReader(vault, vault.client_key(cid), "client_office_state", cid)

@@ -358,6 +358,7 @@ class PurchasesRepository(Repository):
         with self._sessions._reading() as vault:
             query = f"SELECT id, client_id, subject, record FROM {INVOICES}"
             params: list[Any] = []
+            client_ids = vault.visible(client_ids)
             if client_ids is not None:
                 wanted = sorted(set(client_ids))
                 if not wanted:
@@ -387,6 +388,7 @@ class PurchasesRepository(Repository):
                 " WHERE b.client_id = p.client_id AND b.number_index = p.number_index)"
             )
             params: list[Any] = []
+            client_ids = vault.visible(client_ids)
             if client_ids is not None:
                 wanted = sorted(set(client_ids))
                 if not wanted:
@@ -546,10 +548,11 @@ def _load_states(
     vault: Vault, client_id: int | None, subject: str | None
 ) -> dict[tuple[int, str], PurchaseSyncState]:
     query = f"SELECT client_id, subject, state, last_attempt, last_success, blocked_until FROM {SYNC}"
-    params: list[Any] = []
+    scope, params = vault.scope()
+    query += f" WHERE {scope}"
     if client_id is not None:
-        query += " WHERE client_id = ? AND subject = ?"
-        params = [client_id, subject]
+        query += " AND client_id = ? AND subject = ?"
+        params = [*params, client_id, subject]
     result: dict[tuple[int, str], PurchaseSyncState] = {}
     for cid, subj, sealed, last_attempt, last_success, blocked_until in vault.db.execute(
         query, params

@@ -34,7 +34,9 @@ class SyncStateRepository(Repository):
 
 
 def load_sync_states(vault: Vault, client_id: int | None) -> dict[int, SyncState]:
-    where, params = ("", []) if client_id is None else (" WHERE client_id = ?", [client_id])
+    scope, params = vault.scope()
+    where = f" WHERE {scope}" if client_id is None else f" WHERE {scope} AND client_id = ?"
+    params = params if client_id is None else [*params, client_id]
     query = "SELECT client_id, last_attempt, last_success, last_error FROM sync_state" + where
     result: dict[int, SyncState] = {}
     row: Any
