@@ -26,10 +26,11 @@ from ksef_tui.ui.messages import (
     ChecksFinished,
 )
 from ksef_tui.widgets.client_detail import ClientDetail
-from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE, ClientTable
+from ksef_tui.widgets.client_table import ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
 from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
+from ksef_tui.widgets.tones import LEVEL_TONE, READY_TONE, tone_style
 
 if TYPE_CHECKING:
     from ksef_tui.sync.purchases import SyncReport
@@ -116,13 +117,15 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         title = Text()
         title.append(_("Clients"), style="bold")
         title.append(f" ({len(self.entries)})  ")
+        no_color = self.app.no_color
         for level in Level:
-            title.append(f"{GLYPHS[level]} {counts[level]}  ", style=LEVEL_STYLE[level])
+            title.append(f"{GLYPHS[level]} {counts[level]}  ", style=tone_style(LEVEL_TONE[level], no_color))
         ready = [e.readiness.ready for e in self.entries if e.readiness is not None]
         title.append("2027: ")
         for ready_level in Ready:
             title.append(
-                f"{READY_GLYPHS[ready_level]} {ready.count(ready_level)}  ", style=READY_STYLE[ready_level]
+                f"{READY_GLYPHS[ready_level]} {ready.count(ready_level)}  ",
+                style=tone_style(READY_TONE[ready_level], no_color),
             )
         if self.not_ready_only:
             title.append(_("not ready for 2027 → {n}").format(n=len(self.shown)), style="italic")

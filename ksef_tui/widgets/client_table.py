@@ -17,13 +17,13 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.readiness import Ready
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.widgets.line_table import Cell, Column, LineTable, fit
+from ksef_tui.widgets.tones import LEVEL_TONE, READY_TONE, Tone, tone_style
 
 __all__ = ["LEVEL_STYLE", "READY_STYLE", "WIDE", "ClientTable", "fit"]
 
-# Explicit colours: they downgrade to bright red/yellow/green in a 16-colour terminal, where the
-# named ANSI colours pass through the theme and can land on magenta.
-LEVEL_STYLE = {Level.RED: "bold #ff4040", Level.YELLOW: "#f0c000", Level.GREEN: "#40c040"}
-READY_STYLE = {Ready.YES: "#40c040", Ready.PARTLY: "#f0c000", Ready.NO: "bold #ff4040"}
+# The colours of the tones (widgets/tones.py), for Rich text outside the table; the table draws tones.
+LEVEL_STYLE = {level: tone_style(tone) for level, tone in LEVEL_TONE.items()}
+READY_STYLE: dict[Ready, str] = {ready: tone_style(tone) for ready, tone in READY_TONE.items()}
 WIDE = 110  # from this width the table also shows NIP, credential kind and last live check
 
 
@@ -98,7 +98,7 @@ class ClientTable(LineTable, inherit_bindings=False):
 
     def row_cells(self, index: int) -> Mapping[str, Cell]:
         entry = self._entries[index]
-        alarm = LEVEL_STYLE[entry.level]
+        alarm: Tone = LEVEL_TONE[entry.level]
         return {
             "glyph": (entry.health.glyph, alarm),
             "code": (entry.client.short_code, None),
@@ -109,7 +109,7 @@ class ClientTable(LineTable, inherit_bindings=False):
             "checked": (entry.last_check_words, None),
             "ready": (
                 f" {entry.ready_glyph}",
-                READY_STYLE[entry.readiness.ready] if entry.readiness else None,
+                READY_TONE[entry.readiness.ready] if entry.readiness else None,
             ),
             "reason": (entry.health.reason, alarm if entry.level is Level.RED else None),
         }
