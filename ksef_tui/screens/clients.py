@@ -16,6 +16,7 @@ from ksef_tui.core.board import READY_GLYPHS, BoardEntry, filter_board, level_co
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.core.i18n import _
 from ksef_tui.core.readiness import Ready
+from ksef_tui.screens.message_history import Notice, record
 from ksef_tui.screens.purchase_sync import PurchaseSyncing
 from ksef_tui.sync.clients import load_board
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
@@ -338,6 +339,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self._progress(message.summary)
+        record(self.app, Notice(self.services.clock(), "information", "", message.summary))
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -345,7 +347,9 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         if ours and event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
             self.set_timer(8, self._hide_progress)
         if event.worker is self._check_worker and event.state is WorkerState.ERROR:
-            self._progress(_("Live check stopped: {error}").format(error=str(event.worker.error)))
+            line = _("Live check stopped: {error}").format(error=str(event.worker.error))
+            self._progress(line)
+            record(self.app, Notice(self.services.clock(), "error", "", line))
         if event.state is WorkerState.ERROR:
             self.purchase_sync_failed(event.worker)
 
@@ -386,9 +390,10 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
 
         failures = failure_lines(report)
         if failures:
-            shown = failures[:8] + (
-                [_("…and {n} more").format(n=len(failures) - 8)] if len(failures) > 8 else []
-            )
+            more = len(failures) - 8
+            shown = failures[:8]
+            if more > 0:
+                shown.append(_("…and {n} more (F9 shows them all)").format(n=more))
             self.notify(
                 "\n".join(shown),
                 title=_("Purchase invoices: {n} clients failed").format(n=len(failures)),
