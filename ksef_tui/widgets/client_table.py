@@ -30,7 +30,7 @@ WIDE = 110  # from this width the table also shows NIP, credential kind and last
 def board_columns(wide: bool) -> tuple[Column, ...]:
     glyph = Column("glyph", " ", 1)
     code = Column("code", _("Code"), 12)
-    name = Column("name", _("Client"), 22)
+    name = Column("name", _("Client"), 22, grow=30)
     expires = Column("expires", _("Expires"), 11)
     ready = Column("ready", "2027", 4)  # readiness for 2027-01-01: ✓ ready, ½ partly, ✗ not
     reason = Column("reason", _("Reason"), 12)  # the flexible last column

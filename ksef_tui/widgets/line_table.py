@@ -7,7 +7,8 @@ draws the header line (which stays put while the rows scroll), the cursor, and p
 `Selected` with the row index. It receives data and shows it; it never does I/O.
 
 Layout: one space, then every column at its width followed by two spaces; the last column takes what is
-left of the width (less two cells for the scrollbar), at least its own width. When the width is short,
+left of the width (less two cells for the scrollbar), at least its own width. On a wide screen a column
+that may `grow` (a name) shares what the last one (a reason) has beyond 30 cells. When the width is short,
 columns with a `drop` rank are left out, the highest rank first, until the rest fits. A column is never
 narrower than its header label, so headers are never cut.
 
@@ -55,6 +56,7 @@ class Column:
     label: str
     width: int
     drop: int = 0  # 0: always shown; otherwise left out (highest first) when the width is short
+    grow: int = 0  # at most this many cells more on a wide screen (a name), shared with the last column
 
     @property
     def span(self) -> int:
@@ -67,6 +69,23 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…"
     return set_cell_size(text, width)
+
+
+RESERVE = 30  # cells the last (flexible) column keeps before growing columns share the rest
+
+
+def widths(columns: Sequence[Column], last_width: int) -> list[int]:
+    """The width of each column: its own, and on a wide screen the growing ones get half of what the
+    last column has beyond `RESERVE` cells (each at most `grow` more); the last one has the rest."""
+    *fixed, last = columns
+    spare = max(0, last_width - max(RESERVE, last.span)) // 2
+    out = []
+    for column in fixed:
+        more = min(column.grow, spare)
+        spare -= more
+        out.append(column.span + more)
+    given = sum(out) - sum(c.span for c in fixed)
+    return [*out, last_width - given]
 
 
 def lay_out(columns: Sequence[Column], width: int) -> tuple[tuple[Column, ...], int]:
@@ -220,7 +239,7 @@ class LineTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base)
 
     def _widths(self) -> list[int]:
-        return [c.span for c in self._columns[:-1]] + [self._last_width]
+        return widths(self._columns, self._last_width)
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self.get_component_rich_style("line-table--header")

@@ -282,7 +282,7 @@ def queue_columns(width: int, *, one_client: bool = False) -> list[Column]:
     if not one_client:
         columns.append(Column("client", _("Client"), 12 if wide else 8))
     columns += [
-        Column("seller", _("Seller"), 26 if wide else 12 if not one_client else 20),
+        Column("seller", _("Seller"), 26 if wide else 12 if not one_client else 20, grow=30),
         Column("gross", _("Gross"), 13 if wide else 10),
         Column("status", _("Confid."), 7),
         Column("proposal", _("Proposal"), 20),

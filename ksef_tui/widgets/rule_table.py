@@ -43,7 +43,7 @@ def rule_columns(width: int) -> list[Column]:
     wide = width >= WIDE
     return [
         Column("scope", _("For"), 8),
-        Column("seller", _("Seller"), 28 if wide else 14),
+        Column("seller", _("Seller"), 28 if wide else 14, grow=30),
         Column("narrowing", _("Narrowed to"), 24 if wide else 12),
         Column("counts", "✓/✎", 7),
         Column("template", _("Books as"), 20),
