@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
@@ -21,11 +21,17 @@ from ksef_tui.widgets.key_bar import KeyBar
 ENV_LABELS = {Environment.PROD: "prod", Environment.DEMO: "demo", Environment.TEST: "test"}
 
 
+class _Fields(VerticalScroll, can_focus=False):
+    """The form's fields, scrolled to the focused one; Tab goes from field to field, not to the box."""
+
+
 class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
     SCOPE = "form"
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ClientFormScreen .dialog { width: 76; }
+    /* The fields scroll; the title, the error summary and the save hint stay in view (80×24 too). */
+    ClientFormScreen #fields { height: auto; max-height: 70vh; }
     ClientFormScreen Input { margin-bottom: 0; }
     ClientFormScreen .row { height: auto; }
     ClientFormScreen .field-error { color: $error; height: auto; min-height: 1; }
@@ -41,8 +47,16 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         c = self.client
         title = _("Add a client") if c is None else _("Edit client {code}").format(code=c.short_code)
-        with VerticalScroll(classes="dialog"):
+        with Vertical(classes="dialog"):
             yield Static(escape(title), classes="dialog-title")
+            yield from self._fields()
+            yield Static("", id="message", classes="field-error")
+            yield Static(_("Enter or F2 saves · Esc cancels"), classes="hint")
+        yield KeyBar()
+
+    def _fields(self) -> ComposeResult:
+        c = self.client
+        with _Fields(id="fields"):
             yield Label(_("Name"))
             yield Input(value=c.name if c else "", id="name")
             yield Static("", id="name-error", classes="field-error")
@@ -64,9 +78,6 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
             )
             yield Label(_("Notes"))
             yield Input(value=c.notes if c else "", id="notes")
-            yield Static("", id="message", classes="field-error")
-            yield Static(_("Enter or F2 saves · Esc cancels"), classes="hint")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

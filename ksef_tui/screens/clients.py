@@ -16,6 +16,7 @@ from ksef_tui.core.board import READY_GLYPHS, BoardEntry, filter_board, level_co
 from ksef_tui.core.health import GLYPHS, Level
 from ksef_tui.core.i18n import _
 from ksef_tui.core.readiness import Ready
+from ksef_tui.screens.message_history import Notice, record
 from ksef_tui.screens.purchase_sync import PurchaseSyncing
 from ksef_tui.sync.clients import load_board
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
@@ -26,10 +27,11 @@ from ksef_tui.ui.messages import (
     ChecksFinished,
 )
 from ksef_tui.widgets.client_detail import ClientDetail
-from ksef_tui.widgets.client_table import LEVEL_STYLE, READY_STYLE, ClientTable
+from ksef_tui.widgets.client_table import ClientTable
 from ksef_tui.widgets.damage_banner import DamageBanner
 from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.safe_text import plain, safe_text
+from ksef_tui.widgets.tones import LEVEL_TONE, READY_TONE, tone_style
 
 if TYPE_CHECKING:
     from ksef_tui.sync.purchases import SyncReport
@@ -128,13 +130,15 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
             )
         else:
             title.append(f" ({len(self.entries)})  ")
+        no_color = self.app.no_color
         for level in Level:
-            title.append(f"{GLYPHS[level]} {counts[level]}  ", style=LEVEL_STYLE[level])
+            title.append(f"{GLYPHS[level]} {counts[level]}  ", style=tone_style(LEVEL_TONE[level], no_color))
         ready = [e.readiness.ready for e in self.entries if e.readiness is not None]
         title.append("2027: ")
         for ready_level in Ready:
             title.append(
-                f"{READY_GLYPHS[ready_level]} {ready.count(ready_level)}  ", style=READY_STYLE[ready_level]
+                f"{READY_GLYPHS[ready_level]} {ready.count(ready_level)}  ",
+                style=tone_style(READY_TONE[ready_level], no_color),
             )
         if self.not_ready_only:
             title.append(_("not ready for 2027 → {n}").format(n=len(self.shown)), style="italic")
@@ -365,6 +369,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self._progress(message.summary)
+        record(self.app, Notice(self.services.clock(), "information", "", message.summary))
         self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -372,7 +377,9 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         if ours and event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
             self.set_timer(8, self._hide_progress)
         if event.worker is self._check_worker and event.state is WorkerState.ERROR:
-            self._progress(_("Live check stopped: {error}").format(error=str(event.worker.error)))
+            line = _("Live check stopped: {error}").format(error=str(event.worker.error))
+            self._progress(line)
+            record(self.app, Notice(self.services.clock(), "error", "", line))
         if event.state is WorkerState.ERROR:
             self.purchase_sync_failed(event.worker)
 
@@ -413,9 +420,10 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
 
         failures = failure_lines(report)
         if failures:
-            shown = failures[:8] + (
-                [_("…and {n} more").format(n=len(failures) - 8)] if len(failures) > 8 else []
-            )
+            more = len(failures) - 8
+            shown = failures[:8]
+            if more > 0:
+                shown.append(_("…and {n} more (F9 shows them all)").format(n=more))
             self.notify(
                 "\n".join(shown),
                 title=_("Purchase invoices: {n} clients failed").format(n=len(failures)),

@@ -84,14 +84,28 @@ class PurchaseSyncing(_Base):
         self._progress(purchase_views.progress_words(message.progress))
 
     def on_purchases_synced(self, message: PurchasesSynced) -> None:
+        from ksef_tui.screens.message_history import Notice, record
         from ksef_tui.sync import purchase_views
 
-        self._progress(purchase_views.report_words(message.report))
+        words = purchase_views.report_words(message.report)
+        self._progress(words)
+        # The line names three failing clients at most, and 80 columns cut it: the history (F9) keeps the
+        # headline and every failing client, a line each.
+        failures = purchase_views.failure_lines(message.report)
+        if failures:
+            headline = purchase_views.report_headline(message.report)
+            record(self.app, Notice(self.services.clock(), "warning", headline, "\n".join(failures)))
+        else:
+            record(self.app, Notice(self.services.clock(), "information", "", words))
         self._purchases_fetched(message.report)
 
     def purchase_sync_failed(self, worker: Worker[object]) -> bool:
         """For on_worker_state_changed: True (and the line says why) when `worker` is the failed fetch."""
         if worker is not self._purchase_worker:
             return False
-        self._progress(_("Fetching purchase invoices stopped: {error}").format(error=str(worker.error)))
+        line = _("Fetching purchase invoices stopped: {error}").format(error=str(worker.error))
+        self._progress(line)
+        from ksef_tui.screens.message_history import Notice, record
+
+        record(self.app, Notice(self.services.clock(), "error", "", line))
         return True

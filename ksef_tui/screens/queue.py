@@ -59,13 +59,14 @@ from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.line_table import LineTable
 from ksef_tui.widgets.queue_table import (
     STATUS_GLYPH,
-    STATUS_STYLE,
+    STATUS_TONE,
     STRENGTH_WORDS,
     QueueTable,
     booking_detail,
     key_of,
 )
 from ksef_tui.widgets.safe_text import plain, safe_text
+from ksef_tui.widgets.tones import Tone, tone_style
 
 PAGE = 500  # rows read at a time
 # The screen's very first page: what fills a wide terminal, read before the rest of the page (unsealing
@@ -302,13 +303,13 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
                 if n:
                     title.append(
                         f"  {STATUS_GLYPH[status]} " + _(COUNT_WORDS[status]).format(n=n),
-                        style=STATUS_STYLE[status],
+                        style=tone_style(STATUS_TONE[status], self.app.no_color),
                     )
             if page.past_sla:
                 title.append("  ")
                 title.append(
                     _("! past the {hours} h SLA: {n}").format(n=page.past_sla, hours=self.settings.sla_hours),
-                    style="bold red",
+                    style=tone_style(Tone.ALARM, self.app.no_color),
                 )
         self.query_one("#title", Static).update(safe_text(title))
         self._update_filters()

@@ -37,6 +37,7 @@ from ksef_tui.widgets.client_table import READY_STYLE
 from ksef_tui.widgets.key_bar import KeyBar
 from ksef_tui.widgets.readiness_table import ReadinessTable, missing_words, via_words
 from ksef_tui.widgets.safe_text import plain, safe_text
+from ksef_tui.widgets.tones import READY_TONE, tone_style
 
 LEVEL_WORDS = {
     "read": PERMISSION_WORDS[Permission.INVOICE_READ],
@@ -69,7 +70,7 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
     SCOPE = "readiness"
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
-    ReadinessScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }
+    ReadinessScreen #title { height: 1; padding: 0 1; background: $primary-background-darken-2; }
     ReadinessScreen #office, ReadinessScreen #census { height: 1; padding: 0 1; }
     ReadinessScreen #detail { height: 4; padding: 0 1; border-top: solid $primary-darken-2; }
     ReadinessScreen #others { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
@@ -126,7 +127,8 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
         title.append(f" ({len(view.rows)})  ")
         for level in (Ready.YES, Ready.PARTLY, Ready.NO):
             count = _(COUNT_WORDS[level]).format(n=view.counts[level])
-            title.append(f"{READY_GLYPHS[level]} {count}  ", style=READY_STYLE[level])
+            style = tone_style(READY_TONE[level], self.app.no_color)
+            title.append(f"{READY_GLYPHS[level]} {count}  ", style=style)
         self.query_one("#title", Static).update(safe_text(title))
         self.query_one("#office", Static).update(plain(view.office.text))
         self.query_one("#census", Static).update(plain(self._census_line(view)))

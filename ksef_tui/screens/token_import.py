@@ -31,6 +31,10 @@ from ksef_tui.widgets.key_bar import KeyBar
 class TokenImportScreen(RegistryKeys, ModalScreen[bool]):
     SCOPE = "form"
     BINDINGS = bindings_for(SCOPE)
+    # A label as wide as the dialog wraps: "tokeny i tak wygasają z końcem 2026)" was cut at "z końcem 20".
+    DEFAULT_CSS = """
+    TokenImportScreen .dialog Label { width: 100%; }
+    """
 
     def __init__(self, services: AppConfig, client: Client) -> None:
         super().__init__()

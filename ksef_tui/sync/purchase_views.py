@@ -215,16 +215,22 @@ def failure_lines(report: purchase_sync.SyncReport) -> list[str]:
     return [f"{r.short_code}: {r.error or _('no reason given')}" for r in report.failed]
 
 
-def report_words(report: purchase_sync.SyncReport) -> str:
-    """One line: how many clients synced, how many invoices are new, and the first failures."""
+def report_headline(report: purchase_sync.SyncReport) -> str:
+    """How many clients synced, how many invoices are new, how many were skipped."""
     total = len(report.results)
-    failed = report.failed
     skipped = [r for r in report.results if r.ok and r.skipped]
     line = _("Purchase invoices fetched: {ok}/{total} clients, {added} new.").format(
-        ok=total - len(failed), total=total, added=report.added
+        ok=total - len(report.failed), total=total, added=report.added
     )
     if skipped:
         line += " " + _("Skipped: {n}.").format(n=len(skipped))
+    return line
+
+
+def report_words(report: purchase_sync.SyncReport) -> str:
+    """One line: the headline and the first failures."""
+    failed = report.failed
+    line = report_headline(report)
     if failed:
         line += " " + _("Failed: {n} — {first}").format(
             n=len(failed), first="; ".join(failure_lines(report)[:3])

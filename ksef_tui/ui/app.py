@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.errors import MarkupError
 from rich.segment import Segments
+from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -15,6 +17,7 @@ from ksef_tui.core.i18n import _
 from ksef_tui.screens.clients import ClientsScreen
 from ksef_tui.screens.first_run import FirstRunScreen
 from ksef_tui.screens.help import HelpScreen
+from ksef_tui.screens.message_history import MessageHistoryScreen, Notice, remember
 from ksef_tui.screens.unlock import UnlockScreen
 from ksef_tui.store import Store
 from ksef_tui.sync.office import read_profile
@@ -24,6 +27,16 @@ from ksef_tui.ui.palette import ClientsProvider
 from ksef_tui.ui.palette_invoices import InvoicesProvider
 
 THEME = "textual-dark"
+
+
+def _plain(message: str, markup: bool) -> str:
+    """The words of a toast: its markup applied (a message written with markup keeps no tags)."""
+    if not markup:
+        return message
+    try:
+        return Text.from_markup(message).plain
+    except MarkupError:
+        return message
 
 
 class KsefApp(App[int]):
@@ -39,6 +52,7 @@ class KsefApp(App[int]):
         self._initial_screen = initial_screen
         # Fixed here (not from the shell's TEXTUAL_THEME) so that screens and snapshots look the same.
         self.theme = THEME
+        self.notices: list[Notice] = []  # every message shown this session (F9), forgotten on lock
 
     def on_mount(self) -> None:
         self.sub_title = _("demo") if self.services.demo else ""
@@ -63,14 +77,20 @@ class KsefApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every toast (screens' too) without control or bidi characters: messages carry KSeF's words."""
-        super().notify(
-            safe_display(message, newlines=True),
-            title=safe_display(title),
-            severity=severity,
-            timeout=timeout,
-            markup=markup,
-        )
+        """Every toast (screens' too) without control or bidi characters: messages carry KSeF's words.
+        Each is kept, whole, for the message history (F9)."""
+        message, title = safe_display(message, newlines=True), safe_display(title)
+        remember(self.notices, Notice(self.services.clock(), str(severity), title, _plain(message, markup)))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_message_history(self) -> None:
+        if isinstance(self.screen, MessageHistoryScreen):
+            self.screen.dismiss(None)
+            return
+        store = self.services.store
+        if store is not None and store.is_locked:
+            return
+        self.push_screen(MessageHistoryScreen(self.notices))
 
     # --- locking -------------------------------------------------------------------------------
 
@@ -114,6 +134,7 @@ class KsefApp(App[int]):
             self._show_locked()
 
     def _show_locked(self) -> None:
+        self.notices.clear()  # messages name clients: they go with the keys
         # Close forms and dialogs that may hold client data before covering the board.
         while len(self.screen_stack) > 2 and not isinstance(self.screen, UnlockScreen):
             self.pop_screen()

@@ -55,6 +55,15 @@ REGISTRY: tuple[Command, ...] = (
         "global", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the store now (keys leave memory)"), footer=False
     ),
     Command("global", "ctrl+q", "app.quit", N_("Quit"), N_("Quit ksef-tui"), footer=False),
+    Command(
+        "global",
+        "f9",
+        "app.message_history",
+        N_("Messages"),
+        N_("Every message of this session in full, to read again or copy"),
+        footer=False,
+        key_display="F9",
+    ),
     # F4 works everywhere; ctrl+k too, except in a text field (where it deletes to the end of the line).
     Command(
         "global",
@@ -417,6 +426,8 @@ REGISTRY: tuple[Command, ...] = (
         "grant_request", "s", "save_file", N_("Save"), N_("Save the request as a file in the export folder")
     ),
     Command("grant_request", "escape,q", "back", N_("Back"), N_("Close the request")),
+    Command("message_history", "c", "copy", N_("Copy"), N_("Copy the highlighted message to the clipboard")),
+    Command("message_history", "escape,q,f9", "back", N_("Back"), N_("Close the messages")),
     Command(
         "office_certificate",
         "i",

@@ -17,13 +17,13 @@ from ksef_tui.core.i18n import N_, _
 from ksef_tui.core.readiness import Ready
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.widgets.line_table import Cell, Column, LineTable, fit
+from ksef_tui.widgets.tones import LEVEL_TONE, READY_TONE, Tone, tone_style
 
 __all__ = ["LEVEL_STYLE", "READY_STYLE", "WIDE", "ClientTable", "fit"]
 
-# Explicit colours: they downgrade to bright red/yellow/green in a 16-colour terminal, where the
-# named ANSI colours pass through the theme and can land on magenta.
-LEVEL_STYLE = {Level.RED: "bold #ff4040", Level.YELLOW: "#f0c000", Level.GREEN: "#40c040"}
-READY_STYLE = {Ready.YES: "#40c040", Ready.PARTLY: "#f0c000", Ready.NO: "bold #ff4040"}
+# The colours of the tones (widgets/tones.py), for Rich text outside the table; the table draws tones.
+LEVEL_STYLE = {level: tone_style(tone) for level, tone in LEVEL_TONE.items()}
+READY_STYLE: dict[Ready, str] = {ready: tone_style(tone) for ready, tone in READY_TONE.items()}
 # The next step a health reason asks for, as the app says it (the CLI names its command instead).
 APP_STEPS = {NextStep.CHECK: N_("Press c to check.")}
 WIDE = 110  # from this width the table also shows NIP, credential kind and last live check
@@ -32,7 +32,7 @@ WIDE = 110  # from this width the table also shows NIP, credential kind and last
 def board_columns(wide: bool) -> tuple[Column, ...]:
     glyph = Column("glyph", " ", 1)
     code = Column("code", _("Code"), 12)
-    name = Column("name", _("Client"), 22)
+    name = Column("name", _("Client"), 22, grow=30)
     expires = Column("expires", _("Expires"), 11)
     ready = Column("ready", "2027", 4)  # readiness for 2027-01-01: ✓ ready, ½ partly, ✗ not
     reason = Column("reason", _("Reason"), 12)  # the flexible last column
@@ -100,7 +100,7 @@ class ClientTable(LineTable, inherit_bindings=False):
 
     def row_cells(self, index: int) -> Mapping[str, Cell]:
         entry = self._entries[index]
-        alarm = LEVEL_STYLE[entry.level]
+        alarm: Tone = LEVEL_TONE[entry.level]
         return {
             "glyph": (entry.health.glyph, alarm),
             "code": (entry.client.short_code, None),
@@ -111,7 +111,7 @@ class ClientTable(LineTable, inherit_bindings=False):
             "checked": (entry.last_check_words, None),
             "ready": (
                 f" {entry.ready_glyph}",
-                READY_STYLE[entry.readiness.ready] if entry.readiness else None,
+                READY_TONE[entry.readiness.ready] if entry.readiness else None,
             ),
             "reason": (entry.health.said(APP_STEPS), alarm if entry.level is Level.RED else None),
         }

@@ -7,9 +7,15 @@ draws the header line (which stays put while the rows scroll), the cursor, and p
 `Selected` with the row index. It receives data and shows it; it never does I/O.
 
 Layout: one space, then every column at its width followed by two spaces; the last column takes what is
-left of the width (less two cells for the scrollbar), at least its own width. When the width is short,
+left of the width (less two cells for the scrollbar), at least its own width. On a wide screen a column
+that may `grow` (a name) shares what the last one (a reason) has beyond 30 cells. When the width is short,
 columns with a `drop` rank are left out, the highest rank first, until the rest fits. A column is never
 narrower than its header label, so headers are never cut.
+
+A cell's style is a Rich style string or a `Tone` (widgets/tones.py): a tone is drawn in colour, or with
+emphasis by urgency under `NO_COLOR`. The cursor row is the row in reverse video with a `▶` in the first
+cell (underlined instead of reversed while the table has no focus): every cell keeps its own colours,
+swapped, so the state stays visible and the contrast is the row's own, in every colour mode (issue 16).
 
 Every cell's text passes through `safe_display` here (control and bidi characters from client names,
 KSeF messages or invoices become U+FFFD, line breaks a space): the one choke point for every line
@@ -34,11 +40,13 @@ from textual.strip import Strip
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.ui.commands import bindings_for
+from ksef_tui.widgets.tones import Tone, tone_style
 
 GAP = 2  # spaces between columns
 SCROLLBAR = 2  # cells kept free for the vertical scrollbar
+CURSOR_MARK = "▶"  # in the first cell of the cursor row (the cell is a space on other rows)
 
-Part = tuple[str, str | None]  # text, Rich style string (None: the widget's own style)
+Part = tuple[str, str | Tone | None]  # text, Rich style string or tone (None: the widget's own style)
 Cell = Part | tuple[Part, ...]  # one styled text, or several side by side
 
 
@@ -48,6 +56,7 @@ class Column:
     label: str
     width: int
     drop: int = 0  # 0: always shown; otherwise left out (highest first) when the width is short
+    grow: int = 0  # at most this many cells more on a wide screen (a name), shared with the last column
 
     @property
     def span(self) -> int:
@@ -60,6 +69,23 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…"
     return set_cell_size(text, width)
+
+
+RESERVE = 30  # cells the last (flexible) column keeps before growing columns share the rest
+
+
+def widths(columns: Sequence[Column], last_width: int) -> list[int]:
+    """The width of each column: its own, and on a wide screen the growing ones get half of what the
+    last column has beyond `RESERVE` cells (each at most `grow` more); the last one has the rest."""
+    *fixed, last = columns
+    spare = max(0, last_width - max(RESERVE, last.span)) // 2
+    out = []
+    for column in fixed:
+        more = min(column.grow, spare)
+        spare -= more
+        out.append(column.span + more)
+    given = sum(out) - sum(c.span for c in fixed)
+    return [*out, last_width - given]
 
 
 def lay_out(columns: Sequence[Column], width: int) -> tuple[tuple[Column, ...], int]:
@@ -80,11 +106,9 @@ class LineTable(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     LineTable { height: 1fr; overflow-x: hidden; }
-    LineTable > .line-table--header { text-style: bold; background: $panel; }
-    LineTable > .line-table--cursor { background: $accent 40%; }
-    LineTable:focus > .line-table--cursor { background: $accent; }
+    LineTable > .line-table--header { text-style: bold; background: $secondary-background-darken-1; }
     """
-    COMPONENT_CLASSES = {"line-table--header", "line-table--cursor"}
+    COMPONENT_CLASSES = {"line-table--header"}
     SCOPE = "line_table"
     BINDINGS = bindings_for(SCOPE)
 
@@ -180,6 +204,12 @@ class LineTable(ScrollView, can_focus=True):
     def action_edge(self, end: int) -> None:
         self.move_cursor(self.row_count - 1 if end else 0)
 
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor row is drawn differently with and without focus
+
+    def on_blur(self) -> None:
+        self.refresh()
+
     def on_click(self, event: events.Click) -> None:
         if event.y < 1:
             return
@@ -203,14 +233,13 @@ class LineTable(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.row_count:
             return Strip.blank(width, base)
-        segments = self._row(index, base)
+        segments = self._row(index, base, self.app.no_color)
         if index == self.cursor_row:
-            cursor = self.get_component_rich_style("line-table--cursor")
-            segments = list(Segment.apply_style(segments, post_style=cursor))
+            segments = _cursor(segments, focused=self.has_focus)
         return Strip(segments).adjust_cell_length(width, base)
 
     def _widths(self) -> list[int]:
-        return [c.span for c in self._columns[:-1]] + [self._last_width]
+        return widths(self._columns, self._last_width)
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self.get_component_rich_style("line-table--header")
@@ -218,29 +247,48 @@ class LineTable(ScrollView, can_focus=True):
         text = " " + gap.join(fit(c.label, w) for c, w in zip(self._columns, self._widths(), strict=True))
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
-    def _row(self, index: int, base: Style) -> list[Segment]:
+    def _row(self, index: int, base: Style, no_color: bool = False) -> list[Segment]:
         cells = self.row_cells(index)
         gap = Segment(" " * GAP, base)
         segments = [Segment(" ", base)]
         for column, width in zip(self._columns, self._widths(), strict=True):
-            segments += _cell_segments(cells.get(column.key, ("", None)), width, base)
+            segments += _cell_segments(cells.get(column.key, ("", None)), width, base, no_color)
             segments.append(gap)
         segments.pop()
         return segments
 
 
-def _style(base: Style, style: str | None) -> Style:
+def _cursor(segments: list[Segment], *, focused: bool) -> list[Segment]:
+    """The cursor row: the mark in the first cell, every cell reversed (underlined without focus).
+
+    Reverse video is toggled, not set: a cell already reversed (red under `NO_COLOR`) shows plain inside
+    the bar, so it still stands out."""
+    first, *rest = segments
+    out = [Segment(CURSOR_MARK + first.text[1:], first.style)]
+    out += rest
+    if not focused:
+        return [Segment(s.text, (s.style or Style()) + Style(underline=True)) for s in out]
+    return [Segment(s.text, _reversed(s.style or Style())) for s in out]
+
+
+def _reversed(style: Style) -> Style:
+    return style + Style(reverse=not style.reverse)
+
+
+def _style(base: Style, style: str | Tone | None, no_color: bool = False) -> Style:
+    if isinstance(style, Tone):
+        style = tone_style(style, no_color)
     return base + Style.parse(style) if style else base
 
 
-def _cell_segments(cell: Cell, width: int, base: Style) -> list[Segment]:
+def _cell_segments(cell: Cell, width: int, base: Style, no_color: bool = False) -> list[Segment]:
     if not cell or isinstance(cell[0], str):
         text, style = cast(Part, cell) if cell else ("", None)  # cell[0] is a str: one Part
-        return [Segment(fit(str(text), width), _style(base, style))]
+        return [Segment(fit(str(text), width), _style(base, style, no_color))]
     parts: tuple[Part, ...] = tuple((safe_display(text), style) for text, style in cell)
     length = sum(cell_len(text) for text, _style_ in parts)
     if length > width:  # cut: one style for the whole cell, the first part's
-        return [Segment(fit("".join(t for t, _s in parts), width), _style(base, parts[0][1]))]
-    segments = [Segment(text, _style(base, style)) for text, style in parts]
+        return [Segment(fit("".join(t for t, _s in parts), width), _style(base, parts[0][1], no_color))]
+    segments = [Segment(text, _style(base, style, no_color)) for text, style in parts]
     segments.append(Segment(" " * (width - length), base))
     return segments

@@ -18,14 +18,15 @@ from ksef_tui.core.ksef_sessions import short_reference
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.purchases import PurchaseRecord, PurchaseStatus
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
+from ksef_tui.widgets.tones import Tone
 
 WIDE = 110  # from here: issue date, seller NIP, longer KSeF and invoice numbers
 FULL = 150  # from here: the whole KSeF number
 
-STATUS_STYLE = {
-    PurchaseStatus.STORED: "green",
-    PurchaseStatus.WARNINGS: "yellow",
-    PurchaseStatus.PROVISIONAL: "italic cyan",
+STATUS_TONE = {
+    PurchaseStatus.STORED: Tone.OK,
+    PurchaseStatus.WARNINGS: Tone.WARN,
+    PurchaseStatus.PROVISIONAL: Tone.INFO,
 }
 STATUS_GLYPH = {
     PurchaseStatus.STORED: "✓",
@@ -92,7 +93,7 @@ class PurchaseTable(LineTable):
         wide, full = width >= WIDE, width >= FULL
         ksef_width = 35 if full else 14 if wide else 11
         gross_width = 16 if wide else 13
-        style = STATUS_STYLE[r.status]
+        style = STATUS_TONE[r.status]
         provisional = r.status is PurchaseStatus.PROVISIONAL
         text_style = "italic" if provisional else None
         return {

@@ -31,6 +31,7 @@ from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.nip import format_nip
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
 from ksef_tui.widgets.purchase_table import day
+from ksef_tui.widgets.tones import Tone, tone_style
 
 WIDE = 110
 
@@ -58,14 +59,15 @@ STATUS_GLYPH = {
     BookingStatus.EXPORTED: "⇪",
     BookingStatus.EXCLUDED: "✗",
 }
-STATUS_STYLE = {
-    BookingStatus.NEW: "dim",
-    BookingStatus.PROPOSED: "green",
-    BookingStatus.NEEDS_REVIEW: "yellow",
-    BookingStatus.APPROVED: "bold green",
-    BookingStatus.EXPORTED: "cyan",
-    BookingStatus.EXCLUDED: "dim",
+STATUS_TONE = {
+    BookingStatus.NEW: Tone.MUTED,
+    BookingStatus.PROPOSED: Tone.OK,
+    BookingStatus.NEEDS_REVIEW: Tone.WARN,
+    BookingStatus.APPROVED: Tone.DONE,
+    BookingStatus.EXPORTED: Tone.INFO,
+    BookingStatus.EXCLUDED: Tone.MUTED,
 }
+STATUS_STYLE = {status: tone_style(tone) for status, tone in STATUS_TONE.items()}  # for Rich text
 DEDUCTION_WORDS = {
     Deduction.FULL: N_("full VAT deduction"),
     Deduction.HALF: N_("50 % VAT deduction"),
@@ -216,7 +218,7 @@ def booking_detail(row: QueueRow, *, sla_hours: int) -> Text:
         out.append(f" · NIP {format_nip(b.seller_nip)}")
     out.append(f" · {b.invoice_number or '—'}")
     if b.doc_kind != "VAT":
-        out.append(f" ({b.doc_kind})", style="yellow")
+        out.append(f" ({b.doc_kind})", style=tone_style(Tone.WARN))
     out.append("\n")
     out.append(f"{row.client_code} · {b.ksef_number} · " + _("issued {day}").format(day=day(b.issue_date)))
     out.append("\n")
@@ -225,10 +227,11 @@ def booking_detail(row: QueueRow, *, sla_hours: int) -> Text:
         out.append(" · " + _("confidence {pct}%").format(pct=b.confidence))
     out.append(" · ")
     out.append(
-        _("in the queue {age}").format(age=age_words(row.age_hours)), style="bold red" if row.past_sla else ""
+        _("in the queue {age}").format(age=age_words(row.age_hours)),
+        style=tone_style(Tone.ALARM) if row.past_sla else "",
     )
     if row.past_sla:
-        out.append(" " + _("(over the {n} h SLA)").format(n=sla_hours), style="bold red")
+        out.append(" " + _("(over the {n} h SLA)").format(n=sla_hours), style=tone_style(Tone.ALARM))
     if b.reason:
         out.append("\n")
         out.append(b.reason, style="italic")
@@ -238,7 +241,8 @@ def booking_detail(row: QueueRow, *, sla_hours: int) -> Text:
     if b.review_reasons:
         out.append("\n")
         out.append(
-            _("Look at it: ") + ", ".join(words(REVIEW_LABELS, r) for r in b.review_reasons), style="yellow"
+            _("Look at it: ") + ", ".join(words(REVIEW_LABELS, r) for r in b.review_reasons),
+            style=tone_style(Tone.WARN),
         )
     out.append("\n")
     out.append(
@@ -278,7 +282,7 @@ def queue_columns(width: int, *, one_client: bool = False) -> list[Column]:
     if not one_client:
         columns.append(Column("client", _("Client"), 12 if wide else 8))
     columns += [
-        Column("seller", _("Seller"), 26 if wide else 12 if not one_client else 20),
+        Column("seller", _("Seller"), 26 if wide else 12 if not one_client else 20, grow=30),
         Column("gross", _("Gross"), 13 if wide else 10),
         Column("status", _("Confid."), 7),
         Column("proposal", _("Proposal"), 20),
@@ -341,15 +345,18 @@ class QueueTable(LineTable):
         age_cell: Cell = (
             (mark, "bold"),
             (" ", None),
-            (f"{age}{'!' if row.past_sla else ''}", "bold red" if row.past_sla else None),
+            (f"{age}{'!' if row.past_sla else ''}", Tone.ALARM if row.past_sla else None),
         )
         return {
             "age": age_cell,
             "client": (row.client_code, None),
             "seller": (b.seller_name or b.seller_nip or "—", None),
             "gross": (format_amount(b.gross).rjust(gross_width), None),
-            "status": (status_cell(b), STATUS_STYLE[b.status]),
-            "proposal": (proposal_words(b, wide=wide), "dim" if b.status is BookingStatus.EXCLUDED else None),
+            "status": (status_cell(b), STATUS_TONE[b.status]),
+            "proposal": (
+                proposal_words(b, wide=wide),
+                Tone.MUTED if b.status is BookingStatus.EXCLUDED else None,
+            ),
         }
 
     def selected(self) -> QueueRow | None:

@@ -16,8 +16,8 @@ from ksef_tui.core.models import permission_words
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.readiness import OFFICE_PERMISSIONS, Readiness, Via
 from ksef_tui.ui.commands import bindings_for
-from ksef_tui.widgets.client_table import READY_STYLE
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
+from ksef_tui.widgets.tones import READY_TONE
 
 VIA_WORDS = {Via.OWN_CERTIFICATE: N_("own certificate"), Via.OFFICE_CERTIFICATE: N_("office certificate")}
 # Short names of the permissions an office needs, for the narrow "missing" column.
@@ -97,7 +97,7 @@ class ReadinessTable(LineTable, inherit_bindings=False):
 
     def row_cells(self, index: int) -> Mapping[str, Cell]:
         row = self._rows[index]
-        style = READY_STYLE[row.ready]
+        style = READY_TONE[row.ready]
         return {
             "ready": (f" {READY_GLYPHS[row.ready]}", style),
             "code": (row.client.short_code, None),

@@ -12,6 +12,7 @@ from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.nip import format_nip
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
 from ksef_tui.widgets.queue_table import template_words
+from ksef_tui.widgets.tones import Tone
 
 WIDE = 110
 
@@ -42,7 +43,7 @@ def rule_columns(width: int) -> list[Column]:
     wide = width >= WIDE
     return [
         Column("scope", _("For"), 8),
-        Column("seller", _("Seller"), 28 if wide else 14),
+        Column("seller", _("Seller"), 28 if wide else 14, grow=30),
         Column("narrowing", _("Narrowed to"), 24 if wide else 12),
         Column("counts", "✓/✎", 7),
         Column("template", _("Books as"), 20),
@@ -75,12 +76,12 @@ class RuleTable(LineTable):
         seller = f"{name} ({format_nip(rule.seller_nip)})" if name else format_nip(rule.seller_nip)
         office = rule.client_id is None
         return {
-            "scope": (_("office") if office else _("client"), "cyan" if office else None),
+            "scope": (_("office") if office else _("client"), Tone.INFO if office else None),
             "seller": (seller, None),
             "narrowing": (narrowing_words(rule) if narrowed(rule) else "—", None),
             "counts": (
                 f"{rule.confirmations}/{rule.overrides}".rjust(7),
-                "yellow" if rule.overrides else None,
+                Tone.WARN if rule.overrides else None,
             ),
             "template": (template_words(rule.template), None),
         }

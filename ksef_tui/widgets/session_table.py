@@ -15,14 +15,15 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.ksef_sessions import SessionInvoiceRecord, SessionRecord, short_reference
 from ksef_tui.core.session_status import StatusGroup, invoice_text, session_text, status_group
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
+from ksef_tui.widgets.tones import Tone
 
 WIDE = 110
 
-GROUP_STYLE = {
-    StatusGroup.SUCCEEDED: "green",
-    StatusGroup.IN_PROGRESS: "cyan",
-    StatusGroup.CANCELLED: "yellow",
-    StatusGroup.FAILED: "bold red",
+GROUP_TONE = {
+    StatusGroup.SUCCEEDED: Tone.OK,
+    StatusGroup.IN_PROGRESS: Tone.INFO,
+    StatusGroup.CANCELLED: Tone.WARN,
+    StatusGroup.FAILED: Tone.ALARM,
 }
 # In progress: a clock face, not "…", which reads as text cut short (issue 16 item 7).
 IN_PROGRESS_GLYPH = "◷"
@@ -65,23 +66,23 @@ def kind_label(kind: str) -> str:
 def session_status_cell(record: SessionRecord) -> Cell:
     group = status_group(record.status_code)
     text = session_text(record.kind, record.status_code)
-    return (f"{GROUP_GLYPH[group]} {text.label}", GROUP_STYLE[group])
+    return (f"{GROUP_GLYPH[group]} {text.label}", GROUP_TONE[group])
 
 
 def counts_cell(record: SessionRecord) -> Cell:
     rejected = str(record.invoices_rejected)
     return (
         (f"{record.invoices_total}/{record.invoices_accepted}/", None),
-        (rejected, "bold red" if record.invoices_rejected else None),
+        (rejected, Tone.ALARM if record.invoices_rejected else None),
     )
 
 
 def upo_cell(record: SessionRecord) -> Cell:
     if record.upo_complete:
-        return (_("saved"), "green")
+        return (_("saved"), Tone.OK)
     if record.expects_upo:
-        return (_("to fetch"), "yellow")
-    return ("—", "dim")
+        return (_("to fetch"), Tone.WARN)
+    return ("—", Tone.MUTED)
 
 
 def session_columns(wide: bool, with_client: bool) -> list[Column]:
@@ -191,7 +192,7 @@ class SessionInvoiceTable(LineTable):
         inv = self.invoices[index]
         wide = self._wide
         text = invoice_text(inv.status_code)
-        style = "bold red" if inv.rejected else ("green" if inv.status_code == 200 else "cyan")
+        style = Tone.ALARM if inv.rejected else (Tone.OK if inv.status_code == 200 else Tone.INFO)
         glyph = "✗" if inv.rejected else ("✓" if inv.status_code == 200 else IN_PROGRESS_GLYPH)
         ksef = inv.ksef_number or "—"
         if wide:
