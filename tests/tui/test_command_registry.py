@@ -195,7 +195,7 @@ async def test_the_palette_offers_only_the_current_screen_s_commands(tmp_path: P
 async def test_help_lists_the_widget_keys(tmp_path: Path) -> None:
     store = make_store(tmp_path, roster=False)
     app = KsefApp(services(tmp_path, store))
-    async with app.run_test(size=(100, 50)) as pilot:
+    async with app.run_test(size=(100, 80)) as pilot:  # the whole help on screen, no scrolling
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
