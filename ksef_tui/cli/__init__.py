@@ -41,20 +41,30 @@ from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
 from ksef_tui.cli.sync import invoices_command, sync_command
 from ksef_tui.cli.tui import demo_command, run_app
-from ksef_tui.core.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
+from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.i18n import SUPPORTED, _, resolve_language, set_language
 from ksef_tui.ksef.apilog import install_log_redaction
 from ksef_tui.simulator.cli import simulator_command
 
 
 @click.group(invoke_without_command=True)
 @click.option(
-    "--lang", type=click.Choice(SUPPORTED), default=None, help="UI language (default: pl, or $KSEF_TUI_LANG)."
+    "--lang",
+    type=click.Choice(SUPPORTED, case_sensitive=False),
+    default=None,
+    help="UI language (default: pl, or $KSEF_TUI_LANG).",
 )
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None) -> None:
     """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
     install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
-    set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
+    if lang:
+        set_language(lang.lower())
+    else:
+        language, notice = resolve_language(os.environ.get("KSEF_TUI_LANG"))
+        set_language(language)
+        if notice:
+            click.echo(safe_display(notice), err=True)
     if ctx.invoked_subcommand is None:
         sys.exit(run_app())
 
