@@ -12,6 +12,7 @@ import click
 
 from ksef_tui.cli.common import EXIT_DAMAGED, opened_store, report_damage
 from ksef_tui.core.board import BoardEntry
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import Level
 from ksef_tui.core.i18n import _
@@ -54,7 +55,7 @@ def as_json(entries: Sequence[BoardEntry]) -> str:
             "nips": e.client.nips,
             "level": e.level.key,
             "reason": e.health.reason,
-            "expires": e.health.expires.date().isoformat() if e.health.expires else None,
+            "expires": e.health.expires.astimezone(WARSAW).date().isoformat() if e.health.expires else None,
             "credential": e.health.credential.kind.value if e.health.credential else None,
             "ready_2027": e.readiness.ready.value if e.readiness else None,
         }
@@ -73,7 +74,7 @@ def as_table(entries: Sequence[BoardEntry]) -> str:
                 e.client.short_code,
                 e.client.name,
                 e.nip_formatted,
-                e.health.expires.date().isoformat() if e.health.expires else "—",
+                e.health.expires.astimezone(WARSAW).date().isoformat() if e.health.expires else "—",
                 e.health.reason,
             )
         ]

@@ -12,6 +12,7 @@ from functools import partial
 from rich.markup import escape
 from textual.command import Hit, Hits, Provider
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.fa.report import inspect_bytes
 from ksef_tui.core.i18n import _
@@ -64,7 +65,7 @@ class InvoicesProvider(Provider):
         from ksef_tui.screens.invoice import InvoiceScreen
 
         services = getattr(self.app, "services", None)
-        today = services.clock().date() if services is not None else None
+        today = services.clock().astimezone(WARSAW).date() if services is not None else None
         # Parsing and XSD validation are CPU work: keep them off the event loop.
         report = await asyncio.to_thread(inspect_bytes, xml, source=ksef_number, today=today)
         await self.app.push_screen(InvoiceScreen(report, xml))
