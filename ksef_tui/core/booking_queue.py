@@ -24,6 +24,7 @@ from ksef_tui.core.bookings import (
     QueueSettings,
 )
 from ksef_tui.core.i18n import N_, _
+from ksef_tui.core.search_text import fold, nip_digits
 
 # Statuses each step starts from.
 APPROVABLE = OPEN_STATUSES
@@ -256,13 +257,6 @@ def parse_amount(text: str) -> Decimal | None:
         return None
 
 
-def _digits(text: str) -> str:
-    text = text.strip().upper()
-    if text.startswith("PL"):
-        text = text[2:]
-    return "".join(ch for ch in text if ch.isalnum())
-
-
 def text_matcher(text: str) -> Callable[[Booking], bool]:
     """The queue's filter as you type: seller name, NIP in any spelling (PL prefix, dashes, spaces; a
     part of it), invoice or KSeF number, amount (gross or net total, as typed). The whole text is tried
@@ -280,17 +274,12 @@ def text_matcher(text: str) -> Callable[[Booking], bool]:
 
 
 def _term(term: str) -> Callable[[Booking], bool]:
-    needle = term.casefold()
-    digits = _digits(term)
-    nip_part = digits if digits.isdigit() and len(digits) >= 3 else ""
+    needle = fold(term)  # case and Polish diacritics ignored: "wrobel" finds "Wróbel"
+    nip_part = nip_digits(term) or ""
     amount = parse_amount(term)
 
     def match(b: Booking) -> bool:
-        if (
-            needle in b.seller_name.casefold()
-            or needle in b.invoice_number.casefold()
-            or needle in b.ksef_number.casefold()
-        ):
+        if needle in fold(b.seller_name) or needle in fold(b.invoice_number) or needle in fold(b.ksef_number):
             return True
         if nip_part and nip_part in b.seller_nip:
             return True
