@@ -36,6 +36,7 @@ def _run_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) 
         return real_create(world, **kwargs)
 
     monkeypatch.setattr(sim_app, "create_app", create)
+
     def serve(self: Any, sockets: Any = None) -> None:  # the command binds its port first, then serves it
         self.started = True
         for sock in sockets or []:

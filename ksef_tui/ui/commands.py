@@ -71,7 +71,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("Filter"),
         N_(
             "Filter clients: name, NIP (PL and dashes too), short code; red, yellow, green; token, "
-            "certificate, \"only token\", \"without certificate\" (diacritics optional)"
+            'certificate, "only token", "without certificate" (diacritics optional)'
         ),
         key_display="/",
     ),
