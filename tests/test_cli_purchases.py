@@ -326,7 +326,7 @@ def test_invoices_table_client_and_since(office: dict[str, Client], monkeypatch:
         "2026-11-20 14:03  WARSZTAT     9570957722-20261120-A1B2C3000000-FC  9570957722 Energa"
     )
     assert line.rstrip().endswith("507,19 PLN  pobrana")
-    assert total == "Faktur zakupu: 1."
+    assert total == "Faktur zakupu: 1 (czas polski, Europe/Warsaw)."  # the received column is Warsaw time
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ the command's web server is replaced, the world it built is kept)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,17 @@ def _run_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) 
         return real_create(world, **kwargs)
 
     monkeypatch.setattr(sim_app, "create_app", create)
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
-    result = CliRunner().invoke(cli, ["simulator", "--port", "1", *args])
+
+    def serve(self: Any, sockets: Any = None) -> None:  # the command binds its port first, then serves it
+        self.started = True
+        for sock in sockets or []:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", serve)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["simulator", "--port", str(port), *args])
     assert result.exit_code == 0, result.output
     assert len(worlds) == 1
     return worlds[0]

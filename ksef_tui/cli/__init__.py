@@ -51,17 +51,26 @@ from ksef_tui.cli.sessions import sessions_command, upo_command
 from ksef_tui.cli.status import status_command
 from ksef_tui.cli.sync import invoices_command, sync_command
 from ksef_tui.cli.tui import demo_command, run_app
-from ksef_tui.core.i18n import DEFAULT_LANGUAGE, SUPPORTED, _, set_language
+from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.i18n import SUPPORTED, _, resolve_language, set_language
 from ksef_tui.ksef.apilog import install_log_redaction
 from ksef_tui.simulator.cli import simulator_command
 
 route_click_messages()  # "Usage:", "Error:", "Missing option"... in our language (cli/click_words.py)
 
 
-def choose_language(lang: str | None) -> None:
-    """The UI language from --lang, else $KSEF_TUI_LANG, else Polish; the commands' help follows it."""
-    set_language(lang or os.environ.get("KSEF_TUI_LANG") or DEFAULT_LANGUAGE)
+def choose_language(lang: str | None) -> str | None:
+    """The UI language from --lang, else $KSEF_TUI_LANG (any case or locale form, core.i18n
+    resolve_language), else Polish; the commands' help follows it. Returns the notice for an
+    unknown $KSEF_TUI_LANG (None when there is nothing to say)."""
+    notice = None
+    if lang:
+        language = lang.lower()
+    else:
+        language, notice = resolve_language(os.environ.get("KSEF_TUI_LANG"))
+    set_language(language)
     localize_help(cli)
+    return notice
 
 
 def _lang_option(_ctx: click.Context, _param: click.Parameter, lang: str | None) -> str | None:
@@ -73,7 +82,7 @@ def _lang_option(_ctx: click.Context, _param: click.Parameter, lang: str | None)
 @click.group(invoke_without_command=True, params=[operator_option()])
 @click.option(
     "--lang",
-    type=click.Choice(SUPPORTED),
+    type=click.Choice(SUPPORTED, case_sensitive=False),
     default=None,
     is_eager=True,
     callback=_lang_option,
@@ -83,6 +92,8 @@ def _lang_option(_ctx: click.Context, _param: click.Parameter, lang: str | None)
 def cli(ctx: click.Context, lang: str | None) -> None:
     """ksef-tui: KSeF credentials, sessions and invoices for an accounting office."""
     install_log_redaction()  # every logger, third-party ones included (docs/SECURITY.md)
+    if not lang and (notice := resolve_language(os.environ.get("KSEF_TUI_LANG"))[1]):
+        click.echo(safe_display(notice), err=True)  # once, here: the language itself was chosen already
     if ctx.invoked_subcommand is None:
         sys.exit(run_app(current_operator()))
 

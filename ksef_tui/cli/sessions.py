@@ -132,15 +132,18 @@ def sessions_command(
         click.echo(json_dumps(rows, indent=2))
     else:
         for row in rows:
+            opened = datetime.fromisoformat(row["opened"]).astimezone(
+                WARSAW
+            )  # JSON keeps UTC with its offset
             click.echo(
                 safe_display(
-                    f"{row['opened'][:16]}  {row['client']:<12} {kind_word(row['type']):<12} "
+                    f"{opened:%Y-%m-%d %H:%M}  {row['client']:<12} {kind_word(row['type']):<12} "
                     f"{row['reference']}  "
                     f"{row['status_code']} {row['status_text']:<24} "
                     f"{row['invoices_total']}/{row['invoices_accepted']}/{row['invoices_rejected']}"
                 )
             )
-        click.echo(_("{n} sessions.").format(n=len(rows)))
+        click.echo(_("{n} sessions (times: Polish, Europe/Warsaw).").format(n=len(rows)))
     for problem in problems:
         click.echo(safe_display(problem), err=True)
     if damaged:

@@ -13,6 +13,7 @@ import click
 
 from ksef_tui.cli.common import EXIT_DAMAGED, opened_store, report_damage
 from ksef_tui.core.board import BoardEntry
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.display_text import json_dumps, safe_display
 from ksef_tui.core.health import GLYPHS, Level, NextStep
 from ksef_tui.core.i18n import N_, _
@@ -60,7 +61,7 @@ def as_json(entries: Sequence[BoardEntry]) -> str:
             "nips": e.client.nips,
             "level": e.level.key,
             "reason": e.health.reason,
-            "expires": e.health.expires.date().isoformat() if e.health.expires else None,
+            "expires": e.health.expires.astimezone(WARSAW).date().isoformat() if e.health.expires else None,
             "credential": e.health.credential.kind.value if e.health.credential else None,
             "ready_2027": e.readiness.ready.value if e.readiness else None,
         }
@@ -81,7 +82,7 @@ def as_table(entries: Sequence[BoardEntry]) -> str:
                 e.client.short_code,
                 e.client.name,
                 e.nip_formatted,
-                e.health.expires.date().isoformat() if e.health.expires else "—",
+                e.health.expires.astimezone(WARSAW).date().isoformat() if e.health.expires else "—",
             )
         ]
         for e in entries

@@ -296,7 +296,7 @@ def invoice_table(rows: Sequence[dict[str, Any]]) -> str:
                 f"{gross:>16}  {row['status_text']}"
             )
         )
-    lines.append(_("{n} purchase invoices.").format(n=len(rows)))
+    lines.append(_("{n} purchase invoices (times: Polish, Europe/Warsaw).").format(n=len(rows)))
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 
 PKCS12_SUFFIXES = (".p12", ".pfx")
@@ -230,14 +231,14 @@ def validity_problem(info: CertificateInfo, now: datetime) -> CertificateError |
         return CertificateError(
             Problem.EXPIRED,
             _("The certificate expired on {date}: it cannot log in to KSeF.").format(
-                date=f"{info.valid_until:%Y-%m-%d}"
+                date=f"{info.valid_until.astimezone(WARSAW):%Y-%m-%d}"
             ),
         )
     if now < info.valid_from:
         return CertificateError(
             Problem.NOT_YET_VALID,
             _("The certificate is valid only from {date}: import it then.").format(
-                date=f"{info.valid_from:%Y-%m-%d}"
+                date=f"{info.valid_from.astimezone(WARSAW):%Y-%m-%d}"
             ),
         )
     return None

@@ -123,7 +123,9 @@ def credential_health(
     if cred.valid_from is not None and cred.valid_from > now:
         return Health(
             Level.RED,
-            _("Not valid yet: valid from {when}.").format(when=cred.valid_from.date().isoformat()),
+            _("Not valid yet: valid from {when}.").format(
+                when=cred.valid_from.astimezone(WARSAW).date().isoformat()
+            ),
             expiry,
             cred,
         )
@@ -161,7 +163,9 @@ def credential_health(
             return Health(Level.YELLOW, _missing_reason(missing), expiry, cred)
     return Health(
         Level.GREEN,
-        _("Valid until {date}.").format(date=expiry.date().isoformat()) if expiry else _("Valid."),
+        _("Valid until {date}.").format(date=expiry.astimezone(WARSAW).date().isoformat())
+        if expiry
+        else _("Valid."),
         expiry,
         cred,
     )

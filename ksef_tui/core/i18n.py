@@ -32,6 +32,26 @@ def set_language(language: str) -> None:
         _translations = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
 
 
+def resolve_language(value: str | None) -> tuple[str, str | None]:
+    """The language a `KSEF_TUI_LANG` value asks for, and a one-line notice when it is not one we have.
+
+    Case and locale forms are accepted: "PL", "pl_PL.UTF-8", "pl-PL", "en_US", "EN". Empty or unset is
+    the default. Anything else (e.g. "de") falls back to the default language, Polish, with a notice in
+    Polish naming the value and the choices (docs/DECISIONS.md): the app still starts, in the language
+    an office in Poland reads, and the typo is visible."""
+    text = (value or "").strip()
+    if not text:
+        return DEFAULT_LANGUAGE, None
+    # "pl_PL.UTF-8@euro" -> "pl": the language part of a POSIX locale or a BCP 47 tag.
+    code = text.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    if code in SUPPORTED:
+        return code, None
+    notice = gettext.translation(DOMAIN, LOCALE_DIR, languages=[DEFAULT_LANGUAGE], fallback=True).gettext(
+        N_("Unknown language {value!r} in KSEF_TUI_LANG: using Polish (choose pl or en).")
+    )
+    return DEFAULT_LANGUAGE, notice.format(value=text)
+
+
 def current_language() -> str:
     return _language
 

@@ -198,7 +198,7 @@ def client_readiness(
     own = [c for c in credentials if c.kind is CredentialKind.KSEF_CERTIFICATE and works_on(c, moment)]
     if own:
         best = max(own, key=lambda c: c.valid_until or moment)
-        until = best.valid_until.date().isoformat() if best.valid_until else "?"
+        until = best.valid_until.astimezone(WARSAW).date().isoformat() if best.valid_until else "?"
         return Readiness(
             client,
             Ready.YES,
@@ -243,7 +243,7 @@ def client_readiness(
         p for p, held in zip(OFFICE_PERMISSIONS, (grant.read, grant.write), strict=True) if not held
     )
     if not missing:
-        since = f" ({grant.since.date().isoformat()})" if grant.since else ""
+        since = f" ({grant.since.astimezone(WARSAW).date().isoformat()})" if grant.since else ""
         return Readiness(
             client,
             Ready.YES,
@@ -454,7 +454,10 @@ def still_not_granted(
     """Clients asked for the grant at least `days` ago that still have none (in the latest census)."""
     out = []
     for state in states:
-        if state.grant_requested is None or (now.date() - state.grant_requested).days < days:
+        if (
+            state.grant_requested is None
+            or (now.astimezone(WARSAW).date() - state.grant_requested).days < days
+        ):
             continue
         nip = client_nips.get(state.client_id)
         grant = census.grant_for(nip) if census is not None and nip else None

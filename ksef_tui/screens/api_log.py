@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
@@ -71,7 +72,7 @@ class ApiLogScreen(RegistryKeys, Screen[None]):
         table.clear()
         for e in self.entries:
             table.add_row(
-                e.timestamp.astimezone().strftime("%H:%M:%S"),
+                e.timestamp.astimezone(WARSAW).strftime("%H:%M:%S"),  # Polish time, as every screen
                 e.method,
                 plain(e.path, overflow="ellipsis", no_wrap=True),
                 Text(str(e.status) if e.status is not None else "—", style=status_style(e.status)),
@@ -82,6 +83,8 @@ class ApiLogScreen(RegistryKeys, Screen[None]):
         title.append(_("KSeF calls"), style="bold")
         title.append(f" · {self.client.short_code} · {self.client.name} · ")
         title.append(_("{n} recent").format(n=len(self.entries)))
+        # KSeF's own bodies carry UTC ("...Z"): say which time the column is, so nobody compares the two.
+        title.append(" · " + _("times: Polish (Europe/Warsaw)"), style="dim")
         self.query_one("#title", Static).update(safe_text(title))
         self._show(0)
 
@@ -98,6 +101,8 @@ class ApiLogScreen(RegistryKeys, Screen[None]):
         text = Text()
         text.append(f"{e.method} {e.route or e.path}", style="bold")
         text.append(f"  · {_('attempt')} {e.attempt}")
+        at = e.timestamp.astimezone(WARSAW)
+        text.append("  · " + _("{when} (Polish time)").format(when=f"{at:%Y-%m-%d %H:%M:%S}"), style="dim")
         if e.error:
             text.append(f"\n{e.error}", style="red")
         for label, body in ((_("Request"), e.request_body), (_("Response"), e.response_body)):

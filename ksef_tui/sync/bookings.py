@@ -41,7 +41,7 @@ from ksef_tui.core.bookings import (
     RuleTemplate,
     Strength,
 )
-from ksef_tui.core.clock import Clock
+from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.i18n import _
 from ksef_tui.core.operators import Action
 from ksef_tui.core.purchases import PurchaseRecord, normalise_number
@@ -115,7 +115,7 @@ def unreadable_booking(record: PurchaseRecord, queued_at: datetime) -> Booking:
         seller_name=record.seller_name,
         invoice_number=record.invoice_number,
         issue_date=record.issue_date,
-        receipt_date=receipt.date() if receipt is not None else None,
+        receipt_date=receipt.astimezone(WARSAW).date() if receipt is not None else None,  # Polish day
         currency=record.currency,
         gross=record.gross or Decimal("0.00"),
         reason=_("The invoice could not be read: book it by hand."),

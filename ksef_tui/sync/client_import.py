@@ -34,7 +34,7 @@ from ksef_tui.core.client_import import (
     split_csv,
     token_digest,
 )
-from ksef_tui.core.clock import Clock
+from ksef_tui.core.clock import WARSAW, Clock
 from ksef_tui.core.health import HealthSettings
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import (
@@ -268,7 +268,7 @@ def export_rows(entries: Sequence[BoardEntry]) -> list[list[str]]:
                 e.client.notes,
                 e.level.key,
                 e.health.reason,
-                e.health.expires.date().isoformat() if e.health.expires else "",
+                e.health.expires.astimezone(WARSAW).date().isoformat() if e.health.expires else "",
                 _(CREDENTIAL_KIND_LABELS[cred.kind]) if cred is not None else "",
             ]
         )

@@ -19,6 +19,7 @@ from ksef_tui.core.i18n import _
 from ksef_tui.core.models import Client
 from ksef_tui.core.money_format import format_amount
 from ksef_tui.core.purchases import SUBJECT_BUYER, PurchaseRecord, PurchaseStatus
+from ksef_tui.core.search_text import fold, nip_digits
 from ksef_tui.store import Store
 from ksef_tui.sync import purchases as purchase_sync
 
@@ -124,7 +125,7 @@ def _provisional(record: PurchaseRecord) -> PurchaseRecord:
 
 def matches(record: PurchaseRecord, query: str) -> bool:
     """Whether every word of `query` is in the record's KSeF number, seller, NIP, invoice number or
-    gross amount (case and spaces in numbers ignored)."""
+    gross amount (case, Polish diacritics and spaces in numbers ignored; a NIP may carry `PL`)."""
     haystack = " ".join(
         (
             record.ksef_number,
@@ -134,11 +135,14 @@ def matches(record: PurchaseRecord, query: str) -> bool:
             format_amount(record.gross, record.currency, missing=""),
             status_words(record),
         )
-    ).casefold()
+    )
+    haystack = fold(haystack)  # case and Polish diacritics ignored: "wrobel" finds "Wróbel"
     squeezed = haystack.replace(" ", "").replace("-", "")
-    for word in query.casefold().split():
+    for word in fold(query).split():
         if word not in haystack and word.replace("-", "") not in squeezed:
-            return False
+            nip = nip_digits(word)  # "PL7639017757"
+            if nip is None or nip not in record.seller_nip:
+                return False
     return True
 
 

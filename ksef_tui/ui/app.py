@@ -23,7 +23,7 @@ from ksef_tui.store import Store
 from ksef_tui.sync.office import read_profile
 from ksef_tui.ui.commands import bindings_for
 from ksef_tui.ui.config import AppConfig
-from ksef_tui.ui.palette import ClientsProvider
+from ksef_tui.ui.palette import ClientsProvider, FoldingSystemCommands
 from ksef_tui.ui.palette_invoices import InvoicesProvider
 
 THEME = "textual-dark"
@@ -42,7 +42,8 @@ def _plain(message: str, markup: bool) -> str:
 class KsefApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ksef-tui"
-    COMMANDS = App.COMMANDS | {ClientsProvider, InvoicesProvider}
+    # Textual's own system-commands provider replaced by one that folds diacritics (ui/palette.py).
+    COMMANDS = {FoldingSystemCommands, ClientsProvider, InvoicesProvider}
     BINDINGS = bindings_for("global")
 
     def __init__(self, services: AppConfig, initial_screen: Callable[[], Screen[Any]] | None = None) -> None:

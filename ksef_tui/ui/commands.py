@@ -79,7 +79,10 @@ REGISTRY: tuple[Command, ...] = (
         "slash",
         "filter",
         N_("Filter"),
-        N_("Filter clients by name, NIP or short code"),
+        N_(
+            "Filter clients: name, NIP (PL and dashes too), short code; red, yellow, green; token, "
+            'certificate, "only token", "without certificate" (diacritics optional)'
+        ),
         key_display="/",
     ),
     Command("clients", "a", "add_client", N_("Add"), N_("Add a client")),

@@ -1,5 +1,6 @@
 """Command palette: the current screen's registry commands, and a jump to any client by name, NIP or
-short code."""
+short code. Every search folds case and Polish diacritics (core.search_text.fold: "odswiez" finds
+"Odśwież", "wrobel" finds "Wróbel") and takes a NIP with `PL`, dashes or spaces."""
 
 from __future__ import annotations
 
@@ -14,13 +15,41 @@ from rich.text import Text
 from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 from textual.screen import Screen
+from textual.style import Style
+from textual.system_commands import SystemCommandsProvider
 from textual.widgets.option_list import Option
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
+from ksef_tui.core.search_text import fold, nip_digits
 from ksef_tui.ui.commands import Command, commands_for, key_label
+
+
+def folded_match(query: str, text: str, style: Style | None = None) -> tuple[float, Content]:
+    """Textual's fuzzy score of `query` in `text` with case and diacritics folded, and `text` (as given,
+    never read as markup) with the matched letters highlighted. `fold` keeps every position, so the
+    letters found in the folded text are the ones to highlight in the original."""
+    matcher = Matcher(fold(query), match_style=style)
+    folded = fold(text)
+    score = matcher.match(folded)
+    if score <= 0:
+        return 0.0, Content(text)
+    return score, Content(text, spans=list(matcher.highlight(folded).spans))
+
+
+class FoldingSystemCommands(SystemCommandsProvider):
+    """Textual's system commands (ours from the registry first, see `KsefApp.get_system_commands`),
+    searched with diacritics folded: "odswiez" finds "Odśwież"."""
+
+    async def search(self, query: str) -> Hits:
+        for name, help_text, callback, *_rest in self.app.get_system_commands(self.screen):
+            score, shown = folded_match(query, name, self.match_style)
+            if score > 0:
+                yield Hit(score, shown, callback, help=help_text)
 
 
 def registry_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
@@ -104,17 +133,17 @@ class ClientsProvider(Provider):
         self._cached = await asyncio.to_thread(self._clients)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        plain = query.replace("-", "").replace(" ", "")
+        nip = nip_digits(query)  # "PL7639017757", "763-901-77-57", "763 901 77 57"
         for client_id, name, detail in self._cached:
             text = f"{name} {detail}"
-            score = matcher.match(text)
-            if plain.isdigit() and plain in detail.replace("-", ""):
+            score, shown = folded_match(query, text, self.match_style)
+            if nip is not None and nip in detail.replace("-", ""):
                 score = max(score, 0.9)
+                shown = Content(text)
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(escape(text)),
+                    shown,
                     partial(self.app.jump_to_client, client_id),  # type: ignore[attr-defined]  # KsefApp (see above)
                     help=_("Go to client"),
                 )

@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from ksef_tui.core.booking_queue import QueueFacts
+from ksef_tui.core.booking_queue import QueueFacts, folded_text
 from ksef_tui.core.bookings import (
     Booking,
     BookingStatus,
@@ -502,16 +502,21 @@ class _Decoded:
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             lines = data["lines"]
+            texts = ("seller_name", "invoice_number", "ksef_number")
+            seller, invoice, number = (_text(data, k) for k in texts)
+                _text(data, k) for k in ("seller_name", "invoice_number", "ksef_number")
+            )
             facts = QueueFacts(
-                _text(data, "seller_name"),
+                seller,
                 _text(data, "seller_nip"),
-                _text(data, "invoice_number"),
-                _text(data, "ksef_number"),
+                invoice,
+                number,
                 Decimal(data["gross"]),
                 sum((Decimal(line["net"]) for line in lines), Decimal(0)),
                 int(data["confidence"]),
                 Strength(data["strength"]),
                 _text(data, "vat_period"),
+                folded_text(seller, invoice, number),
             )
             queued = data.get("queued_at")
             queued_iso = to_iso(datetime.fromisoformat(queued)) if isinstance(queued, str) else queued
