@@ -504,8 +504,6 @@ class _Decoded:
             lines = data["lines"]
             texts = ("seller_name", "invoice_number", "ksef_number")
             seller, invoice, number = (_text(data, k) for k in texts)
-                _text(data, k) for k in ("seller_name", "invoice_number", "ksef_number")
-            )
             facts = QueueFacts(
                 seller,
                 _text(data, "seller_nip"),
