@@ -17,7 +17,6 @@ from ksef_tui.ksef.models import (
     parse_rate_limits,
 )
 
-
 # queryType of POST /permissions/query/persons/grants: every permission in force in the current context
 # (persons and entities who can work in it), or only those the authenticated caller granted in it.
 IN_CURRENT_CONTEXT = "PermissionsInCurrentContext"

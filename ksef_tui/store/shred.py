@@ -100,4 +100,3 @@ def shred_client(vault: Vault, client_id: int, summary: dict[str, object]) -> Sh
 
 def _summary_text(summary: dict[str, object]) -> str:
     return json.dumps(summary, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
