@@ -172,7 +172,7 @@ def _opens(keys: list[SecretKey], table: str, row_id: int, column: str, blob: by
 
 def test_offboarding_revokes_deletes_the_listed_files_and_shreds(office: Office, tmp_path: Path) -> None:
     store = _store(office, tmp_path)
-    entry, client = _client(office, store, "token_and_cert")
+    _entry, client = _client(office, store, "token_and_cert")
     _other_entry, other = _client(office, store, "cert_600")
     cid = client.id
     token = next(c for c in store.credentials.for_client(cid) if c.kind.value == "ksef_token")
