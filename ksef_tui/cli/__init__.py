@@ -37,6 +37,7 @@ from ksef_tui.cli.common import EXIT_ERROR
 from ksef_tui.cli.export import client_profile_command, export_command, exports_group
 from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
+from ksef_tui.cli.offboard import grants_command, offboard_command
 from ksef_tui.cli.office import office_group
 from ksef_tui.cli.passphrase import passphrase_command
 from ksef_tui.cli.queue import approve_command, queue_command
@@ -90,6 +91,8 @@ for command in (
 ):
     cli.add_command(command)
 clients_group.add_command(client_profile_command)
+clients_group.add_command(offboard_command)
+clients_group.add_command(grants_command)
 
 
 def main() -> None:

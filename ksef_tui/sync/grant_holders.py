@@ -43,6 +43,7 @@ class GrantHolder:
     can_delegate: bool
     description: str = ""
     is_office: bool = False  # the office's own NIP
+    is_client: bool = False  # the client's own NIP (its owner's rights)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class GrantHolder:
             "can_delegate": self.can_delegate,
             "description": self.description,
             "is_office": self.is_office,
+            "is_client": self.is_client,
         }
 
 
@@ -68,8 +70,8 @@ class GrantHolders:
 
     @property
     def others(self) -> list[GrantHolder]:
-        """Holders other than the office itself."""
-        return [h for h in self.holders if not h.is_office]
+        """Holders other than the office and the client itself."""
+        return [h for h in self.holders if not h.is_office and not h.is_client]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,7 +156,7 @@ async def read_grant_holders(store: Store, factory: KsefFactory, client_id: int)
                 with contextlib.suppress(Exception):
                     await ctx.logout()
             result.read, result.via = True, cred.kind.value
-            result.holders = [_person(p, office_nip) for p in persons]
+            result.holders = [_person(p, office_nip, client.nips) for p in persons]
             result.received = [_entity(e, office_nip) for e in entities]
             break
     if not result.read:
@@ -174,7 +176,7 @@ async def read_grant_holders(store: Store, factory: KsefFactory, client_id: int)
     return result
 
 
-def _person(item: Any, office_nip: str) -> GrantHolder:
+def _person(item: Any, office_nip: str, own: list[str]) -> GrantHolder:
     who = item.authorized_identifier
     value = (who.value if who else "") or ""
     return GrantHolder(
@@ -186,6 +188,7 @@ def _person(item: Any, office_nip: str) -> GrantHolder:
         bool(item.can_delegate),
         item.description or "",
         bool(office_nip) and value == office_nip,
+        value in own,
     )
 
 
@@ -217,7 +220,7 @@ def describe_holders(result: GrantHolders) -> list[str]:
         lines.append("  " + _("nobody"))
     for h in result.holders:
         since = h.since.date().isoformat() if h.since else "—"
-        mark = _(" (our office)") if h.is_office else ""
+        mark = _(" (our office)") if h.is_office else _(" (the client itself)") if h.is_client else ""
         delegate = _(", may delegate") if h.can_delegate else ""
         lines.append(f"  {h.identifier_type} {h.identifier}{mark}: {h.scope}{delegate}, {_('since')} {since}")
     if result.received:
@@ -229,6 +232,6 @@ def describe_holders(result: GrantHolders) -> list[str]:
     lines.append(
         _("Others than our office: {n}.").format(n=others)
         if others
-        else _("Nobody but our office holds permissions here.")
+        else _("Nobody but the client and our office holds permissions here.")
     )
     return lines
