@@ -323,6 +323,18 @@ def _scope_words(grant: OfficeGrant) -> str:
 # --- b. revoking the tokens --------------------------------------------------------------------------------
 
 
+class OffboardingRefused(Exception):
+    """The plan cannot be made (the client is gone, the store is locked ...): the message says why."""
+
+
+def prepare_plan(store: Store, client_id: int, upo_root: Path) -> OffboardingPlan:
+    """`offboarding_plan` for the screens: a store problem becomes OffboardingRefused."""
+    try:
+        return offboarding_plan(store, client_id, upo_root)
+    except StoreError as err:
+        raise OffboardingRefused(str(err)) from None
+
+
 class _Stop(Exception):
     """KSeF could not be reached: stop before anything is deleted."""
 
