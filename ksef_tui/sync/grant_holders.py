@@ -222,12 +222,27 @@ def describe_holders(result: GrantHolders) -> list[str]:
         since = h.since.date().isoformat() if h.since else "—"
         mark = _(" (our office)") if h.is_office else _(" (the client itself)") if h.is_client else ""
         delegate = _(", may delegate") if h.can_delegate else ""
-        lines.append(f"  {h.identifier_type} {h.identifier}{mark}: {h.scope}{delegate}, {_('since')} {since}")
+        lines.append(
+            "  "
+            + _("{kind} {id}{mark}: {scope}{delegate}, since {since}").format(
+                kind=h.identifier_type,
+                id=h.identifier,
+                mark=mark,
+                scope=h.scope,
+                delegate=delegate,
+                since=since,
+            )
+        )
     if result.received:
         lines.append(_("This client itself handles invoices of:"))
         for h in result.received:
             since = h.since.date().isoformat() if h.since else "—"
-            lines.append(f"  {h.identifier_type} {h.identifier}: {h.scope}, {_('since')} {since}")
+            lines.append(
+                "  "
+                + _("{kind} {id}{mark}: {scope}{delegate}, since {since}").format(
+                    kind=h.identifier_type, id=h.identifier, mark="", scope=h.scope, delegate="", since=since
+                )
+            )
     others = len(result.others)
     lines.append(
         _("Others than our office: {n}.").format(n=others)
