@@ -59,7 +59,7 @@ class OffboardingScreen(RegistryKeys, Screen[bool]):
         self.plan: OffboardingPlan | None = None
         self.result: OffboardingResult | None = None
         self._steps: list[str] = []
-        self._running = False
+        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -115,12 +115,12 @@ class OffboardingScreen(RegistryKeys, Screen[bool]):
 
     @on(Input.Submitted, "#confirm")
     def _submitted(self, event: Input.Submitted) -> None:
-        if self.plan is None or self._running:
+        if self.plan is None or self._busy:
             return
         if event.value.strip().upper() != self.client.short_code.upper():
             self._say(_("The code does not match: nothing was done."))
             return
-        self._running = True
+        self._busy = True
         event.input.disabled = True
         event.input.display = False
         self.query_one("#body").focus()
@@ -132,12 +132,12 @@ class OffboardingScreen(RegistryKeys, Screen[bool]):
         assert store is not None
         if factory is None:
             self._say(_("KSeF is not configured: the tokens cannot be revoked, nothing was done."))
-            self._running = False
+            self._busy = False
             return
         self._say(_("Offboarding… do not close ksef-tui."))
         result = await run_offboarding(store, factory, plan, self.services.clock, self._step_done)
         self.result = result
-        self._running = False
+        self._busy = False
         if result.client_text:
             self.query_one("#text", Static).update(
                 plain(_("Text for the client:") + "\n\n" + result.client_text)
@@ -185,7 +185,7 @@ class OffboardingScreen(RegistryKeys, Screen[bool]):
         self.query_one("#status", Static).update(plain(message))
 
     def action_cancel(self) -> None:
-        if self._running:
+        if self._busy:
             self._say(_("Offboarding is running; wait for it to end."))
             return
         self.dismiss(self.result is not None and self.result.shred is not None)
