@@ -37,7 +37,7 @@ def test_without_a_terminal_or_yes_it_is_refused() -> None:
 
 
 def test_a_run_to_the_end_prints_each_step_and_the_text_for_the_client() -> None:
-    code, nip = _code("token_and_cert")
+    code, _nip = _code("token_and_cert")
     result = CliRunner().invoke(cli, ["clients", "offboard", code, "--demo", "--yes"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
