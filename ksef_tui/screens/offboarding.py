@@ -130,10 +130,6 @@ class OffboardingScreen(RegistryKeys, Screen[bool]):
     async def _run(self, plan: OffboardingPlan) -> None:
         store, factory = self.services.store, self.services.ksef_factory
         assert store is not None
-        if factory is None:
-            self._say(_("KSeF is not configured: the tokens cannot be revoked, nothing was done."))
-            self._busy = False
-            return
         self._say(_("Offboarding… do not close ksef-tui."))
         result = await run_offboarding(store, factory, plan, self.services.clock, self._step_done)
         self.result = result

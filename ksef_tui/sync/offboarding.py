@@ -340,7 +340,7 @@ class _Stop(Exception):
 
 
 async def _revoke_tokens(
-    store: Store, factory: KsefFactory, plan: OffboardingPlan
+    store: Store, factory: KsefFactory | None, plan: OffboardingPlan
 ) -> tuple[StepResult, list[str]]:
     """(the step, the references the client must revoke itself)."""
     client = plan.client
@@ -350,6 +350,8 @@ async def _revoke_tokens(
         result.outcome = Outcome.SKIPPED
         result.lines.append(_("No KSeF tokens to revoke."))
         return result, left
+    if factory is None:
+        raise _Stop(_("KSeF is not configured: the tokens cannot be revoked."))
     creds = {c.id: c for c in await asyncio.to_thread(store.credentials.for_client, client.id or 0)}
     async with factory(client) as ksef:
         for item in plan.tokens:
@@ -587,12 +589,13 @@ def delete_files(plan: OffboardingPlan) -> tuple[StepResult, int]:
 
 async def run_offboarding(
     store: Store,
-    factory: KsefFactory,
+    factory: KsefFactory | None,
     plan: OffboardingPlan,
     clock: Clock,
     on_step: OnStep | None = None,
 ) -> OffboardingResult:
-    """Steps b to e for a plan the user has confirmed (see module doc); `on_step` hears each result."""
+    """Steps b to e for a plan the user has confirmed (see module doc); `on_step` hears each result.
+    `factory` None (KSeF not configured) only serves a client without tokens: with tokens it stops."""
     result = OffboardingResult(plan)
     cid = plan.client.id or 0
     started = clock()
@@ -621,7 +624,7 @@ async def run_offboarding(
                 Outcome.FAILED,
                 [
                     str(stop)[:300],
-                    _("KSeF could not be reached: nothing was deleted. Run the offboarding again later."),
+                    _("Nothing was deleted. Run the offboarding again when KSeF can be reached."),
                 ],
             )
         )
