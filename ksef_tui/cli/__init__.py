@@ -41,6 +41,7 @@ from ksef_tui.cli.common import EXIT_ERROR, add_operator_option, current_operato
 from ksef_tui.cli.export import client_profile_command, export_command, exports_group
 from ksef_tui.cli.init import init_command
 from ksef_tui.cli.inspect import inspect_command
+from ksef_tui.cli.offboard import grants_command, offboard_command
 from ksef_tui.cli.office import office_group
 from ksef_tui.cli.operators import operators_group, recover_command
 from ksef_tui.cli.passphrase import passphrase_command
@@ -126,6 +127,8 @@ for command in (
 ):
     cli.add_command(command)
 clients_group.add_command(client_profile_command)
+clients_group.add_command(offboard_command)
+clients_group.add_command(grants_command)
 for command in cli.commands.values():
     add_operator_option(command)
 

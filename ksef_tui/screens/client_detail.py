@@ -536,6 +536,12 @@ class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[in
 
         self.app.push_screen(QueueScreen(self.services, self.client_id), callback=self._after)
 
+    def action_grant_holders(self) -> None:
+        from ksef_tui.screens.grant_holders import GrantHoldersScreen
+
+        if self.view is not None:
+            self.app.push_screen(GrantHoldersScreen(self.services, self.view.client))
+
     def action_rules(self) -> None:
         from ksef_tui.screens.rules import RulesScreen
 

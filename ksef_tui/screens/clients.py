@@ -276,10 +276,10 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         self.app.push_screen(ClientsImportScreen(self.services), callback=self._after_change)
 
     def action_remove_client(self) -> None:
-        from ksef_tui.screens.remove_client import RemoveClientScreen
+        from ksef_tui.screens.offboarding import OffboardingScreen
 
         if entry := self._selected():
-            self.app.push_screen(RemoveClientScreen(self.services, entry.client), callback=self._after_change)
+            self.app.push_screen(OffboardingScreen(self.services, entry.client), callback=self._after_change)
 
     def _after_change(self, changed: int | bool | None) -> None:
         if changed:

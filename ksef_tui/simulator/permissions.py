@@ -105,6 +105,58 @@ async def query_personal_grants(ctx: Ctx) -> Response:
     return json_response({"permissions": page, "hasMore": (offset + 1) * size < len(items)})
 
 
+QUERY_TYPES = ("PermissionsInCurrentContext", "PermissionsGrantedInCurrentContext")
+
+
+@route("POST", "/permissions/query/persons/grants", permissions=("CredentialsManage", "CredentialsRead"))
+async def query_persons_grants(ctx: Ctx) -> Response:
+    """Who holds which permission in the current context (persons and entities alike: the simulated
+    world records grants by NIP), paged by pageOffset/pageSize (10-100). The world does not record who
+    granted what, so both query types list the same grants, authored by the context itself."""
+    offset = ctx.query_int("pageOffset", 0, 0)
+    size = ctx.query_int("pageSize", 10, 10, 100)
+    body = await ctx.json()
+    if body.get("queryType") not in QUERY_TYPES:
+        raise validation("Pole queryType jest wymagane.")
+    context = ctx.context_nip
+    rows = [g for g in ctx.world.grants if g.context_nip == context and g.permission in SCOPES]
+    types = body.get("permissionTypes")
+    if types is not None:
+        if not isinstance(types, list) or any(t not in SCOPES for t in types):
+            raise validation("Nieprawidłowa wartość permissionTypes.")
+        rows = [g for g in rows if g.permission in types]
+    state = body.get("permissionState")
+    if state is not None and state not in ("Active", "Inactive"):
+        raise validation("Nieprawidłowa wartość permissionState.")
+    if state == "Inactive":
+        rows = []
+    who = body.get("authorizedIdentifier")
+    if who is not None:
+        if not isinstance(who, dict) or not who.get("value"):
+            raise validation("Nieprawidłowy authorizedIdentifier.")
+        rows = [g for g in rows if g.subject_nip == str(who["value"])]
+    rows.sort(key=lambda g: (g.start, g.id))
+    rows.sort(key=lambda g: g.start, reverse=True)  # startDate desc, then id asc
+    page = rows[offset * size : (offset + 1) * size]
+    items = [
+        {
+            "id": g.id,
+            "authorIdentifier": {"type": "Nip", "value": context},
+            "authorizedIdentifier": {
+                "type": "Pesel" if len(g.subject_nip) == 11 else "Nip",
+                "value": g.subject_nip,
+            },
+            "permissionScope": g.permission,
+            "description": g.description or "Uprawnienie",
+            "permissionState": "Active",
+            "startDate": iso(g.start),
+            "canDelegate": g.can_delegate,
+        }
+        for g in page
+    ]
+    return json_response({"permissions": items, "hasMore": (offset + 1) * size < len(rows)})
+
+
 @route("GET", "/rate-limits")
 async def get_rate_limits(ctx: Ctx) -> Response:
     limiter = ctx.sim.limiter

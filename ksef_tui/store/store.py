@@ -267,6 +267,13 @@ class Store:
                 checkpoint(self._db)  # the .db alone then holds everything written (issue 17 item 10)
                 self._db.close()
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file and empty it (best effort; see database.checkpoint):
+        after a crypto-shred, the old page images must not linger in the `-wal` file."""
+        with self._mutex:
+            self._require_open()
+            checkpoint(self._db)
+
     def __enter__(self) -> Store:
         return self
 

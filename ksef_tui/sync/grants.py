@@ -252,6 +252,7 @@ async def recensus_client(store: Store, factory: KsefFactory, client: Client, cl
     must not hide the refusal being reported). `clock` stamps the census (the caller's, never the
     system's: tests and the demo run on their own time)."""
     with suppress(Exception):
+        require(store, Action.OFFICE)  # the census is the office's: an operator's run skips it
         await run_census(store, factory, clock, client_nip=client.nip, cross_check=False)
 
 

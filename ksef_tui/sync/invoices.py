@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ksef_tui.core.fa.report import InspectReport, inspect_bytes
+from ksef_tui.core.operators import Action
 from ksef_tui.store import Store
+from ksef_tui.sync.permissions import require
 from ksef_tui.sync.sessions import KsefFactory, client_context
 
 INVOICE_DOCUMENT = "invoice"  # the store's document kind for an invoice's XML
@@ -41,6 +43,7 @@ async def invoice_xml(
         return xml, False
     if factory is None:
         return None
+    await asyncio.to_thread(require, store, Action.SYNC, client_id)  # a download from KSeF, then a write
     if on_download is not None:
         on_download()
     async with client_context(store, factory, client_id) as (_client, ksef):

@@ -325,6 +325,7 @@ async def fetch_session_invoices(
     store: Store, factory: KsefFactory, record: SessionRecord
 ) -> list[SessionInvoiceRecord]:
     """Fetch one session's invoices from KSeF (when they are not in the store, or on request)."""
+    await asyncio.to_thread(require, store, Action.SYNC, record.client_id)
     async with client_context(store, factory, record.client_id) as (_client, ksef):
         return await retry_operation(
             lambda: fetch_invoices_with(store, ksef, record),
@@ -341,6 +342,7 @@ async def find_or_fetch_session(
     found = await asyncio.to_thread(store.ksef_sessions.find, client_id, reference)
     if found is not None or factory is None:
         return found
+    await asyncio.to_thread(require, store, Action.SYNC, client_id)
     async with client_context(store, factory, client_id) as (_client, ksef):
         for kind in ("Online", "Batch"):
             page = await ksef.list_sessions(kind, reference_number=reference, page_size=10)

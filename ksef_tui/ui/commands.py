@@ -115,7 +115,12 @@ REGISTRY: tuple[Command, ...] = (
         footer=False,
     ),
     Command(
-        "clients", "d,delete", "remove_client", N_("Remove"), N_("Remove the selected client"), footer=False
+        "clients",
+        "d,delete",
+        "remove_client",
+        N_("Offboard"),
+        N_("Offboard the selected client: revoke its tokens, delete its files, shred its data (asks first)"),
+        footer=False,
     ),
     Command(
         "clients", "l", "api_log", N_("API log"), N_("Recent KSeF calls of the selected client"), footer=False
@@ -431,6 +436,17 @@ REGISTRY: tuple[Command, ...] = (
     Command("grant_request", "escape,q", "back", N_("Back"), N_("Close the request")),
     Command("message_history", "c", "copy", N_("Copy"), N_("Copy the highlighted message to the clipboard")),
     Command("message_history", "escape,q,f9", "back", N_("Back"), N_("Close the messages")),
+    Command("offboard", "c", "copy", N_("Copy"), N_("Copy the text for the client to the clipboard")),
+    Command(
+        "offboard",
+        "s",
+        "save_file",
+        N_("Save"),
+        N_("Save the text for the client as a file in the export folder"),
+    ),
+    Command("offboard", "escape", "cancel", N_("Close"), N_("Close (before confirming, nothing is done)")),
+    Command("grant_holders", "r", "refresh", N_("Refresh"), N_("Ask KSeF again")),
+    Command("grant_holders", "escape,q", "back", N_("Back"), N_("Close the list")),
     Command(
         "office_certificate",
         "i",
@@ -473,6 +489,14 @@ REGISTRY: tuple[Command, ...] = (
         footer=False,
     ),
     Command("client", "z", "queue", N_("Queue"), N_("Open this client's approval queue"), footer=False),
+    Command(
+        "client",
+        "g",
+        "grant_holders",
+        N_("Grants"),
+        N_("Who holds permissions in this client's context, as KSeF says now"),
+        footer=False,
+    ),
     Command("client", "r", "rules", N_("Rules"), N_("Show this client's booking rules"), footer=False),
     Command(
         "client",

@@ -54,6 +54,8 @@ async def _exercise_everything(fake: FakeKsef, ftime: FakeTime) -> None:
     await client.get_token("20251001-EC-220B0CE000-E228129563-96")
     await client.revoke_token("20251001-EC-220B0CE000-E228129563-96")
     await client.query_personal_permissions({"permissionState": "Active", "permissionTypes": ["InvoiceRead"]})
+    await client.query_person_grants(filters={"permissionState": "Active"})
+    await client.query_entity_grants("5265877635", page_size=10)
     await client.get_rate_limits()
     session = await client.open_online_session()
     await client.send_invoice(session, b"<Faktura/>", offline_mode=True)
@@ -117,6 +119,8 @@ async def test_every_request_validates_against_the_spec(fake: FakeKsef, ftime: F
         "GET /tokens/{referenceNumber}",
         "DELETE /tokens/{referenceNumber}",
         "POST /permissions/query/personal/grants",
+        "POST /permissions/query/persons/grants",
+        "POST /permissions/query/entities/grants",
         "GET /rate-limits",
         "POST /sessions/online",
         "POST /sessions/online/{referenceNumber}/invoices",

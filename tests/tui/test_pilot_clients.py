@@ -15,7 +15,7 @@ from ksef_tui.screens.unlock import UnlockScreen
 from ksef_tui.ui.app import KsefApp
 from ksef_tui.widgets.client_table import ClientTable
 
-from .helpers import PASSPHRASE, make_store, screen_text, services, settle, wait_for_text
+from .helpers import PASSPHRASE, make_store, screen_text, services, settle, until, wait_for_text
 
 
 async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -155,22 +155,30 @@ async def test_filter_as_you_type_and_clear(tmp_path: Path) -> None:
         assert any(e.client.id == target.id for e in app.screen.shown)
 
 
-async def test_remove_needs_the_short_code(tmp_path: Path) -> None:
+async def test_offboarding_needs_the_short_code(tmp_path: Path) -> None:
+    """`d` opens the offboarding screen (issue 15 item 3); without KSeF configured, a client holding no
+    token can still be offboarded; a wrong code does nothing."""
     store = make_store(tmp_path)
     before = len(store.clients.list())
+    victim = next(c for c in store.clients.list() if not store.credentials.for_client(c.id))
     app = KsefApp(services(tmp_path, store))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        victim = app.screen.query_one(ClientTable).selected_entry().client
+        assert app.screen.query_one(ClientTable).select_client(victim.id)
         await pilot.press("d")
         await settle(pilot)
+        screen = app.screen
+        await until(pilot, lambda: getattr(screen, "plan", None) is not None, "the plan")
         await _type(pilot, "WRONG")
         await pilot.press("enter")
         await settle(pilot)
-        assert "nic nie usunięto" in str(app.screen.query_one("#message").render())
+        assert "nic nie zostało zrobione" in str(app.screen.query_one("#status").render())
         assert len(store.clients.list()) == before
         app.screen.query_one("#confirm", Input).value = victim.short_code
         await pilot.press("enter")
+        await settle(pilot)
+        await until(pilot, lambda: getattr(screen, "result", None) is not None, "the result")
+        await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert len(store.clients.list()) == before - 1

@@ -15,6 +15,8 @@ class Sessions(Protocol):
 
     def _writing(self) -> AbstractContextManager[Vault]: ...
 
+    def checkpoint(self) -> None: ...
+
 
 class Repository:
     def __init__(self, sessions: Sessions) -> None:

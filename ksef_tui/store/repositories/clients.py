@@ -13,6 +13,7 @@ from ksef_tui.store.database import next_id
 from ksef_tui.store.errors import DamagedValue, NotFound, StoreError
 from ksef_tui.store.repositories.audit import append_entry, reseal_for_office
 from ksef_tui.store.repositories.base import Repository
+from ksef_tui.store.shred import ShredReport, client_tables, shred_client
 from ksef_tui.store.text_caps import check_client_text
 from ksef_tui.store.vault import RowReader, RowWriter, Vault, damaged_text, from_iso, refuse_damaged
 
@@ -92,6 +93,31 @@ class ClientsRepository(Repository):
             if dropped is not None:
                 dropped.wipe()
             append_entry(vault, client_id, "client_removed", "ok", "")
+
+    def shred(self, client_id: int, summary: dict[str, object]) -> ShredReport:
+        """Offboarding's crypto-shred (store/shred.py): the client's audit redacted, its rows, settings
+        and key (with every operator's copy) deleted, in one transaction; then the WAL is checkpointed so
+        the old page images leave the `-wal` file too."""
+        with self._sessions._writing() as vault:
+            report = shred_client(vault, client_id, summary)
+        self._sessions.checkpoint()
+        return report
+
+    def row_counts(self, client_id: int) -> dict[str, int]:
+        """The client's rows in every table (its audit entries aside), by table: what a shred deletes."""
+        with self._sessions._reading() as vault:
+            counts = {
+                table: int(
+                    vault.db.execute(
+                        f"SELECT count(*) FROM {table} WHERE client_id = ?", [client_id]
+                    ).fetchone()[0]
+                )
+                for table in client_tables(vault)
+            }
+            counts["clients"] = int(
+                vault.db.execute("SELECT count(*) FROM clients WHERE id = ?", [client_id]).fetchone()[0]
+            )
+        return {t: n for t, n in counts.items() if n}
 
     def get(self, client_id: int) -> Client:
         with self._sessions._reading() as vault:
