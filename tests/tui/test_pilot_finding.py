@@ -97,8 +97,8 @@ async def test_palette_finds_a_command_without_diacritics(tmp_path: Path) -> Non
         await settle(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
-        await pilot.press(*list("usun wybranego"))
-        assert await wait_for_text(pilot, "Usuń wybranego klienta")
+        await pilot.press(*list("zakoncz wspolprace"))
+        assert await wait_for_text(pilot, "Zakończ współpracę z wybranym klientem")
 
 
 async def test_palette_opens_an_invoice_by_its_own_number(tmp_path: Path) -> None:
