@@ -32,8 +32,17 @@ def _fold_char(char: str) -> str:
     return lowered if len(lowered) == 1 else base
 
 
+# Every character up to the end of Latin Extended-B folded ahead: `str.translate` then folds the text in
+# C. The queue folds ~20,000 sellers' names and numbers when it opens; per character in Python that was
+# most of a second.
+_LATIN = "\u0250"
+_TABLE = {cp: _fold_char(chr(cp)) for cp in range(ord(_LATIN))}
+
+
 def fold(text: str) -> str:
     """`text` in lower case without diacritics, one character for each character of `text`."""
+    if not text or max(text) < _LATIN:
+        return text.translate(_TABLE)
     return "".join(_fold_char(c) for c in text)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ksef_tui.core.board import build_board, filter_board, parse_filter
 from ksef_tui.core.booking_queue import matches_text
@@ -149,3 +151,12 @@ def test_purchase_list_filter_folds_diacritics_and_takes_pl_nips() -> None:
     other = purchase_record(1, 1)
     for query in ("lodz", "zaklad", "PL7639017757"):
         assert filter_purchases([record, other], query) == [record], query
+
+
+@given(st.text(max_size=40))
+def test_fold_by_table_equals_fold_by_character(text: str) -> None:
+    """`fold` translates through a table made ahead for Latin text (speed); the same letters either way."""
+    from ksef_tui.core.search_text import _fold_char
+
+    assert fold(text) == "".join(_fold_char(c) for c in text)
+    assert len(fold(text)) == len(text)

@@ -21,12 +21,14 @@ is one transaction of about 5,000 sealed values (benchmarks/bench_bookings_store
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
+import gc
 import json
 import statistics
 import types
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -540,6 +542,23 @@ class _Decoded:
         return self._booking
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Decoding 20,000 bookings makes ~a million small objects that all stay alive (the queue keeps
+    them): every generation-2 collection meanwhile walks all of them again, which tripled the JSON
+    decoding's time, and later ones paused a keystroke for 300 ms. Nothing made here forms a cycle: the
+    collector is off while decoding, and what is alive then is moved out of its sight (`gc.freeze`;
+    reference counting still frees it when the queue lets go)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def _text(data: dict[str, Any], name: str) -> str:
     value = data.get(name, "")
     if not isinstance(value, str):
@@ -570,6 +589,7 @@ class BookingsRepository(Repository):
         self._decoded = {}
         self._decoded_under = None
         self._last_scan = None
+        gc.unfreeze()  # what `_no_cyclic_gc` froze is the collector's again (cycles among it are found)
         if clients:
             self._clients = None
 
@@ -632,6 +652,17 @@ class BookingsRepository(Repository):
         ).fetchall()
         decoded = self._decoded
         stale = [row_id for row_id, tag in rows if decoded.get(row_id, (None,))[0] != tag]
+        with _no_cyclic_gc():
+            self._decode(vault, stale, decoded)
+        out: list[_Decoded] = []
+        for row_id, tag in rows:
+            entry = decoded.get(row_id)
+            if entry is not None and entry[0] == tag:
+                out.append(entry[1])
+        return out
+
+    @staticmethod
+    def _decode(vault: Vault, stale: builtins.list[int], decoded: dict[int, tuple[bytes, _Decoded]]) -> None:
         for chunk in range(0, len(stale), 500):
             ids = stale[chunk : chunk + 500]
             query = (
@@ -642,12 +673,6 @@ class BookingsRepository(Repository):
                 found = _Decoded.read(vault, *row)
                 if found is not None:
                     decoded[row[0]] = (bytes(row[4][-16:]), found)
-        out: list[_Decoded] = []
-        for row_id, tag in rows:
-            entry = decoded.get(row_id)
-            if entry is not None and entry[0] == tag:
-                out.append(entry[1])
-        return out
 
     def put_many(self, bookings: Iterable[Booking]) -> builtins.list[Booking]:
         """Insert or replace these bookings (by client and KSeF number) in ONE transaction; returns them
