@@ -2,7 +2,8 @@
 
 When more than one person can unlock the store (issue 15), the screen asks who is unlocking: a list of
 logins (read from the store's key slots, which are plaintext by design), preselected with
-`ksef-tui --operator LOGIN`. After an idle lock the same person unlocks again (no choice). An initial
+`ksef-tui --operator LOGIN`. After a lock the list is offered again with the same person chosen, so the
+next person at a shared desk unlocks as themselves (the app then starts again from the board). An initial
 passphrase set by an administrator is replaced at once: the screen asks for a new one, twice.
 """
 
@@ -39,20 +40,17 @@ class UnlockScreen(RegistryKeys, Screen[bool]):
     def __init__(self, services: AppConfig) -> None:
         super().__init__()
         self.services = services
-        store = services.store
-        # After an idle lock the store knows who it was; on first open, the key slots say who can.
-        self.logins: list[str] = [] if store is not None else store_logins(services.home)
+        # The key slots say who can unlock (plaintext by design); after a lock, the same person is chosen.
+        self.logins: list[str] = store_logins(services.home)
         self._old = ""  # the initial passphrase, kept only while the new one is being typed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(_("ksef-tui: the store is locked"), classes="dialog-title")
             store = self.services.store
-            if store is not None and not store.is_admin:
-                yield Static(escape(_("Operator: {login}").format(login=store.operator)), classes="unlock")
-            elif len(self.logins) > 1:
+            if len(self.logins) > 1:
                 yield Label(_("Who is unlocking"), classes="unlock")
-                wanted = self.services.operator
+                wanted = store.operator if store is not None else self.services.operator
                 chosen = wanted if wanted in self.logins else self.logins[0]
                 yield Select(
                     [(login, login) for login in self.logins],
@@ -84,8 +82,9 @@ class UnlockScreen(RegistryKeys, Screen[bool]):
         self.query_one("#passphrase", Input).focus()
 
     def _operator(self) -> str | None:
-        if self.services.store is not None or len(self.logins) <= 1:
-            return self.services.operator
+        if len(self.logins) <= 1:
+            store = self.services.store
+            return store.operator if store is not None else self.services.operator
         value = self.query_one("#who", Select).value
         return value if isinstance(value, str) else None
 

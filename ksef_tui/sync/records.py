@@ -43,13 +43,18 @@ def create_store(
 def unlock_store(
     home: Path, passphrase: str, clock: Clock, store: Store | None, operator: str | None = None
 ) -> Store:
-    """`store` unlocked again (after the idle lock), or the store at `home` opened as `operator` (None:
-    the administrator). The caller checks `must_change_passphrase` (change_initial_passphrase)."""
+    """`store` unlocked again (after a lock), or the store at `home` opened as `operator` (None: the
+    administrator). A locked store unlocked by another operator (a shared desk: one person locks, the
+    next unlocks as themselves) is opened anew as that operator, and the old one closed only once the new
+    one is open: a wrong passphrase changes nothing. The caller checks `must_change_passphrase`."""
     try:
-        if store is not None:
+        if store is not None and (operator is None or operator == store.operator):
             store.unlock(passphrase)
             return store
-        return Store.open(home, passphrase, operator=operator, clock=clock)
+        opened = Store.open(home, passphrase, operator=operator, clock=clock)
+        if store is not None:
+            store.close()
+        return opened
     except StoreError as err:
         raise StoreProblem(str(err)) from None
 

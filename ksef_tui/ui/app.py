@@ -54,6 +54,7 @@ class KsefApp(App[int]):
         # Fixed here (not from the shell's TEXTUAL_THEME) so that screens and snapshots look the same.
         self.theme = THEME
         self.notices: list[Notice] = []  # every message shown this session (F9), forgotten on lock
+        self._locked_store: Store | None = None  # the store as it was locked (another operator may unlock)
 
     def on_mount(self) -> None:
         self.sub_title = _("demo") if self.services.demo else ""
@@ -96,6 +97,7 @@ class KsefApp(App[int]):
     # --- locking -------------------------------------------------------------------------------
 
     def push_unlock(self) -> None:
+        self._locked_store = self.services.store
         self.push_screen(UnlockScreen(self.services), callback=self._unlocked)
 
     def _unlocked(self, ok: bool | None) -> None:
@@ -103,6 +105,10 @@ class KsefApp(App[int]):
             return
         store = self.services.store
         assert store is not None
+        if self._locked_store is not None and store is not self._locked_store:
+            # Another operator unlocked: nothing of the previous one's screens may stay (other clients).
+            while len(self.screen_stack) > 2 and not isinstance(self.screen, ClientsScreen):
+                self.pop_screen()
         store.idle_timeout = self.services.idle_timeout
         self._use_office_profile(store)
         # After a lock the board is still under the unlock screen: refresh it rather than open another.

@@ -126,3 +126,36 @@ async def test_a_wrong_repeat_of_the_new_passphrase_is_said_and_nothing_changes(
         assert isinstance(app.screen, UnlockScreen)
     with Store.open(home, START, operator="ania") as op:
         assert op.must_change_passphrase
+
+
+async def test_after_a_lock_the_next_person_unlocks_as_themselves(tmp_path: Path) -> None:
+    """A shared desk: the administrator locks, the operator unlocks as themselves, and the board (not a
+    screen left from the administrator) shows only the operator's clients; a wrong passphrase for the
+    other operator changes nothing and keeps the administrator's store."""
+    home = tmp_path / "home"
+    store = make_store(home, extra_healthy=24)
+    ids = [c.id for c in store.clients.list() if c.id is not None][:3]
+    store.operators.add("ania", "Anna Nowak", OWN, OfficeRole.ACCOUNTANT, ids, must_change=False)
+    app = KsefApp(services(home, store))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen) and len(app.screen.entries) == 45
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        unlock = app.screen
+        assert isinstance(unlock, UnlockScreen)
+        who = unlock.query_one("#who", Select)
+        assert who.value == "admin"  # the person who locked, chosen
+        who.value = "ania"
+        unlock.query_one("#passphrase", Input).value = "not hers"
+        await pilot.press("enter")
+        await wait_for_text(pilot, "hasło")
+        assert isinstance(app.screen, UnlockScreen) and app.services.store is store
+        unlock.query_one("#passphrase", Input).disabled = False
+        unlock.query_one("#passphrase", Input).value = OWN
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ClientsScreen), "the board")
+        await settle(pilot)
+        await wait_for_text(pilot, "3 z 45, operator ania")
+        assert sorted(e.client.id for e in app.screen.entries) == sorted(ids)  # type: ignore[attr-defined]
+        assert app.services.store is not store and app.services.store.operator == "ania"
