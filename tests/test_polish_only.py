@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from ksef_tui.core.i18n import set_language
-from tests.tui.helpers import make_store, screen_text, services, settle
+from tests.tui.helpers import make_store, screen_text, services, settle, until
 
 # Words of an English UI that Polish text never needs (Polish homographs are left out: "to", "na", ...).
 _WORDS = """
@@ -231,10 +231,8 @@ async def test_every_screen_dialog_and_toast_reached_from_the_board_is_polish(tm
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"zzqqxx")
-        for _ in range(60):  # the palette's "no matches" line comes after a short timer
-            await pilot.pause(0.05)
-            if "Nic nie znaleziono" in screen_text(app):
-                break
+        # The palette's "no matches" line comes after its own short timer: let the app run until it shows.
+        await until(pilot, lambda: "Nic nie znaleziono" in screen_text(app), "the palette's no-matches line")
         walk.record("palette")
         assert "Nic nie znaleziono" in walk.seen["palette"]
         await pilot.press("escape")
