@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
@@ -22,7 +23,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from ksef_tui.core.exports import ExportContext, ExportWarning, TaxpayerKind
+from ksef_tui.core.bookings import Booking, BookingStatus
+from ksef_tui.core.exports import ExportContext, ExportItem, ExportWarning, TaxpayerKind
 from ksef_tui.core.i18n import _
 from ksef_tui.core.xml_safety import SCHEMA_ROOT, load_schema, parse_untrusted
 
@@ -274,3 +276,41 @@ def schema_problems(path: Path, root: etree._Element, found: Findings, form: str
                 form=form, detail=message
             ),
         )
+
+
+EXPORTABLE = frozenset({BookingStatus.APPROVED, BookingStatus.EXPORTED})
+
+
+def admitted(
+    items: Sequence[ExportItem],
+    context: ExportContext,
+    found: Findings,
+    prefix: str,
+    period_of: Callable[[Booking], str],
+    other_period: str,
+) -> Iterator[ExportItem]:
+    """The items a JPK file takes, once each, in the order given. Excluded, not approved and repeated
+    ones are said in `found` (codes `<prefix>.excluded` etc.) and left out; one of another period
+    (`other_period`, with {number}, {period}, {wanted}) is said and kept."""
+    seen: set[str] = set()
+    for item in items:
+        booking = item.booking
+        number = booking.ksef_number
+        if booking.status is BookingStatus.EXCLUDED:
+            text = _("Invoice {number} is excluded; it is not in the JPK file.")
+            found.warn(f"{prefix}.excluded", text.format(number=number), number)
+            continue
+        if booking.status not in EXPORTABLE:
+            text = _("Invoice {number} is not approved yet; it is not in the JPK file.")
+            found.warn(f"{prefix}.not_approved", text.format(number=number), number)
+            continue
+        if number in seen:
+            text = _("Invoice {number} was given twice; it is in the JPK file once.")
+            found.warn(f"{prefix}.duplicate", text.format(number=number), number)
+            continue
+        seen.add(number)
+        period = period_of(booking)
+        if period and period != context.period:
+            text = other_period.format(number=number, period=period, wanted=context.period)
+            found.warn(f"{prefix}.other_period", text, number)
+        yield item

@@ -49,12 +49,13 @@ from decimal import Decimal
 from lxml import etree
 
 from ksef_tui.core.booking_draft import cost
-from ksef_tui.core.bookings import Booking, BookingStatus, KpirColumn
+from ksef_tui.core.bookings import Booking, KpirColumn
 from ksef_tui.core.export_jpk_common import (
     KSEF_NUMBER,
     NO_ID,
     PKPIR_SCHEMA,
     Findings,
+    admitted,
     amount,
     contact,
     created,
@@ -76,7 +77,6 @@ from ksef_tui.core.i18n import _
 NS = "http://jpk.mf.gov.pl/wzor/2024/10/30/10302/"
 ETD = "http://crd.gov.pl/xml/schematy/dziedzinowe/mf/2022/01/05/eD/DefinicjeTypy/"
 FORM = "JPK_PKPIR(3)"
-EXPORTABLE = frozenset({BookingStatus.APPROVED, BookingStatus.EXPORTED})
 COLUMNS: dict[KpirColumn, str] = {
     KpirColumn.GOODS: "K_10",
     KpirColumn.INCIDENTAL: "K_11",
@@ -177,40 +177,10 @@ def _order(row: ExpenseRow) -> tuple[date, str]:
 def expense_rows(items: Sequence[ExportItem], context: ExportContext, found: Findings) -> list[ExpenseRow]:
     """The bookings that become rows, in book order; what is skipped is said in `found`."""
     rows: list[ExpenseRow] = []
-    seen: set[str] = set()
-    for item in items:
+    other = _("Invoice {number} belongs to the cost period {period}, not {wanted}.")
+    for item in admitted(items, context, found, "jpk_pkpir", lambda b: b.cost_period, other):
         booking = item.booking
         number = booking.ksef_number
-        if booking.status is BookingStatus.EXCLUDED:
-            found.warn(
-                "jpk_pkpir.excluded",
-                _("Invoice {number} is excluded; it is not in the JPK file.").format(number=number),
-                number,
-            )
-            continue
-        if booking.status not in EXPORTABLE:
-            found.warn(
-                "jpk_pkpir.not_approved",
-                _("Invoice {number} is not approved yet; it is not in the JPK file.").format(number=number),
-                number,
-            )
-            continue
-        if number in seen:
-            found.warn(
-                "jpk_pkpir.duplicate",
-                _("Invoice {number} was given twice; it is in the JPK file once.").format(number=number),
-                number,
-            )
-            continue
-        seen.add(number)
-        if booking.cost_period and booking.cost_period != context.period:
-            found.warn(
-                "jpk_pkpir.other_period",
-                _("Invoice {number} belongs to the cost period {period}, not {wanted}.").format(
-                    number=number, period=booking.cost_period, wanted=context.period
-                ),
-                number,
-            )
         sums = row_amounts(booking)
         if not sums:
             found.warn(

@@ -47,12 +47,13 @@ from decimal import ROUND_CEILING, Decimal
 from lxml import etree
 
 from ksef_tui.core.booking_draft import HUNDRED, money, vat_deductible
-from ksef_tui.core.bookings import Booking, BookingLine, BookingStatus, Deduction, JpkGroup
+from ksef_tui.core.bookings import Booking, BookingLine, Deduction, JpkGroup
 from ksef_tui.core.export_jpk_common import (
     KSEF_NUMBER,
     NO_ID,
     V7M_SCHEMA,
     Findings,
+    admitted,
     amount,
     contact,
     created,
@@ -73,7 +74,6 @@ NS = "http://crd.gov.pl/wzor/2025/12/19/14090/"
 ETD = "http://crd.gov.pl/xml/schematy/dziedzinowe/mf/2022/09/13/eD/DefinicjeTypy/"
 FORM = "JPK_V7M(3)"
 FIRST_PERIOD = (2026, 2)  # JPK_V7M(3) is in force from the February 2026 period
-EXPORTABLE = frozenset({BookingStatus.APPROVED, BookingStatus.EXPORTED})
 
 # JPK group → (net element or None, VAT element)
 GROUP_FIELDS: dict[JpkGroup, tuple[str | None, str]] = {
@@ -142,40 +142,10 @@ def row_amounts(booking: Booking) -> dict[str, Decimal]:
 def purchase_rows(items: Sequence[ExportItem], context: ExportContext, found: Findings) -> list[PurchaseRow]:
     """The bookings that become rows, in file order; what is skipped is said in `found`."""
     rows: list[PurchaseRow] = []
-    seen: set[str] = set()
-    for item in items:
+    other = _("Invoice {number} belongs to the VAT period {period}, not {wanted}.")
+    for item in admitted(items, context, found, "jpk_v7m", lambda b: b.vat_period, other):
         booking = item.booking
         number = booking.ksef_number
-        if booking.status is BookingStatus.EXCLUDED:
-            found.warn(
-                "jpk_v7m.excluded",
-                _("Invoice {number} is excluded; it is not in the JPK file.").format(number=number),
-                number,
-            )
-            continue
-        if booking.status not in EXPORTABLE:
-            found.warn(
-                "jpk_v7m.not_approved",
-                _("Invoice {number} is not approved yet; it is not in the JPK file.").format(number=number),
-                number,
-            )
-            continue
-        if number in seen:
-            found.warn(
-                "jpk_v7m.duplicate",
-                _("Invoice {number} was given twice; it is in the JPK file once.").format(number=number),
-                number,
-            )
-            continue
-        seen.add(number)
-        if booking.vat_period and booking.vat_period != context.period:
-            found.warn(
-                "jpk_v7m.other_period",
-                _("Invoice {number} belongs to the VAT period {period}, not {wanted}.").format(
-                    number=number, period=booking.vat_period, wanted=context.period
-                ),
-                number,
-            )
         sums = row_amounts(booking)
         if not sums:
             found.warn(
