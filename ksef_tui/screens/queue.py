@@ -154,15 +154,11 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
         yield Static("", id="filters")
-        yield Input(
-            placeholder=_("Filter: seller, NIP, invoice or KSeF number, amount (Esc clears)"), id="filter"
-        )
         yield QueueTable(id="queue")
         yield Static("", id="detail")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.table.one_client = self.client_id is not None
         self.table.focus()
         self._first_page()
@@ -174,7 +170,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         assert store is not None
         try:
             settings = booking_sync.queue_settings(store)
-            page = booking_sync.load_queue(store, self.queue_filter(), self.services.clock, limit=FIRST_PAGE)
+            screenful = max(20, min(FIRST_PAGE, self.app.size.height))  # the rows the table can show
+            page = booking_sync.load_queue(store, self.queue_filter(), self.services.clock, limit=screenful)
         except Exception as exc:  # as the workers do: a message, the screen stays
             error = _("Could not read the queue: {error}").format(error=exc)
             self.notify(error, severity="error", markup=False)
@@ -187,9 +184,13 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
     def table(self) -> QueueTable:
         return self.query_one(QueueTable)
 
+    def _filter_field(self) -> Input | None:
+        """The filter line, mounted at the first `/` (one widget fewer in the first paint)."""
+        return next(iter(self.query("#filter").results(Input)), None)
+
     def _query(self) -> str:
-        field = self.query_one("#filter", Input)
-        return field.value.strip() if field.display else ""
+        field = self._filter_field()
+        return field.value.strip() if field is not None and field.display else ""
 
     def queue_filter(self) -> QueueFilter:
         client = self.client_id if self.client_id is not None else self.narrowed_to
@@ -378,7 +379,11 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
     # --- filters ---------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self._filter_field()
+        if field is None:
+            placeholder = _("Filter: seller, NIP, invoice or KSeF number, amount (Esc clears)")
+            field = Input(placeholder=placeholder, id="filter")
+            self.mount(field, before=self.table)
         field.display = True
         field.focus()
 
@@ -414,8 +419,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         self.reload()
 
     def action_back(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.display:
+        field = self._filter_field()
+        if field is not None and field.display:
             field.value = ""
             field.display = False
             self.table.focus()

@@ -710,15 +710,31 @@ class BookingsRepository(Repository):
             if where is None:
                 return []
             clause, params = where
-            query = (
-                f"SELECT id, client_id, status, queued_at, data FROM {BOOKINGS}{clause}"
-                " ORDER BY queued_at IS NULL, queued_at, id"
-            )
+            order = " ORDER BY queued_at IS NULL, queued_at, id"
+            columns = f"SELECT id, client_id, status, queued_at, data FROM {BOOKINGS}"
             if limit is not None or offset:
-                query += " LIMIT ? OFFSET ?"
-                params = [*params, -1 if limit is None else max(0, limit), max(0, offset)]
+                # A page: sort the row ids alone, then read the page's rows. Sorting 20,000 rows with their
+                # sealed values (a temporary B-tree) was 10 ms of the queue's first screenful; ids, 2.
+                paged = [*params, -1 if limit is None else max(0, limit), max(0, offset)]
+                ids = [
+                    r[0]
+                    for r in vault.db.execute(
+                        f"SELECT id FROM {BOOKINGS}{clause}{order} LIMIT ? OFFSET ?", paged
+                    )
+                ]
+                by_id = {
+                    row[0]: row
+                    for chunk in range(0, len(ids), 500)
+                    for row in vault.db.execute(
+                        f"{columns} WHERE id IN ({','.join('?' * len(ids[chunk : chunk + 500]))})",
+                        ids[chunk : chunk + 500],
+                    ).fetchall()
+                }
+                rows = [by_id[i] for i in ids if i in by_id]
+            else:
+                rows = vault.db.execute(f"{columns}{clause}{order}", params).fetchall()
             found = []
-            for row in vault.db.execute(query, params).fetchall():
+            for row in rows:
                 booking = _read_booking(vault, *row)
                 if booking is not None:
                     found.append(booking)
