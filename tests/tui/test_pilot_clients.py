@@ -280,3 +280,24 @@ async def test_new_client_is_selected_once_the_board_reloads(tmp_path: Path) -> 
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert app.screen.query_one(ClientTable).selected_entry().client.name == "Zzzz Nowa"
+
+
+async def test_empty_board_says_how_to_add_or_import_the_first_client(tmp_path: Path) -> None:
+    store = make_store(tmp_path, roster=False)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        text = " ".join(screen_text(app).split())  # the hint wraps at 80 columns
+        assert "naciśnij a, aby dodać pierwszego klienta, albo i, aby zaimportować listę" in text
+        # The first client added: the hint goes, the table shows it.
+        await pilot.press("a")
+        await settle(pilot)
+        await _type(pilot, "Hurtownia Testowa")
+        await pilot.press("tab")
+        await _type(pilot, "1234563218")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        await until(pilot, lambda: len(app.screen.entries) == 1, "the new client on the board")
+        assert "pierwszego klienta" not in screen_text(app)
