@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
     SCOPE = "clients"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "clients.tcss"
 

@@ -44,6 +44,7 @@ TABS: tuple[tuple[str, str], ...] = (
 
 class InvoiceScreen(RegistryKeys, Screen[None]):
     SCOPE = "invoice"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "invoice.tcss"
 

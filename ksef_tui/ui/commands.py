@@ -741,6 +741,9 @@ class RegistryKeys(_ScreenBase):
     Textual's key panel read `active_bindings`, which this translates into the current language."""
 
     SCOPE: ClassVar[str]  # the registry scope of this screen's keys
+    # A view (a list, an invoice, a log) stays under the unlock screen through a lock and is there again,
+    # as it was, after the unlock; anything else (forms, dialogs: typed input, pasted secrets) is closed.
+    KEEP_ON_LOCK: ClassVar[bool] = False
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

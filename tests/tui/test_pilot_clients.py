@@ -301,3 +301,32 @@ async def test_empty_board_says_how_to_add_or_import_the_first_client(tmp_path: 
         assert isinstance(app.screen, ClientsScreen)
         await until(pilot, lambda: len(app.screen.entries) == 1, "the new client on the board")
         assert "pierwszego klienta" not in screen_text(app)
+
+
+async def test_lock_then_unlock_returns_to_the_screen_you_were_on(tmp_path: Path) -> None:
+    from ksef_tui.screens.client_detail import ClientDetailScreen
+
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # the third client's screen
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, ClientDetailScreen)
+        await pilot.press("question_mark")  # a dialog over it: closed by the lock
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        app.action_lock()  # ctrl+l (a modal dialog keeps the app's keys from it; the idle lock calls this)
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen) and store.is_locked
+        assert not any(isinstance(s, HelpScreen) for s in app.screen_stack)
+        await _type(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        # The same client screen, as it was (not the board, not a new screen).
+        assert app.screen is detail and not store.is_locked
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert app.screen.query_one(ClientTable).cursor_row == 2
