@@ -330,3 +330,22 @@ async def test_lock_then_unlock_returns_to_the_screen_you_were_on(tmp_path: Path
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert app.screen.query_one(ClientTable).cursor_row == 2
+
+
+async def test_edit_form_first_key_adds_to_the_name_not_replaces_it(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        name = app.screen.query_one(ClientTable).selected_entry().client.name
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)
+        field = app.screen.query_one("#name", Input)
+        assert field.has_focus and field.selection.is_empty
+        assert field.cursor_position == len(name)
+        await _type(pilot, " sp")
+        assert field.value == name + " sp"
+        # Tab to the NIPs and back: still nothing selected, the typed text kept.
+        await pilot.press("tab", "shift+tab", "x")
+        assert field.value == name + " spx"
