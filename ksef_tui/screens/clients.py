@@ -382,7 +382,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         if self._check_worker is not None and self._check_worker.is_cancelled:
             return  # posted before x stopped it: the "cancelled" line stays
         self._progress(
-            _("Checked {done} of {total}; {failed} with problems. (x stops)").format(
+            _("Checked {done} of {total}; refused or not checked: {failed}. (x stops)").format(
                 done=message.done, total=message.total, failed=message.failed
             )
         )
