@@ -349,3 +349,64 @@ async def test_edit_form_first_key_adds_to_the_name_not_replaces_it(tmp_path: Pa
         # Tab to the NIPs and back: still nothing selected, the typed text kept.
         await pilot.press("tab", "shift+tab", "x")
         assert field.value == name + " spx"
+
+
+async def test_help_lists_each_thing_once_with_every_key_that_does_it(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = dict((sentence, keys) for keys, sentence in app.screen.rows())
+        assert len(rows) == len(app.screen.rows())  # no sentence twice
+        assert rows["Zamknij ksef-tui"] == "ctrl+q / q"
+        palette = next(s for s in rows if s.startswith("Paleta poleceń"))
+        assert "faktura po numerze" in palette
+        await pilot.press("escape", "enter")  # the client screen
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys = {keys: sentence for keys, sentence in app.screen.rows()}
+        assert keys["k"].startswith("Wczytaj certyfikat KSeF")
+        assert keys["d / Del"].startswith("Usuń wybrane poświadczenie")
+        assert keys["1–9"] == "Wybierz poświadczenie po jego numerze na ekranie"
+        assert keys["Esc / q"] == "Wróć do listy klientów"
+        assert keys["↑"] == "Przejdź do wiersza wyżej"  # k is the certificate here, not a row up
+        # `k` does what the help says even with the export batches' table focused.
+        from ksef_tui.screens.certificate_import import CertificateImportScreen
+
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.query_one("#batches").focus()
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, CertificateImportScreen)
+
+
+async def test_help_says_where_esc_returns(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("s")  # the client's sessions, opened from its screen
+        await settle(pilot)
+        assert app.screen.SCOPE == "sessions"
+        await pilot.press("question_mark")
+        await settle(pilot)
+        sentences = [sentence for _keys, sentence in app.screen.rows()]
+        assert "Wróć do ekranu klienta" in sentences
+        assert "Wróć do listy klientów" not in sentences
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("S")  # every client's sessions, from the board
+        await settle(pilot)
+        assert app.screen.SCOPE == "sessions"
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "Wróć do listy klientów" in [sentence for _keys, sentence in app.screen.rows()]
