@@ -208,11 +208,12 @@ def upo_text(receipt: UpoReceipt) -> str:
         if receipt.auth_kind == "token"
         else _("signed document, hash {hash}").format(hash=receipt.auth_value)
     )
+    context = "NIP" if receipt.context_kind == "Nip" else receipt.context_kind
     lines = [
         _("UPO — official acknowledgement of receipt"),
         f"{_('Accepted by')}: {receipt.issuer or '—'}",
         f"{_('Session')}: {receipt.session_reference}",
-        f"{_('Context')}: {'NIP' if receipt.context_kind == 'Nip' else receipt.context_kind} {receipt.context_value}".rstrip(),
+        f"{_('Context')}: {context} {receipt.context_value}".rstrip(),
         f"{_('Authentication')}: {auth}",
         f"{_('Structure')}: {receipt.form_code} · {receipt.structure}",
         f"{_('Documents')}: {receipt.total_documents or len(receipt.documents)}",
