@@ -210,3 +210,40 @@ def test_passphrase_change_keeps_everything_readable(runner: CliRunner, tmp_path
     reopened = Store.open(tmp_path / "home", "new pass phrase")
     assert reopened.credentials.for_client(client.id)[0].secret == "t" * 40
     reopened.close()
+
+
+UPO = DATA / "samples/upo/ksef-docs__kontekst-nip__upo-sesja-kontekst-id-nip.xml"
+
+
+def test_inspect_of_a_upo_prints_the_receipt_not_invoice_errors(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["inspect", str(UPO), "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("UPO — urzędowe poświadczenie odbioru\n")
+    assert "Sesja: 36950822-93-9D5A28BFDA-47C899773E-5C" in result.output
+    assert "Numer KSeF: 5265877635-20250916-010040741B3E-46" in result.output
+    as_json = runner.invoke(cli, ["inspect", str(UPO), "--format", "json"])
+    assert as_json.exit_code == 0
+    data = json.loads(as_json.output)
+    assert data["kind"] == "upo" and len(data["documents"]) == 2
+    assert data["documents"][0]["sent_at"] == "2025-09-16T11:02:41.584000+02:00"  # as KSeF wrote it
+
+
+def test_inspect_of_a_upo_opens_the_upo_viewer(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ksef_tui.screens.upo_viewer import UpoViewerScreen
+    from ksef_tui.ui.app import KsefApp
+
+    opened: list[object] = []
+    monkeypatch.setattr(KsefApp, "run", lambda app: opened.append(app._initial_screen()))
+    result = runner.invoke(cli, ["inspect", str(UPO)])
+    assert result.exit_code == 0, result.output
+    (screen,) = opened
+    assert isinstance(screen, UpoViewerScreen)
+    assert screen.receipts[0].session_reference == "36950822-93-9D5A28BFDA-47C899773E-5C"
+
+
+def test_inspect_of_a_broken_upo_says_why(runner: CliRunner, tmp_path: Path) -> None:
+    broken = tmp_path / "upo.xml"
+    broken.write_bytes(UPO.read_bytes().replace(b"NumerReferencyjnySesji", b"Inny"))
+    result = runner.invoke(cli, ["inspect", str(broken), "--format", "text"])
+    assert result.exit_code == 2
+    assert "NumerReferencyjnySesji" in result.output

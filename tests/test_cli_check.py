@@ -235,5 +235,8 @@ def test_the_progress_line_is_for_terminals_only() -> None:
     line(1, 0)
     line(3, 1)
     line.close()
-    first = "Sprawdzono w KSeF 1 z 3 klientów (z problemami: 0)…"
-    assert screen.getvalue() == f"\r{first}\rSprawdzono w KSeF 3 z 3 klientów (z problemami: 1)…\n"
+    first = "Sprawdzono w KSeF 1 z 3 klientów (odrzuceni lub niesprawdzeni: 0)…"
+    assert (
+        screen.getvalue()
+        == f"\r{first}\rSprawdzono w KSeF 3 z 3 klientów (odrzuceni lub niesprawdzeni: 1)…\n"
+    )

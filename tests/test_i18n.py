@@ -105,11 +105,11 @@ READ_BY_HAND = {
     ("ksef_tui/ksef/errors.py", "text"),  # from the explanation tables, N_()
     ("ksef_tui/screens/booking_form.py", "w"),  # from DEDUCTION_WORDS / KPIR_WORDS, N_()
     ("ksef_tui/screens/rules.py", "w"),  # the same tables
-    ("ksef_tui/screens/help.py", "command.help"),  # the command registry's texts, N_()
+    ("ksef_tui/ui/commands.py", "command.help"),  # the command registry's texts, N_() (back_help)
     ("ksef_tui/screens/invoice.py", "title"),  # tab titles, N_()
     ("ksef_tui/screens/office.py", "label"),  # office profile labels, N_()
     ("ksef_tui/ui/commands.py", "binding.description"),  # the registry's descriptions, N_()
-    ("ksef_tui/ui/palette.py", "first.title or first.help"),  # the registry's texts, N_()
+    ("ksef_tui/ui/palette.py", "first.title"),  # the registry's texts, N_()
     ("ksef_tui/widgets/invoice_sections.py", "rate.label"),  # VAT rate labels, N_()
     ("ksef_tui/widgets/invoice_sections.py", "scheme"),  # special schemes, N_()
     ("ksef_tui/widgets/invoice_sections.py", "label"),

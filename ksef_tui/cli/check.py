@@ -52,7 +52,7 @@ class ProgressLine:
         return cls(total, stream) if isatty is not None and isatty() else None
 
     def __call__(self, done: int, failed: int) -> None:
-        text = _("Checked {done} of {total} clients in KSeF ({failed} with problems)…").format(
+        text = _("Checked {done} of {total} clients in KSeF (refused or not checked: {failed})…").format(
             done=done, total=self.total, failed=failed
         )
         self.stream.write("\r" + text.ljust(self.width))

@@ -1,14 +1,28 @@
-"""`ksef-tui inspect FILE`: one FA(3)/FA(2) invoice, in the inspector or printed as text or JSON."""
+"""`ksef-tui inspect FILE`: one FA(3)/FA(2) invoice, in the inspector or printed as text or JSON; a UPO
+file goes to the UPO viewer (or is printed) instead of failing as an invoice."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from ksef_tui.cli.tui import store_config
-from ksef_tui.core.fa.report import exit_code, inspect_file, render_json, render_text
+from ksef_tui.core.display_text import safe_display
+from ksef_tui.core.fa.findings import FaParseError
+from ksef_tui.core.fa.report import (
+    EXIT_INVALID,
+    EXIT_OK,
+    InspectReport,
+    exit_code,
+    inspect_bytes,
+    render_json,
+    render_text,
+)
+from ksef_tui.core.fa.secure_xml import read_capped
+from ksef_tui.core.upo import UpoError, is_upo, parse_upo, upo_json, upo_text
 
 
 @click.command("inspect")
@@ -24,9 +38,18 @@ from ksef_tui.core.fa.report import exit_code, inspect_file, render_json, render
 def inspect_command(file: Path, fmt: str | None, max_bytes: int) -> None:
     """Read an FA(3)/FA(2) invoice: check it and show it (TUI), or print it (--format).
 
+    A UPO file (Potwierdzenie) is shown in the UPO viewer, or printed, instead.
+
     Exit code 0 when valid with no problems, 1 with warnings only, 2 when invalid or unreadable.
     """
-    report = inspect_file(file, max_bytes=max_bytes)
+    try:
+        data = read_capped(file, max_bytes)  # read once: FILE may be a pipe
+    except FaParseError as exc:
+        report = InspectReport(source=str(file), invoice=None, valid=False, problems=(exc.finding,))
+    else:
+        if is_upo(data):
+            _show_upo(data, fmt)
+        report = inspect_bytes(data, source=str(file), max_bytes=max_bytes)
     if fmt is not None:
         click.echo(render_json(report) if fmt == "json" else render_text(report))
         sys.exit(exit_code(report))
@@ -38,3 +61,24 @@ def inspect_command(file: Path, fmt: str | None, max_bytes: int) -> None:
     app = KsefApp(store_config(), initial_screen=lambda: InvoiceScreen(report))
     app.run()
     sys.exit(exit_code(report))
+
+
+def _show_upo(data: bytes, fmt: str | None) -> None:
+    """A UPO file: printed (--format) or shown in the UPO viewer; exit 0 when read, 2 when not."""
+    try:
+        receipt = parse_upo(data)
+    except UpoError as exc:  # a Potwierdzenie that is not a readable UPO (no session, too large)
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INVALID)
+    if fmt is not None:
+        click.echo(
+            json.dumps(upo_json(receipt), ensure_ascii=False, indent=2)
+            if fmt == "json"
+            else safe_display(upo_text(receipt), newlines=True)
+        )
+        sys.exit(EXIT_OK)
+    from ksef_tui.screens.upo_viewer import UpoViewerScreen  # deferred: Textual (see above)
+    from ksef_tui.ui.app import KsefApp
+
+    KsefApp(store_config(), initial_screen=lambda: UpoViewerScreen([receipt])).run()
+    sys.exit(EXIT_OK)

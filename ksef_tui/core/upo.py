@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
+from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.xml_safety import UnsafeXml, parse_untrusted
 
@@ -184,3 +185,66 @@ def parse_upo(content: bytes) -> UpoReceipt:
     if not receipt.session_reference:
         raise UpoError(_("The UPO names no session (NumerReferencyjnySesji is missing)."))
     return receipt
+
+
+def is_upo(data: bytes) -> bool:
+    """True when the bytes are XML whose root is a Potwierdzenie: a UPO, not an invoice (`inspect` routes
+    it to the UPO viewer). Parsed by the hardened parser; anything unreadable is "not a UPO"."""
+    try:
+        root = parse_untrusted(data, remove_comments=True)
+    except (UnsafeXml, etree.XMLSyntaxError):
+        return False
+    return _local(root.tag) == "Potwierdzenie"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "—"
+
+
+def upo_text(receipt: UpoReceipt) -> str:
+    """The receipt as plain text (`inspect --format text` of a UPO file), times in Polish time."""
+    auth = (
+        _("KSeF token {ref}").format(ref=receipt.auth_value)
+        if receipt.auth_kind == "token"
+        else _("signed document, hash {hash}").format(hash=receipt.auth_value)
+    )
+    context = "NIP" if receipt.context_kind == "Nip" else receipt.context_kind
+    lines = [
+        _("UPO — official acknowledgement of receipt"),
+        f"{_('Accepted by')}: {receipt.issuer or '—'}",
+        f"{_('Session')}: {receipt.session_reference}",
+        f"{_('Context')}: {context} {receipt.context_value}".rstrip(),
+        f"{_('Authentication')}: {auth}",
+        f"{_('Structure')}: {receipt.form_code} · {receipt.structure}",
+        f"{_('Documents')}: {receipt.total_documents or len(receipt.documents)}",
+    ]
+    if receipt.signed:
+        lines.append(_("XAdES signature present"))
+    lines.extend(receipt.warnings)
+    for doc in receipt.documents:
+        issued = f"  {_('Seller NIP')}: {doc.seller_nip}  {_('Issued')}: {doc.issue_date or '—'}  {doc.mode}"
+        lines += [
+            "",
+            f"{doc.invoice_number}  {_('KSeF number')}: {doc.ksef_number}",
+            issued.rstrip(),
+            f"  {_('Sent')}: {_when(doc.sent_at)}  {_('Number given')}: {_when(doc.ksef_number_at)}",
+            f"  {_('Hash')}: {doc.hash}",
+        ]
+    return "\n".join(lines)
+
+
+def upo_json(receipt: UpoReceipt) -> dict[str, object]:
+    """The receipt for `inspect --format json` of a UPO file (dates in ISO 8601, as KSeF gave them)."""
+
+    def plain(value: object) -> object:
+        return value.isoformat() if isinstance(value, date | datetime) else value
+
+    out: dict[str, object] = {"kind": "upo"}
+    for name in receipt.__dataclass_fields__:
+        value = getattr(receipt, name)
+        if name == "documents":
+            value = [{k: plain(getattr(d, k)) for k in d.__dataclass_fields__} for d in value]
+        elif name == "warnings":
+            value = list(value)
+        out[name] = plain(value)
+    return out

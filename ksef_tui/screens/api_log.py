@@ -32,6 +32,7 @@ def status_style(status: int | None) -> str:
 
 class ApiLogScreen(RegistryKeys, Screen[None]):
     SCOPE = "api_log"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ApiLogScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }

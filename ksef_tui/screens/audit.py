@@ -54,6 +54,7 @@ def _row(line: audit_uc.AuditLine) -> AuditRow:
 
 class AuditScreen(RegistryKeys, Screen[None]):
     SCOPE = "audit"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     AuditScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }

@@ -168,6 +168,7 @@ class ClientDetailScreen(PurchaseSyncing, ExportBatches, RegistryKeys, Screen[in
     """Dismissed with the client id when something changed here (the board reloads), else None."""
 
     SCOPE = "client"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ClientDetailScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }

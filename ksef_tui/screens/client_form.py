@@ -25,6 +25,12 @@ class _Fields(VerticalScroll, can_focus=False):
     """The form's fields, scrolled to the focused one; Tab goes from field to field, not to the box."""
 
 
+def _field(value: str, id: str, placeholder: str = "") -> Input:
+    """A field that keeps what it holds when focused: the cursor at the end, nothing selected, so the
+    first key of an edit adds to the name instead of replacing it (Textual selects all on focus)."""
+    return Input(value=value, id=id, placeholder=placeholder, select_on_focus=False)
+
+
 class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
     SCOPE = "form"
     BINDINGS = bindings_for(SCOPE)
@@ -58,16 +64,16 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
         c = self.client
         with _Fields(id="fields"):
             yield Label(_("Name"))
-            yield Input(value=c.name if c else "", id="name")
+            yield _field(value=c.name if c else "", id="name")
             yield Static("", id="name-error", classes="field-error")
             yield Label(_("NIP (several for a group of companies: separate with commas)"))
-            yield Input(
+            yield _field(
                 value=", ".join(c.nips) if c else self.prefilled_nip, id="nips", placeholder="123-456-32-18"
             )
             yield Static("", id="nips-error", classes="field-error")
             with Horizontal(classes="row"):
                 yield Label(_("Short code") + " ")
-                yield Input(value=c.short_code if c else "", id="code", placeholder="NAZWA_123")
+                yield _field(value=c.short_code if c else "", id="code", placeholder="NAZWA_123")
             yield Static("", id="code-error", classes="field-error")
             yield Label(_("KSeF environment"))
             yield Select(
@@ -77,7 +83,7 @@ class ClientFormScreen(RegistryKeys, ModalScreen[int | None]):
                 id="env",
             )
             yield Label(_("Notes"))
-            yield Input(value=c.notes if c else "", id="notes")
+            yield _field(value=c.notes if c else "", id="notes")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

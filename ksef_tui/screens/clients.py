@@ -19,7 +19,7 @@ from ksef_tui.core.readiness import Ready
 from ksef_tui.screens.message_history import Notice, record
 from ksef_tui.screens.purchase_sync import PurchaseSyncing
 from ksef_tui.sync.clients import load_board
-from ksef_tui.ui.commands import RegistryKeys, bindings_for
+from ksef_tui.ui.commands import RegistryKeys, bindings_for, commands_for, key_label
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.ui.messages import (
     BoardLoaded,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
     SCOPE = "clients"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "clients.tcss"
 
@@ -60,6 +61,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         yield Static("", id="title")
         yield DamageBanner(id="damage")
         yield Input(placeholder=_("Filter: name, NIP or short code (Esc clears)"), id="filter")
+        yield Static("", id="empty")
         yield ClientTable(id="board")
         yield ClientDetail(id="detail")
         yield Static("", id="progress")
@@ -68,6 +70,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#progress", Static).display = False
+        self.query_one("#empty", Static).display = False
         self.query_one(ClientTable).focus()
         self.reload()
         if self.services.sync_purchases_on_start:
@@ -94,6 +97,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
     def on_board_loaded(self, message: BoardLoaded) -> None:
         self.entries = message.board.entries
         self.query_one(DamageBanner).show(message.board.damage)
+        self._show_empty_hint()
         self._apply_filter()
         if self._reload_pending:  # the store changed while this load ran: its client may be missing
             self._reload_pending = False
@@ -101,6 +105,23 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         elif self._select_after_load is not None:
             self.query_one(ClientTable).select_client(self._select_after_load)
             self._select_after_load = None
+
+    def _show_empty_hint(self) -> None:
+        """No client at all: say how to get the first one (the keys from the registry), not a blank table."""
+        hint = self.query_one("#empty", Static)
+        hint.display = not self.entries
+        if self.entries:
+            return
+        store = self.services.store
+        if store is not None and not store.is_locked and not store.is_admin:
+            hint.update(_("No client is assigned to you yet: ask an administrator to assign one."))
+            return
+        keys = {c.action: key_label(c) for c in commands_for(self.SCOPE, include_global=False)}
+        hint.update(
+            _("No clients yet: press {add} to add the first client, or {imp} to import a list.").format(
+                add=keys["add_client"], imp=keys["import_clients"]
+            )
+        )
 
     def _apply_filter(self) -> None:
         field = self.query_one("#filter", Input)
@@ -361,7 +382,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         if self._check_worker is not None and self._check_worker.is_cancelled:
             return  # posted before x stopped it: the "cancelled" line stays
         self._progress(
-            _("Checked {done} of {total}; {failed} with problems. (x stops)").format(
+            _("Checked {done} of {total}; refused or not checked: {failed}. (x stops)").format(
                 done=message.done, total=message.total, failed=message.failed
             )
         )

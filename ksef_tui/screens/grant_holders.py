@@ -22,6 +22,7 @@ from ksef_tui.widgets.safe_text import plain
 
 class GrantHoldersScreen(RegistryKeys, Screen[None]):
     SCOPE = "grant_holders"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     GrantHoldersScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }

@@ -44,6 +44,7 @@ TABS: tuple[tuple[str, str], ...] = (
 
 class InvoiceScreen(RegistryKeys, Screen[None]):
     SCOPE = "invoice"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "invoice.tcss"
 
@@ -66,9 +67,13 @@ class InvoiceScreen(RegistryKeys, Screen[None]):
             yield KeyBar()
             return
         with TabbedContent(id="inv-tabs"):
+            # An advance invoice (ZAL) has no lines of its own: the tab shows its order's, and says so.
+            order = not inv.lines and inv.order is not None and bool(inv.order.lines)
             for tab_id, title in TABS:
-                with TabPane(_(title), id=f"tab-{tab_id}"):
+                with TabPane(_("Order") if tab_id == "lines" and order else _(title), id=f"tab-{tab_id}"):
                     if tab_id == "lines":
+                        if order:
+                            yield Static(safe_renderable(self._order_caption()), id="inv-order-caption")
                         yield InvoiceLinesTable(id="inv-lines")
                         yield Static("", id="inv-line-detail")
                     elif tab_id == "xml":
@@ -87,6 +92,14 @@ class InvoiceScreen(RegistryKeys, Screen[None]):
     def on_resize(self) -> None:
         if self.report.invoice is not None:
             self.query_one("#inv-lines", InvoiceLinesTable).show(self.report.invoice, self.size.width)
+
+    def _order_caption(self) -> Text:
+        inv = self.report.invoice
+        assert inv is not None and inv.order is not None
+        caption = _(
+            "The order (Zamówienie) this advance invoice is for, worth {value} {currency} gross"
+        ).format(value=format_amount(inv.order.value, missing="?"), currency=inv.currency or "")
+        return Text(caption.strip(), style="bold")
 
     def _tab_body(self, tab_id: str) -> Group:
         inv = self.report.invoice

@@ -32,6 +32,7 @@ from ksef_tui.widgets.safe_text import plain, safe_text
 
 class OperatorsScreen(RegistryKeys, Screen[bool]):
     SCOPE = "operators"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     OperatorsScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }

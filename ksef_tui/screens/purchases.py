@@ -43,6 +43,7 @@ class PurchasesScreen(PurchaseSyncing, InvoiceOpening, RegistryKeys, Screen[bool
     invoice_group = "purchases-invoice"
 
     SCOPE = "purchases"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "purchases.tcss"
 

@@ -127,6 +127,7 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
     """Dismissed with True when something was decided here (the screen below reloads), else None."""
 
     SCOPE = "queue"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "queue.tcss"
     invoice_group = "queue-invoice"

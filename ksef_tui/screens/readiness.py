@@ -68,6 +68,7 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
     """Dismissed with True when something the board shows may have changed (a census, a client added)."""
 
     SCOPE = "readiness"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ReadinessScreen #title { height: 1; padding: 0 1; background: $primary-background-darken-2; }

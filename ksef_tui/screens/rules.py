@@ -45,6 +45,7 @@ KEEP = "keep"  # a Select value: the rule leaves this as drafted
 
 class RulesScreen(RegistryKeys, Screen[None]):
     SCOPE = "rules"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     RulesScreen #title { height: 1; padding: 0 1; background: $primary-darken-3; }

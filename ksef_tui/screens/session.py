@@ -42,6 +42,7 @@ class SessionScreen(InvoiceOpening, RegistryKeys, Screen[None]):
     invoice_group = "session-invoice"
 
     SCOPE = "session"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
 

@@ -71,6 +71,7 @@ def parse_range(text: str) -> tuple[date | None, date | None]:
 
 class SessionsScreen(RegistryKeys, Screen[None]):
     SCOPE = "sessions"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "sessions.tcss"
 

@@ -19,6 +19,7 @@ from ksef_tui.widgets.upo_view import UpoDocumentTable, document_detail, receipt
 
 class UpoViewerScreen(RegistryKeys, Screen[None]):
     SCOPE = "upo"
+    KEEP_ON_LOCK = True  # a view: back as it was after a lock
     BINDINGS = bindings_for(SCOPE)
     CSS_PATH = "upo_viewer.tcss"
 

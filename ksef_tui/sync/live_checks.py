@@ -7,13 +7,14 @@ Store calls go to a thread so SQLite never blocks the loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from ksef_tui.core.clock import Clock
 from ksef_tui.core.health import damaged_reason
-from ksef_tui.core.i18n import _, ngettext
+from ksef_tui.core.i18n import N_, _, ngettext
 from ksef_tui.core.models import CheckOutcome, Client, Credential, CredentialKind, CredentialStatus, LiveCheck
 from ksef_tui.core.operators import Action
 from ksef_tui.ksef.client import KsefClient
@@ -27,7 +28,7 @@ from ksef_tui.sync.permissions import require
 
 # ksef_factory(client) -> async context manager yielding a KSeF client for that client's environment.
 KsefFactory = Callable[[Client], AbstractAsyncContextManager[Any]]
-Progress = Callable[[int, int], object]  # (done, failed); the result is ignored
+Progress = Callable[[int, int], object]  # (done, refused or not checked); the result is ignored
 
 
 class _Inconclusive(KsefError):
@@ -173,6 +174,7 @@ async def run_live_checks(
         return _("KSeF is not configured for this store.")
     gate = asyncio.Semaphore(concurrency)
     done = failed = 0
+    tally: Counter[str] = Counter()
 
     async def one(client_id: int) -> None:
         nonlocal done, failed
@@ -182,15 +184,12 @@ async def run_live_checks(
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # one client's trouble must not stop the others
-                checks = []
+                checks = [LiveCheck(client_id, clock(), CheckOutcome.ERROR, message=type(err).__name__)]
+                await asyncio.to_thread(store.checks.record, checks[0])
+            verdict = client_verdict(checks)
+            tally[verdict] += 1
+            if verdict in (REFUSED, UNCHECKED):
                 failed += 1
-                await asyncio.to_thread(
-                    store.checks.record,
-                    LiveCheck(client_id, clock(), CheckOutcome.ERROR, message=type(err).__name__),
-                )
-            else:
-                if any(c.outcome is not CheckOutcome.OK for c in checks):
-                    failed += 1
             done += 1
             if finished is not None:
                 finished(client_id)
@@ -198,6 +197,36 @@ async def run_live_checks(
                 progress(done, failed)
 
     await asyncio.gather(*(one(cid) for cid in client_ids))
-    return ngettext(
-        "Checked {n} client; {failed} with problems.", "Checked {n} clients; {failed} with problems.", done
-    ).format(n=done, failed=failed)
+    return check_summary(done, tally)
+
+
+# What one client's live check found, for the summary: every credential accepted; one refused or revoked
+# by KSeF; one not checked (KSeF unreachable, or the stored credential damaged); nothing to check.
+ACCEPTED, REFUSED, UNCHECKED, NOTHING = "accepted", "refused", "unchecked", "nothing"
+_VERDICT_WORDS = {
+    ACCEPTED: N_("access works: {n}"),
+    REFUSED: N_("refused by KSeF: {n}"),
+    UNCHECKED: N_("not checked (no connection to KSeF or damaged data): {n}"),
+    NOTHING: N_("no token or certificate to check: {n}"),
+}
+
+
+def client_verdict(checks: list[LiveCheck]) -> str:
+    if any(c.outcome in (CheckOutcome.AUTH_FAILED, CheckOutcome.REVOKED) for c in checks):
+        return REFUSED
+    if any(c.outcome is CheckOutcome.ERROR for c in checks):
+        return UNCHECKED
+    return ACCEPTED if checks else NOTHING
+
+
+def check_summary(done: int, tally: Mapping[str, int]) -> str:
+    """ "Checked 1 client: no token or certificate to check: 1." — what the checks found, not a count of
+    "problems" a red client (no credential, an expiry) would not be counted among. The board's colours
+    say the rest."""
+    head = ngettext("Checked {n} client", "Checked {n} clients", done).format(n=done)
+    parts = [
+        _(_VERDICT_WORDS[verdict]).format(n=tally[verdict])
+        for verdict in _VERDICT_WORDS
+        if tally.get(verdict)
+    ]
+    return head + (": " + "; ".join(parts) if parts else "") + "."

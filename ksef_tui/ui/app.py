@@ -142,8 +142,13 @@ class KsefApp(App[int]):
 
     def _show_locked(self) -> None:
         self.notices.clear()  # messages name clients: they go with the keys
-        # Close forms and dialogs that may hold client data before covering the board.
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, UnlockScreen):
+        # Close forms and dialogs that may hold typed input or secrets; the views under them (the board,
+        # a client, the queue, an invoice...) stay under the unlock screen and are back after the unlock.
+        stack = self.screen_stack
+        kept = 2  # the default screen and the board (or the first screen) always stay
+        while kept < len(stack) and getattr(stack[kept], "KEEP_ON_LOCK", False):
+            kept += 1
+        while len(self.screen_stack) > kept and not isinstance(self.screen, UnlockScreen):
             self.pop_screen()
         self.push_unlock()
 

@@ -35,6 +35,9 @@ class Command:
     key_display: str | None = None
     title: str | None = None  # msgid: the palette's title when the help sentence does not fit one key
     name: str = ""  # the last part of `id`; derived from the action when empty
+    # Goes back to the screen under this one: the help and the palette name that screen (`back_help`),
+    # since a screen opened from several places (the board, a client, the queue) returns to each.
+    back: bool = False
     id: str = field(init=False)  # "scope.name": the binding id a keymap (App.set_keymap) refers to
 
     def __post_init__(self) -> None:
@@ -144,7 +147,7 @@ REGISTRY: tuple[Command, ...] = (
     Command("clients", "escape", "clear_filter", N_("Clear"), N_("Clear the filter"), footer=False),
     Command("clients", "q", "app.quit", N_("Quit"), N_("Quit ksef-tui")),
     Command("api_log", "r", "refresh", N_("Refresh"), N_("Show the newest calls")),
-    Command("api_log", "escape", "back", N_("Back"), N_("Back to the clients")),
+    Command("api_log", "escape", "back", N_("Back"), N_("Back to the clients"), back=True),
     Command("form", "f2", "save", N_("Save"), N_("Save the form")),
     Command("form", "escape", "cancel", N_("Cancel"), N_("Close without saving")),
     Command("help", "escape,q,question_mark,f1", "dismiss_help", N_("Close"), N_("Close the help")),
@@ -237,7 +240,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("Choose the folder UPO copies are saved to"),
         footer=False,
     ),
-    Command("sessions", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    Command("sessions", "escape,q", "back", N_("Back"), N_("Back to the clients"), back=True),
     Command(
         "session", "enter", "open_invoice", N_("Open"), N_("Open the invoice in the inspector"), footer=False
     ),
@@ -262,7 +265,7 @@ REGISTRY: tuple[Command, ...] = (
         footer=False,
     ),
     Command("session", "x", "cancel", N_("Stop"), N_("Stop waiting for the UPO"), footer=False),
-    Command("session", "escape,q", "back", N_("Back"), N_("Back to the sessions")),
+    Command("session", "escape,q", "back", N_("Back"), N_("Back to the sessions"), back=True),
     Command("upo", "c", "copy_reference", N_("Copy"), N_("Copy the KSeF number to the clipboard")),
     Command("upo", "escape,q", "back", N_("Back"), N_("Close the UPO")),
     Command("clients", "enter", "open_client", N_("Open"), N_("Open the selected client"), footer=False),
@@ -323,7 +326,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("Remove the selected credential (asks to type its code)"),
         footer=False,
     ),
-    Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    Command("client", "escape,q", "back", N_("Back"), N_("Back to the clients"), back=True),
     # After Back: at 80 columns the footer keeps Esc, and cuts these (help and the palette list them).
     Command("client", "p", "sync_purchases", N_("Fetch"), N_("Fetch this client's purchase invoices now")),
     Command("client", "f", "purchases", N_("Purchases"), N_("Show this client's purchase invoices")),
@@ -428,7 +431,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("The office's KSeF certificate: expiry, import or renewal, enrolment, revocation"),
         footer=False,
     ),
-    Command("readiness", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    Command("readiness", "escape,q", "back", N_("Back"), N_("Back to the clients"), back=True),
     Command("grant_request", "c", "copy", N_("Copy"), N_("Copy the request to the clipboard")),
     Command(
         "grant_request", "s", "save_file", N_("Save"), N_("Save the request as a file in the export folder")
@@ -638,7 +641,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("Office rules"),
         N_("Office rules on offer: a seller booked the same way by three clients or more"),
     ),
-    Command("rules", "escape,q", "back", N_("Back"), N_("Back to where the rules were opened")),
+    Command("rules", "escape,q", "back", N_("Back"), N_("Back to where the rules were opened"), back=True),
     Command("offers", "escape,q", "cancel", N_("Close"), N_("Close without creating a rule")),
     Command("operators", "a", "add", N_("Add"), N_("Add an operator (accountant or read-only)")),
     Command("operators", "c,enter", "clients", N_("Clients"), N_("Choose the selected operator's clients")),
@@ -652,7 +655,7 @@ REGISTRY: tuple[Command, ...] = (
         N_("Make the store's recovery key (once; shown once, never stored)"),
         footer=False,
     ),
-    Command("operators", "escape,q", "back", N_("Back"), N_("Back to the clients")),
+    Command("operators", "escape,q", "back", N_("Back"), N_("Back to the clients"), back=True),
     Command("checklist", "space", "toggle", N_("Mark"), N_("Assign or unassign the highlighted client")),
     Command("checklist", "f2", "save", N_("Save"), N_("Save the operator's clients")),
     Command("checklist", "escape", "cancel", N_("Cancel"), N_("Close without saving")),
@@ -698,6 +701,30 @@ REGISTRY: tuple[Command, ...] = (
 )
 
 
+# Where a `back` command returns, by the scope of the screen under the current one.
+BACK_TO = {
+    "clients": N_("Back to the clients"),
+    "client": N_("Back to the client's screen"),
+    "queue": N_("Back to the approval queue"),
+    "purchases": N_("Back to the purchase invoices"),
+    "sessions": N_("Back to the sessions"),
+    "session": N_("Back to the session"),
+    "readiness": N_("Back to the readiness for 2027"),
+    "invoice": N_("Back to the invoice"),
+    "audit": N_("Back to the audit log"),
+    "operators": N_("Back to the operators"),
+}
+
+
+def back_help(command: Command, below: object | None) -> str:
+    """The help sentence of `command` (translated); for a `back` command, where it returns: the screen
+    `below` the one it is on (None: not known, e.g. the screen is not open yet)."""
+    if not command.back or below is None:
+        return _(command.help)
+    scope = getattr(below, "SCOPE", "")
+    return _(BACK_TO[scope]) if scope in BACK_TO else _("Back to the previous screen")
+
+
 def commands_for(scope: str, include_global: bool = True) -> list[Command]:
     return [c for c in REGISTRY if c.scope == scope or (include_global and c.scope == "global")]
 
@@ -741,6 +768,9 @@ class RegistryKeys(_ScreenBase):
     Textual's key panel read `active_bindings`, which this translates into the current language."""
 
     SCOPE: ClassVar[str]  # the registry scope of this screen's keys
+    # A view (a list, an invoice, a log) stays under the unlock screen through a lock and is there again,
+    # as it was, after the unlock; anything else (forms, dialogs: typed input, pasted secrets) is closed.
+    KEEP_ON_LOCK: ClassVar[bool] = False
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

@@ -26,7 +26,7 @@ from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.search_text import fold, nip_digits
-from ksef_tui.ui.commands import Command, commands_for, key_label
+from ksef_tui.ui.commands import Command, back_help, commands_for, key_label
 
 
 def folded_match(query: str, text: str, style: Style | None = None) -> tuple[float, Content]:
@@ -58,6 +58,8 @@ def registry_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemComm
     scope = getattr(screen, "SCOPE", None)
     if scope is None:
         return
+    stack = app.screen_stack
+    below = stack[stack.index(screen) - 1] if screen in stack and stack.index(screen) > 1 else None
     by_action: dict[str, list[Command]] = {}
     for command in commands_for(scope):
         by_action.setdefault(command.action, []).append(command)
@@ -69,7 +71,7 @@ def registry_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemComm
         first = commands[0]
         keys = " / ".join(dict.fromkeys(key_label(c) for c in commands))
         yield SystemCommand(
-            _(first.title or first.help),
+            _(first.title) if first.title else back_help(first, below),
             _("Key: {keys}").format(keys=keys),
             partial(app.run_action, action, screen),
         )

@@ -14,6 +14,7 @@ from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.export_batch import BatchStatus, ExportBatch
 from ksef_tui.core.exports import ExportFormat, PeriodKind
 from ksef_tui.core.i18n import N_, _, ngettext
+from ksef_tui.ui.commands import bindings_for
 from ksef_tui.widgets.line_table import Cell, Column, LineTable
 
 WIDE = 110
@@ -82,7 +83,11 @@ def batch_detail(batch: ExportBatch) -> Text:
     return text
 
 
-class ExportBatchTable(LineTable):
+class ExportBatchTable(LineTable, inherit_bindings=False):
+    # On the client screen the letters are commands (`k` imports a certificate, `d` removes a
+    # credential): like the board's table, this one moves by arrows only (no vim j/k).
+    SCOPE = "client_table"
+    BINDINGS = bindings_for(SCOPE)
     DEFAULT_CSS = """
     ExportBatchTable { height: auto; max-height: 8; }
     """

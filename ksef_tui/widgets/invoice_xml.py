@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
+from lxml import etree
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
@@ -20,6 +21,7 @@ from textual.widgets.text_area import Selection
 
 from ksef_tui.core.display_text import safe_display
 from ksef_tui.core.i18n import _
+from ksef_tui.core.xml_safety import UnsafeXml, parse_untrusted
 
 TAB_SIZE = 4
 # Above this many characters pygments would make every repaint slow; the XML is shown plain.
@@ -42,8 +44,31 @@ def tree_sitter_xml() -> bool:
 
 def decode_xml(data: bytes) -> str:
     """The bytes as text for showing (never fails: odd bytes become U+FFFD), tabs expanded so that
-    search columns and what is on screen agree."""
-    return data.decode("utf-8-sig", errors="replace").expandtabs(TAB_SIZE)
+    search columns and what is on screen agree. A document on one long line (a generated invoice) is
+    shown indented (`pretty_xml`); the bytes themselves are never changed."""
+    text = data.decode("utf-8-sig", errors="replace")
+    if max(map(len, text.splitlines()), default=0) > LONG_LINE:
+        text = pretty_xml(data) or text
+    return text.expandtabs(TAB_SIZE)
+
+
+LONG_LINE = 400  # a line longer than this is not meant to be read as it is: the view is indented
+
+
+def pretty_xml(data: bytes) -> str | None:
+    """An indented copy of the document for reading, or None when it cannot be parsed (then the view
+    shows it as it is). Parsed by the hardened parser (core/xml_safety.py): no DTD, entity or network;
+    text content is kept as it is, only whitespace between elements is added (where there is none:
+    lxml leaves a document that already has some as it is)."""
+    try:
+        root = parse_untrusted(data)
+    except (UnsafeXml, etree.XMLSyntaxError):
+        return None
+    body: str = etree.tostring(root, encoding="unicode", pretty_print=True)
+    start = data.removeprefix(b"\xef\xbb\xbf")
+    end = start.find(b"?>")
+    declaration = start[: end + 2].decode() + "\n" if start.startswith(b"<?xml") and end > 0 else ""
+    return declaration + body
 
 
 class XmlView(Vertical):

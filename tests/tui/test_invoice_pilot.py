@@ -19,7 +19,7 @@ from ksef_tui.screens.invoice import InvoiceScreen
 from ksef_tui.ui.app import KsefApp
 from ksef_tui.ui.config import AppConfig
 from ksef_tui.widgets.invoice_lines import InvoiceLinesTable
-from ksef_tui.widgets.invoice_xml import XmlView
+from ksef_tui.widgets.invoice_xml import XmlView, decode_xml
 
 from .helpers import NOW, make_store, screen_text, services, settle, wait_for_text
 
@@ -306,3 +306,42 @@ async def test_palette_says_when_the_invoice_is_not_stored(tmp_path: Path) -> No
         await settle(pilot)
         await pilot.press(*missing)
         assert await wait_for_text(pilot, "Brak faktury")
+
+
+async def test_one_line_xml_is_shown_indented_and_its_bytes_kept(tmp_path: Path) -> None:
+    xml = generate_invoice(
+        "5260250995", "Sprzedawca", "1234563218", "Kupiec", "FV/8/2026", "2026-02-01", lines=2
+    )
+    assert xml.count(b"\n") <= 2  # generated on (nearly) one line
+    report = inspect_bytes(xml, source="generated", today=TODAY)
+    app = _app(tmp_path, report, xml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        view = app.screen.query_one(XmlView)
+        lines = view.text.splitlines()
+        assert len(lines) > 40 and max(map(len, lines)) < 120
+        assert lines[0] == '<?xml version="1.0" encoding="UTF-8"?>'
+        assert "      <NIP>5260250995</NIP>" in lines
+        assert app.screen._xml == xml  # the invoice's bytes are not the view's
+    # A file already laid out in lines is shown exactly as written (line numbers match the checks).
+    assert decode_xml(KOR.read_bytes()) == KOR.read_bytes().decode("utf-8-sig").expandtabs(4)
+
+
+async def test_advance_invoice_lines_are_labelled_as_the_order(tmp_path: Path) -> None:
+    report = inspect_file(SAMPLES / "ksef2-test-suite" / "KSEF_03_ZAL.xml", today=TODAY)
+    assert report.invoice is not None and not report.invoice.lines and report.invoice.order is not None
+    app = _app(tmp_path, report)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Zamówienie" in text.splitlines()[2]  # the tab's own name
+        assert "Pozycje" not in text
+        caption = str(app.screen.query_one("#inv-order-caption", Static).render())
+        assert caption.startswith("Zamówienie, na poczet którego wystawiono tę fakturę zaliczkową")
+        assert app.screen.query_one("#inv-lines", InvoiceLinesTable).row_count == len(
+            report.invoice.order.lines
+        )

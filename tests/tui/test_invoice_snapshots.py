@@ -52,3 +52,17 @@ def test_invoice_xml_search(snap_compare, tmp_path: Path, size: tuple[int, int])
         await settle(pilot)
 
     assert snap_compare(_app(tmp_path, INVOICES["eur"]), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_advance_invoice_order_tab(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """An advance invoice (ZAL): the lines tab is named for the order and says whose lines they are."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.animation_level = "none"
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+
+    zal = SAMPLES / "ksef2-test-suite" / "KSEF_03_ZAL.xml"
+    assert snap_compare(_app(tmp_path, zal), terminal_size=size, run_before=run_before)

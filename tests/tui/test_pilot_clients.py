@@ -280,3 +280,133 @@ async def test_new_client_is_selected_once_the_board_reloads(tmp_path: Path) -> 
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert app.screen.query_one(ClientTable).selected_entry().client.name == "Zzzz Nowa"
+
+
+async def test_empty_board_says_how_to_add_or_import_the_first_client(tmp_path: Path) -> None:
+    store = make_store(tmp_path, roster=False)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        text = " ".join(screen_text(app).split())  # the hint wraps at 80 columns
+        assert "naciśnij a, aby dodać pierwszego klienta, albo i, aby zaimportować listę" in text
+        # The first client added: the hint goes, the table shows it.
+        await pilot.press("a")
+        await settle(pilot)
+        await _type(pilot, "Hurtownia Testowa")
+        await pilot.press("tab")
+        await _type(pilot, "1234563218")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        await until(pilot, lambda: len(app.screen.entries) == 1, "the new client on the board")
+        assert "pierwszego klienta" not in screen_text(app)
+
+
+async def test_lock_then_unlock_returns_to_the_screen_you_were_on(tmp_path: Path) -> None:
+    from ksef_tui.screens.client_detail import ClientDetailScreen
+
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # the third client's screen
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, ClientDetailScreen)
+        await pilot.press("question_mark")  # a dialog over it: closed by the lock
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        app.action_lock()  # ctrl+l (a modal dialog keeps the app's keys from it; the idle lock calls this)
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen) and store.is_locked
+        assert not any(isinstance(s, HelpScreen) for s in app.screen_stack)
+        await _type(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        # The same client screen, as it was (not the board, not a new screen).
+        assert app.screen is detail and not store.is_locked
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert app.screen.query_one(ClientTable).cursor_row == 2
+
+
+async def test_edit_form_first_key_adds_to_the_name_not_replaces_it(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        name = app.screen.query_one(ClientTable).selected_entry().client.name
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)
+        field = app.screen.query_one("#name", Input)
+        assert field.has_focus and field.selection.is_empty
+        assert field.cursor_position == len(name)
+        await _type(pilot, " sp")
+        assert field.value == name + " sp"
+        # Tab to the NIPs and back: still nothing selected, the typed text kept.
+        await pilot.press("tab", "shift+tab", "x")
+        assert field.value == name + " spx"
+
+
+async def test_help_lists_each_thing_once_with_every_key_that_does_it(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = dict((sentence, keys) for keys, sentence in app.screen.rows())
+        assert len(rows) == len(app.screen.rows())  # no sentence twice
+        assert rows["Zamknij ksef-tui"] == "ctrl+q / q"
+        palette = next(s for s in rows if s.startswith("Paleta poleceń"))
+        assert "faktura po numerze" in palette
+        await pilot.press("escape", "enter")  # the client screen
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys = {keys: sentence for keys, sentence in app.screen.rows()}
+        assert keys["k"].startswith("Wczytaj certyfikat KSeF")
+        assert keys["d / Del"].startswith("Usuń wybrane poświadczenie")
+        assert keys["1–9"] == "Wybierz poświadczenie po jego numerze na ekranie"
+        assert keys["Esc / q"] == "Wróć do listy klientów"
+        assert keys["↑"] == "Przejdź do wiersza wyżej"  # k is the certificate here, not a row up
+        # `k` does what the help says even with the export batches' table focused.
+        from ksef_tui.screens.certificate_import import CertificateImportScreen
+
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.query_one("#batches").focus()
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, CertificateImportScreen)
+
+
+async def test_help_says_where_esc_returns(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = KsefApp(services(tmp_path, store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("s")  # the client's sessions, opened from its screen
+        await settle(pilot)
+        assert app.screen.SCOPE == "sessions"
+        await pilot.press("question_mark")
+        await settle(pilot)
+        sentences = [sentence for _keys, sentence in app.screen.rows()]
+        assert "Wróć do ekranu klienta" in sentences
+        assert "Wróć do listy klientów" not in sentences
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("S")  # every client's sessions, from the board
+        await settle(pilot)
+        assert app.screen.SCOPE == "sessions"
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "Wróć do listy klientów" in [sentence for _keys, sentence in app.screen.rows()]
