@@ -151,6 +151,7 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         self._busy = False  # a decision is being written: keys that write wait for it
         self._keep: BookingKey | None = None  # the booking the cursor goes back to after a reload
         self._warmed = False  # the filter's warm-up was started
+        self._topping_up = False  # the rest of the first page is about to be read
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
@@ -268,11 +269,13 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         if message.settings is not None and loaded < min(PAGE, message.page.total):
             # The first, short page is on screen: the rest of a whole page is read behind it, then the
             # warm-up (it holds the store for a second: the rows first).
+            self._topping_up = True
             self.call_after_refresh(self._top_up, loaded)
         else:
             self._warm_once()
 
     def _top_up(self, loaded: int) -> None:
+        self._topping_up = False
         if self.table.row_count == loaded:  # nothing else was read meanwhile (a filter typed, scrolling)
             self._more_worker = self._load_more(self.queue_filter(), loaded, PAGE - loaded)
 
@@ -284,8 +287,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
 
     def _maybe_more(self) -> None:
         page, table = self.page, self.table
-        if page is None or table.row_count >= page.total:
-            return
+        if page is None or table.row_count >= page.total or self._topping_up:
+            return  # (the first screenful's own top-up is on its way: not a second read of the same rows)
         if table.cursor_row < table.row_count - MORE_BEFORE_END:
             return
         if self._more_worker is not None and self._more_worker.is_running:

@@ -485,10 +485,13 @@ class _Decoded:
     """One booking as the queue's scan keeps it: its filter facts read straight from the unsealed JSON
     (a few fields), the whole Booking decoded only when a page shows it (most rows never are)."""
 
-    __slots__ = ("_booking", "_data", "client_id", "facts", "row_id")
+    __slots__ = ("_booking", "_json", "client_id", "facts", "row_id")
 
-    def __init__(self, row_id: int, client_id: int, data: dict[str, Any], facts: QueueFacts) -> None:
-        self.row_id, self.client_id, self._data, self.facts = row_id, client_id, data, facts
+    def __init__(self, row_id: int, client_id: int, text: str, facts: QueueFacts) -> None:
+        # The JSON is kept as text, not as the parsed dict: 20,000 dicts with their nested lists were a
+        # million objects the cyclic collector walked again on every generation-2 collection (a pause of
+        # tens of milliseconds landing in a paint or a keystroke); a string is not walked at all.
+        self.row_id, self.client_id, self._json, self.facts = row_id, client_id, text, facts
         self._booking: Booking | None = None
 
     @classmethod
@@ -496,11 +499,13 @@ class _Decoded:
         cls, vault: Vault, row_id: int, client_id: int, status: str, queued_at: str | None, sealed: bytes
     ) -> _Decoded | None:
         """As `_read_booking`, damage recorded the same way, without decoding the whole Booking."""
-        reader = RowReader(vault, vault.client_key(client_id), BOOKINGS, row_id)
-        data = reader.get("data", sealed, None)
-        if reader.damaged:
+        try:
+            plain = vault.open_bytes(vault.client_key(client_id), BOOKINGS, row_id, "data", sealed)
+        except DamagedValueError:  # recorded by the vault
             return None
         try:
+            text = plain.decode("utf-8", "surrogatepass")
+            data = json.loads(text)
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             lines = data["lines"]
@@ -520,7 +525,7 @@ class _Decoded:
             )
             queued = data.get("queued_at")
             queued_iso = to_iso(datetime.fromisoformat(queued)) if isinstance(queued, str) else queued
-        except (ValueError, TypeError, KeyError, InvalidOperation):
+        except (ValueError, TypeError, KeyError, InvalidOperation):  # UnicodeDecodeError is a ValueError
             vault.damage.record(DamagedValue(BOOKINGS, row_id, "data"))
             return None
         if data.get("status") != status:
@@ -529,13 +534,14 @@ class _Decoded:
         if queued_iso != queued_at:
             vault.damage.record(DamagedValue(BOOKINGS, row_id, "queued_at"))
             return None
-        return cls(row_id, client_id, data, facts)
+        return cls(row_id, client_id, text, facts)
 
     def booking(self, vault: Vault) -> Booking | None:
         """The whole Booking (decoded once); None with the damage recorded if it is not one we wrote."""
         if self._booking is None:
             try:
-                self._booking = from_json(Booking, self._data, id=self.row_id, client_id=self.client_id)
+                data = json.loads(self._json)
+                self._booking = from_json(Booking, data, id=self.row_id, client_id=self.client_id)
             except (ValueError, TypeError):
                 vault.damage.record(DamagedValue(BOOKINGS, self.row_id, "data"))
                 return None
@@ -544,17 +550,14 @@ class _Decoded:
 
 @contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
-    """Decoding 20,000 bookings makes ~a million small objects that all stay alive (the queue keeps
-    them): every generation-2 collection meanwhile walks all of them again, which tripled the JSON
-    decoding's time, and later ones paused a keystroke for 300 ms. Nothing made here forms a cycle: the
-    collector is off while decoding, and what is alive then is moved out of its sight (`gc.freeze`;
-    reference counting still frees it when the queue lets go)."""
+    """Decoding 20,000 bookings makes and drops ~a million small objects (each parsed dict lives only
+    while its facts are read): collections meanwhile would walk the rows kept so far again and again.
+    Nothing made here forms a cycle, so the collector rests until the decoding is done."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -589,7 +592,6 @@ class BookingsRepository(Repository):
         self._decoded = {}
         self._decoded_under = None
         self._last_scan = None
-        gc.unfreeze()  # what `_no_cyclic_gc` froze is the collector's again (cycles among it are found)
         if clients:
             self._clients = None
 
