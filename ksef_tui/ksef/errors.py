@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ksef_tui.core.i18n import N_, _
+from ksef_tui.core.models import permission_words
 from ksef_tui.ksef.apilog import redact_text
 
 # KSeF exception codes (API-NOTES §17) -> what they mean for the user.
@@ -165,8 +166,9 @@ class MissingPermissions(Forbidden):
             base
             + " "
             + _("Required (any of): {required}. Present: {present}.").format(
-                required=", ".join(self.required_permissions) or "—",
-                present=", ".join(self.present_permissions) or "—",
+                # In words ("przeglądanie faktur"), as the client screen says them (issue 16 item 2).
+                required=permission_words(self.required_permissions) or "—",
+                present=permission_words(self.present_permissions) or "—",
             )
         )
 

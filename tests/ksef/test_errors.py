@@ -49,7 +49,9 @@ def test_missing_permissions_names_required_and_present() -> None:
     assert isinstance(err, errors.MissingPermissions)
     assert err.required_permissions == ["InvoiceRead", "Introspection"]
     assert err.present_permissions == ["InvoiceWrite"]
-    assert "InvoiceRead, Introspection" in str(err) and "InvoiceWrite" in str(err)
+    # People read the permissions in words (issue 16 item 2), sorted: "przeglądanie faktur, ..."
+    assert "przeglądanie sesji, przeglądanie faktur" in str(err) and "wystawianie faktur" in str(err)
+    assert "InvoiceRead" not in str(err)
 
 
 def test_other_forbidden_reason() -> None:
