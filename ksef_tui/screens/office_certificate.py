@@ -26,6 +26,7 @@ from ksef_tui.core.clock import WARSAW
 from ksef_tui.core.i18n import _
 from ksef_tui.core.models import CREDENTIAL_KIND_LABELS
 from ksef_tui.screens.client_detail import STATUS_WORDS
+from ksef_tui.screens.ksef_work import KsefWorking
 from ksef_tui.sync.office_certificate import load_office_certificate_view
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -50,7 +51,7 @@ def revoke_code(serial: str) -> str:
     return serial[-REVOKE_CODE_LENGTH:].upper()
 
 
-class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
+class OfficeCertificateScreen(KsefWorking, RegistryKeys, Screen[bool]):
     """Dismissed with True when the office certificate changed (the board's health depends on it)."""
 
     SCOPE = "office_certificate"
@@ -142,15 +143,6 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
 
     # --- list and revoke ---------------------------------------------------------------------------
 
-    def _busy(self) -> bool:
-        if self.services.ksef_factory is None:
-            self.notify(_("KSeF is not configured for this store."), severity="warning")
-            return True
-        if self._work is not None and self._work.is_running:
-            self.notify(_("Work in KSeF is already running (x stops it)."), severity="warning")
-            return True
-        return False
-
     def action_list_certificates(self) -> None:
         if self._busy():
             return
@@ -214,23 +206,11 @@ class OfficeCertificateScreen(RegistryKeys, Screen[bool]):
         self.notify(_("Certificate {serial} revoked in KSeF.").format(serial=message.serial))
         self.reload()
 
-    def action_cancel(self) -> None:
-        if self._work is not None and self._work.is_running:
-            self._work.cancel()
-            self._progress(_("Stopped."))
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self._work and event.state is WorkerState.ERROR:
-            self._progress(_("Not done: {error}").format(error=str(event.worker.error)))
-
-    def _progress(self, message: str) -> None:
-        bar = self.query_one("#progress", Static)
-        bar.display = True
-        bar.update(plain(message))
+        self._work_failed(event)
 
     def action_back(self) -> None:
-        if self._work is not None and self._work.is_running:
-            self._work.cancel()
+        self._stop_work()
         self.dismiss(self._changed)
 
 

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from ksef_tui.core.board import READY_GLYPHS, ready_words
 from ksef_tui.core.clock import WARSAW
@@ -23,6 +23,7 @@ from ksef_tui.core.i18n import N_, _, ngettext
 from ksef_tui.core.models import PERMISSION_WORDS, Permission
 from ksef_tui.core.nip import format_nip
 from ksef_tui.core.readiness import GrantChange, Readiness, Ready
+from ksef_tui.screens.ksef_work import KsefWorking
 from ksef_tui.sync.grants import ReadinessView, load_readiness_view
 from ksef_tui.ui.commands import RegistryKeys, bindings_for
 from ksef_tui.ui.config import AppConfig
@@ -64,7 +65,7 @@ def change_words(change: GrantChange) -> str:
     return f"{format_nip(change.nip)}: {before} → {after}"
 
 
-class ReadinessScreen(RegistryKeys, Screen[bool]):
+class ReadinessScreen(KsefWorking, RegistryKeys, Screen[bool]):
     """Dismissed with True when something the board shows may have changed (a census, a client added)."""
 
     SCOPE = "readiness"
@@ -216,15 +217,6 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
 
     # --- the census and the probes -----------------------------------------------------------------
 
-    def _busy(self) -> bool:
-        if self.services.ksef_factory is None:
-            self.notify(_("KSeF is not configured for this store."), severity="warning")
-            return True
-        if self._work is not None and self._work.is_running:
-            self.notify(_("Work in KSeF is already running (x stops it)."), severity="warning")
-            return True
-        return False
-
     def action_census(self) -> None:
         if self._busy():
             return
@@ -305,22 +297,9 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
             )
         self.reload()
 
-    def action_cancel(self) -> None:
-        if self._work is not None and self._work.is_running:
-            self._work.cancel()
-            self._progress(_("Stopped."))
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._work:
-            return
-        if event.state is WorkerState.ERROR:
-            self._progress(_("Not done: {error}").format(error=str(event.worker.error)))
+        if self._work_failed(event):
             self.reload()  # a probe that finished before the error is stored
-
-    def _progress(self, message: str) -> None:
-        bar = self.query_one("#progress", Static)
-        bar.display = True
-        bar.update(plain(message))
 
     # --- asking for the grant ------------------------------------------------------------------------
 
@@ -367,6 +346,5 @@ class ReadinessScreen(RegistryKeys, Screen[bool]):
         self.app.push_screen(OfficeCertificateScreen(self.services), callback=self._after)
 
     def action_back(self) -> None:
-        if self._work is not None and self._work.is_running:
-            self._work.cancel()
+        self._stop_work()
         self.dismiss(self._changed)
