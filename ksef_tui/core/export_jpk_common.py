@@ -314,3 +314,14 @@ def admitted(
             text = other_period.format(number=number, period=period, wanted=context.period)
             found.warn(f"{prefix}.other_period", text, number)
         yield item
+
+
+def seller_name(booking: Booking, found: Findings, prefix: str) -> str:
+    """The seller's name for a JPK row; a booking without one is said and written as "brak" (NO_ID)."""
+    name = token(booking.seller_name)
+    if not name:
+        number = booking.ksef_number
+        text = _('Invoice {number} has no seller name; written as "brak".')
+        found.warn(f"{prefix}.no_seller_name", text.format(number=number), number)
+        name = NO_ID
+    return name

@@ -63,6 +63,7 @@ from ksef_tui.core.export_jpk_common import (
     period_bounds,
     pkpir_countries,
     schema_problems,
+    seller_name,
     serialize,
     split_tax_id,
     tax_office,
@@ -286,14 +287,7 @@ def write_jpk_pkpir(items: Sequence[ExportItem], context: ExportContext) -> Expo
             sub(el, f"{n}K_4B").text = fit(
                 tax_id, 50, _("The seller's tax id (K_4B)"), found, "jpk_pkpir", number
             )
-        name = token(booking.seller_name)
-        if not name:
-            found.warn(
-                "jpk_pkpir.no_seller_name",
-                _('Invoice {number} has no seller name; written as "brak".').format(number=number),
-                number,
-            )
-            name = NO_ID
+        name = seller_name(booking, found, "jpk_pkpir")
         sub(el, f"{n}K_5A").text = fit(
             name, TEXT_LIMIT, _("The seller's name (K_5A)"), found, "jpk_pkpir", number
         )

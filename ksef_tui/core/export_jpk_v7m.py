@@ -60,6 +60,7 @@ from ksef_tui.core.export_jpk_common import (
     fit,
     period_bounds,
     schema_problems,
+    seller_name,
     serialize,
     split_tax_id,
     tax_office,
@@ -240,14 +241,7 @@ def write_jpk_v7m(items: Sequence[ExportItem], context: ExportContext) -> Export
         sub(el, f"{n}NrDostawcy").text = fit(
             tax_id, 50, _("The seller's tax id (NrDostawcy)"), found, "jpk_v7m", number
         )
-        name = token(booking.seller_name)
-        if not name:
-            found.warn(
-                "jpk_v7m.no_seller_name",
-                _('Invoice {number} has no seller name; written as "brak".').format(number=number),
-                number,
-            )
-            name = NO_ID
+        name = seller_name(booking, found, "jpk_v7m")
         sub(el, f"{n}NazwaDostawcy").text = fit(
             name, 512, _("The seller's name (NazwaDostawcy)"), found, "jpk_v7m", number
         )
