@@ -365,6 +365,23 @@ def _v9_audit_chain(db: Database) -> None:
     _run(db, "ALTER TABLE audit_log ADD COLUMN chain BLOB")  # plaintext: a keyed digest, no content
 
 
+# The statuses of the open queue, as the partial index below names them (frozen with the migration; the
+# repository asks for this index only with this exact clause: store/repositories/bookings.py).
+OPEN_QUEUE_CLAUSE = "status IN ('needs_review', 'new', 'proposed')"
+
+
+def _v10_open_queue_order(db: Database) -> None:
+    """The open queue in its order (issue 13 "Speed"): an index of the open bookings alone, sorted as the
+    queue is (queued first, oldest first, then row id), with the status to filter by. A page of the
+    queue reads its ids off this index and stops at the page's end; without it SQLite gathered every
+    open booking's id and sorted them in a temporary B-tree before the first row (2–4 ms at 20,000)."""
+    _run(
+        db,
+        "CREATE INDEX bookings_open_order ON bookings(queued_at IS NULL, queued_at, id, status)"
+        f" WHERE {OPEN_QUEUE_CLAUSE}",
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial", _v1_initial),
     ("documents", _v2_documents),
@@ -375,6 +392,7 @@ MIGRATIONS: list[Migration] = [
     ("export_batches", _v7_export_batches),
     ("operators", _v8_operators),
     ("audit_chain", _v9_audit_chain),
+    ("open_queue_order", _v10_open_queue_order),
 ]
 LATEST = len(MIGRATIONS)
 

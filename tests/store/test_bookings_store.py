@@ -113,6 +113,41 @@ def test_list_is_oldest_in_the_queue_first_filtered_and_paged_in_sql(
     assert store.bookings.queued_before(Q0 + timedelta(hours=2), None, OPEN_STATUSES) == 2
 
 
+def test_every_clients_open_queue_is_paged_off_its_index_in_the_same_order(
+    store: Store, cid: int, other: int, home: Path
+) -> None:
+    statuses = [BookingStatus.PROPOSED, BookingStatus.NEEDS_REVIEW, BookingStatus.NEW, APPROVED]
+    store.bookings.put_many(
+        booking(
+            (cid, other)[n % 2],
+            n,
+            queued_at=None if n % 5 == 0 else Q0 + timedelta(hours=n % 4),  # ties, and never queued
+            status=statuses[n % 4],
+        )
+        for n in range(1, 41)
+    )
+    subsets = [OPEN_STATUSES, {BookingStatus.NEEDS_REVIEW}, {BookingStatus.PROPOSED, BookingStatus.NEW}]
+    for subset in subsets:
+        whole = [b.ksef_number for b in store.bookings.list(None, subset)]  # no page: one sorted read
+        assert whole and all(b.status in subset for b in store.bookings.list(None, subset))
+        for offset, limit in [(0, 7), (3, 5), (0, 100), (len(whole) - 1, 10), (len(whole), 10)]:
+            page = store.bookings.list(None, subset, offset=offset, limit=limit)
+            assert [b.ksef_number for b in page] == whole[offset : offset + limit]
+    statements: list[str] = []
+    store._db.conn.set_trace_callback(statements.append)
+    store.bookings.list(None, OPEN_STATUSES, offset=0, limit=10)
+    store.bookings.list(None, [APPROVED], offset=0, limit=10)  # not in the open queue's index
+    store._db.conn.set_trace_callback(None)
+    conn = raw(home / DB_FILENAME)
+    plans = []
+    for sql in (s for s in statements if s.startswith("SELECT id FROM bookings")):
+        plans.append(" ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql)))
+    conn.close()
+    assert len(plans) == 2
+    assert "bookings_open_order" in plans[0] and "TEMP B-TREE" not in plans[0]  # read in order, no sort
+    assert "bookings_open_order" not in plans[1]
+
+
 def test_scan_unseals_each_candidate_once_and_again_only_what_was_written_since(
     store: Store, cid: int, other: int, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
