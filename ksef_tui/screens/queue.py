@@ -152,6 +152,7 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         self._keep: BookingKey | None = None  # the booking the cursor goes back to after a reload
         self._warmed = False  # the filter's warm-up was started
         self._topping_up = False  # the rest of the first page is about to be read
+        self._detail_text: Text | None = None  # what the detail panel shows
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
@@ -173,7 +174,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         try:
             settings = booking_sync.queue_settings(store)
             screenful = max(20, min(FIRST_PAGE, self.app.size.height))  # the rows the table can show
-            page = booking_sync.load_queue(store, self.queue_filter(), self.services.clock, limit=screenful)
+            flt, clock = self.queue_filter(), self.services.clock
+            page = booking_sync.load_queue(store, flt, clock, limit=screenful, settings=settings)
         except Exception as exc:  # as the workers do: a message, the screen stays
             error = _("Could not read the queue: {error}").format(error=exc)
             self.notify(error, severity="error", markup=False)
@@ -220,7 +222,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         def read() -> tuple[QueuePage, QueueSettings | None]:  # one thread hop for both
             settings = booking_sync.queue_settings(store) if first else None
             limit = FIRST_PAGE if first else PAGE
-            return booking_sync.load_queue(store, flt, self.services.clock, limit=limit), settings
+            page = booking_sync.load_queue(store, flt, self.services.clock, limit=limit, settings=settings)
+            return page, settings
 
         page, settings = await asyncio.to_thread(read)
         self.post_message(QueueLoaded(page, settings=settings))
@@ -358,15 +361,17 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
 
     def _show_detail(self) -> None:
         row = self.table.selected()
-        detail = self.query_one("#detail", Static)
         if row is None:
             narrowed = self._query() or self.status_index or self.strength_index or self.period_index
             if self.page is not None and self.page.total == 0 and not (narrowed or self.narrowed_to):
-                detail.update(plain(_("Nothing waiting here: every invoice of this view is decided.")))
+                text = plain(_("Nothing waiting here: every invoice of this view is decided."))
             else:
-                detail.update(plain(_("No invoice matches the filters (s, p, o, c and / change them).")))
-            return
-        detail.update(safe_text(booking_detail(row, sla_hours=self.settings.sla_hours)))
+                text = plain(_("No invoice matches the filters (s, p, o, c and / change them)."))
+        else:
+            text = safe_text(booking_detail(row, sla_hours=self.settings.sla_hours))
+        if text != self._detail_text:  # the cursor's Highlighted repeats what the rows' arrival showed:
+            self._detail_text = text  # an update lays the screen out again (the panel's height is auto)
+            self.query_one("#detail", Static).update(text)
 
     @on(LineTable.Highlighted, "#queue")
     def _highlighted(self) -> None:
@@ -378,7 +383,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         self.action_open_invoice()
 
     def on_resize(self) -> None:
-        self.table.relayout(self.size.width)
+        if self.size.width != self.table.layout_width:  # (shown again at the same size: nothing to lay out)
+            self.table.relayout(self.size.width)
 
     # --- filters ---------------------------------------------------------------------------------
 

@@ -277,11 +277,18 @@ def age_hours(booking: Booking, now: datetime) -> float:
 
 
 def load_queue(
-    store: Store, flt: QueueFilter, clock: Clock, *, offset: int = 0, limit: int = 500
+    store: Store,
+    flt: QueueFilter,
+    clock: Clock,
+    *,
+    offset: int = 0,
+    limit: int = 500,
+    settings: QueueSettings | None = None,
 ) -> QueuePage:
-    """Open bookings oldest first (SLA age), filtered, one page."""
+    """Open bookings oldest first (SLA age), filtered, one page (`settings`: the office's queue settings,
+    when the caller has them already)."""
     now = clock()
-    settings = store.bookings.queue_settings()
+    settings = store.bookings.queue_settings() if settings is None else settings
     ids = list(flt.client_ids) if flt.client_ids is not None else None
     counts = store.bookings.counts(ids)
     if _plain(flt):  # status and client only: SQL pages, only the page is unsealed

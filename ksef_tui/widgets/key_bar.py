@@ -80,8 +80,10 @@ class KeyBar(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: object) -> None:
-        self._keys = None
-        self.refresh()
+        keys = self.keys()
+        if keys != self._keys:  # (the signal fires on every focus change; most leave the keys alone)
+            self._keys = keys
+            self.refresh()
 
     def keys(self) -> tuple[list[_Key], _Key | None]:
         """The keys to show (the screen's order, one per action) and the palette's key, if any."""

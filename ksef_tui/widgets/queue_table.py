@@ -324,6 +324,11 @@ class QueueTable(LineTable):
         self.rows.extend(rows)
         self._rows_changed()
 
+    @property
+    def layout_width(self) -> int:
+        """The width the columns were laid out for (0: not yet)."""
+        return self._layout_width
+
     def relayout(self, width: int) -> None:
         self._layout_width = width
         self.set_columns(queue_columns(width, one_client=self.one_client), width)

@@ -338,6 +338,7 @@ class FakeQueue:
         *,
         offset: int = 0,
         limit: int = 500,
+        settings: QueueSettings | None = None,
     ) -> QueuePage:
         self.loads += 1
         now = clock()
