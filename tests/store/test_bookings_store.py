@@ -184,6 +184,29 @@ def test_scan_unseals_each_candidate_once_and_again_only_what_was_written_since(
     assert len(unsealed) == 5 + 3
 
 
+def test_counts_are_kept_until_something_is_written_here_or_elsewhere(
+    store: Store, cid: int, other: int, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.bookings.put_many([booking(cid, 1), booking(other, 2, status=APPROVED)])
+    statements: list[str] = []
+    store._db.conn.set_trace_callback(statements.append)
+    counted = lambda: sum("GROUP BY status" in s for s in statements)  # noqa: E731
+    assert store.bookings.counts() == {BookingStatus.PROPOSED: 1, APPROVED: 1}
+    assert store.bookings.counts() == {BookingStatus.PROPOSED: 1, APPROVED: 1} and counted() == 1
+    assert store.bookings.counts([other]) == {APPROVED: 1} and counted() == 2  # another WHERE
+    store.bookings.counts()[APPROVED] = 99  # (one view is kept: counted again) a caller's copy...
+    assert store.bookings.counts()[APPROVED] == 1 and counted() == 3  # ...the kept counts stay
+    store.bookings.put_many([booking(cid, 3, status=BookingStatus.NEEDS_REVIEW)])
+    assert store.bookings.counts() == {BookingStatus.PROPOSED: 1, APPROVED: 1, BookingStatus.NEEDS_REVIEW: 1}
+    before = counted()
+    conn = raw(home / DB_FILENAME)  # another process's write moves SQLite's data_version
+    conn.execute("UPDATE bookings SET status = 'excluded' WHERE status = 'needs_review'")
+    conn.close()
+    assert store.bookings.counts() == {BookingStatus.PROPOSED: 1, APPROVED: 1, BookingStatus.EXCLUDED: 1}
+    assert counted() == before + 1
+    store._db.conn.set_trace_callback(None)
+
+
 def test_seller_history_counts_decided_bookings_and_their_median(store: Store, cid: int) -> None:
     store.bookings.put_many(
         [

@@ -596,6 +596,7 @@ class BookingsRepository(Repository):
         self._last_scan: tuple[Any, builtins.list[_Decoded]] | None = None
         self._generation = 0  # moved by `forget`: a scan running meanwhile keeps nothing
         self._clients: tuple[Any, dict[int, tuple[str, str]]] | None = None  # (state, id -> code, NIP)
+        self._counts: tuple[Any, dict[BookingStatus, int]] | None = None  # (state and WHERE, counts)
 
     def forget(self, *, clients: bool = True) -> None:
         """Drop the decoded bookings `scan` keeps (plaintext in memory); with `clients`, the client codes
@@ -768,12 +769,18 @@ class BookingsRepository(Repository):
             return int(vault.db.execute(f"SELECT count(*) FROM {BOOKINGS}{clause}", params).fetchone()[0])
 
     def counts(self, client_ids: Sequence[int] | None = None) -> dict[BookingStatus, int]:
-        """Bookings per status (statuses with none are absent); in SQL, nothing unsealed."""
+        """Bookings per status (statuses with none are absent); in SQL, nothing unsealed. Counted again
+        only after something was written (the queue's header asks on every load: a pass over every
+        booking's status, history included)."""
         with self._sessions._reading() as vault:
             where = _where(vault, client_ids, None)
             if where is None:
                 return {}
             clause, params = where
+            state = (_state(vault), clause, tuple(params))
+            kept = self._counts
+            if kept is not None and kept[0] == state:
+                return dict(kept[1])
             rows = vault.db.execute(
                 f"SELECT status, count(*) FROM {BOOKINGS}{clause} GROUP BY status", params
             ).fetchall()
@@ -783,7 +790,8 @@ class BookingsRepository(Repository):
                     out[BookingStatus(status)] = int(n)
                 except ValueError:  # an edited file: such rows are reported when read
                     continue
-            return out
+            self._counts = (state, out)
+            return dict(out)
 
     def queued_before(
         self, moment: datetime, client_ids: Sequence[int] | None, statuses: Iterable[BookingStatus]
