@@ -547,7 +547,7 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                _("Approve {what}?").format(what=invoices(len(keys))),
+                ngettext("Approve {n} invoice?", "Approve {n} invoices?", len(keys)).format(n=len(keys)),
                 _("{what}, gross {gross} together, approved as proposed. u undoes it.").format(
                     what=invoices(len(keys)), gross=format_amount(total, "PLN")
                 ),
