@@ -76,6 +76,7 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
         if self.services.sync_purchases_on_start:
             self.services.sync_purchases_on_start = False  # once per run, not on every unlock
             self._start_sync_pending = True
+            self.services.queue_preparing = self.services.after_start_sync is not None
             self.action_sync_all_purchases()
 
     # --- data ----------------------------------------------------------------------------------
@@ -461,9 +462,20 @@ class ClientsScreen(PurchaseSyncing, RegistryKeys, Screen[None]):
 
     @work(thread=True, exclusive=True, group="after-start-sync", exit_on_error=False)
     def _after_start(self, after: Callable[[Any], object], store: Any) -> None:
-        after(store)
-        self.app.call_from_thread(self._after_start_done)
+        try:
+            after(store)
+        except Exception:  # reported as any worker's failure; the queue stops waiting for it
+            self.app.call_from_thread(self._after_start_done, False)
+            raise
+        self.app.call_from_thread(self._after_start_done, True)
 
-    def _after_start_done(self) -> None:
-        self._progress(_("The approval queue is ready."))
+    def _after_start_done(self, ready: bool) -> None:
+        from ksef_tui.screens.queue import QueueScreen
+
+        self.services.queue_preparing = False
+        if ready:
+            self._progress(_("The approval queue is ready."))
         self.reload()
+        for screen in self.app.screen_stack:  # a queue opened meanwhile showed the queue half prepared
+            if isinstance(screen, QueueScreen):
+                screen.prepared()

@@ -277,6 +277,11 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         else:
             self._warm_once()
 
+    def prepared(self) -> None:
+        """The demo's queue is ready (the board says so): what this screen shows was read half way."""
+        self.reload(keep=None)
+        self.notify(_("The approval queue is ready."))
+
     def _top_up(self, loaded: int) -> None:
         self._topping_up = False
         if self.table.row_count == loaded:  # nothing else was read meanwhile (a filter typed, scrolling)
@@ -349,6 +354,8 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
                 ),
                 style="bold",
             )
+        elif self.services.queue_preparing:  # the demo's start: last month still being decided
+            line.append("  " + _("the demo is preparing the queue: it reloads when ready"), style="dim")
         elif self.page is not None and self.page.total:
             line.append("  " + _("space marks · * marks the sure ones · a approves"), style="dim")
         self.query_one("#filters", Static).update(safe_text(line))

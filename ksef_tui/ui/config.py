@@ -36,6 +36,9 @@ class AppConfig:
     # Run in a thread with the store after that first fetch (the demo: decides last month's bookings
     # through the real use cases, so the approval queue looks like an office's mid-month).
     after_start_sync: Callable[[Store], object] | None = None
+    # True from the board's first fetch until `after_start_sync` is done (the demo's queue is still being
+    # prepared): the queue says so, and the board reloads an open queue when it is ready.
+    queue_preparing: bool = False
     # Makes a KSeF connection for a client (the live check); None when KSeF is not configured.
     ksef_factory: Callable[..., Any] | None = None
     store: Store | None = None

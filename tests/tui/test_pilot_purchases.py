@@ -420,3 +420,45 @@ async def test_the_demo_board_starts_fetching_every_client_once(
         await pilot.press("escape")
         await settle(pilot)
         assert len(fake.sync_calls) == 1 and len(after) == 1
+
+
+async def test_a_queue_opened_while_the_demo_prepares_it_says_so_and_reloads_when_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo decides last month's bookings after its first fetch (tens of seconds): a queue opened
+    meanwhile shows the half-prepared state, says the demo is preparing it, and reads again when ready."""
+    import threading
+
+    from ksef_tui.screens.queue import QueueScreen
+
+    from .queue_helpers import FakeQueue, morning
+
+    fake = FakePurchases()
+    store = make_store(tmp_path)
+    fake.install(monkeypatch)
+    queue = FakeQueue.for_store(store, morning([c.id for c in store.clients.list()][:3])).install(monkeypatch)
+    config = services(tmp_path, store, ksef_factory=object())
+    config.sync_purchases_on_start = True
+    release, started = threading.Event(), threading.Event()
+
+    def decide_last_month(_store: object) -> None:  # still deciding until the test lets it go
+        started.set()
+        release.wait(30)
+
+    config.after_start_sync = decide_last_month
+    app = KsefApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:  # (no `settle`: it waits for every worker)
+        await until(pilot, started.is_set, "last month being decided")
+        assert config.queue_preparing
+        await pilot.press("z")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue open")
+        screen = app.screen
+        filters = lambda: str(screen.query_one("#filters").render())  # noqa: E731
+        await until(pilot, lambda: "demo przygotowuje kolejkę" in filters(), "the queue saying so")
+        loads = queue.loads
+        release.set()
+        await until(pilot, lambda: queue.loads > loads, "the queue read again when ready")
+        await settle(pilot)
+        assert not config.queue_preparing
+        assert "demo przygotowuje kolejkę" not in filters()
+        assert "Kolejka zatwierdzeń gotowa." in [n.message for n in app._notifications]  # on the queue too
