@@ -146,6 +146,11 @@ def test_every_clients_open_queue_is_paged_off_its_index_in_the_same_order(
     assert len(plans) == 2
     assert "bookings_open_order" in plans[0] and "TEMP B-TREE" not in plans[0]  # read in order, no sort
     assert "bookings_open_order" not in plans[1]
+    first = [b.ksef_number for b in store.bookings.list(None, OPEN_STATUSES, offset=0, limit=10)]
+    conn = raw(home / DB_FILENAME)
+    conn.execute("DROP INDEX bookings_open_order")  # an edited file: the queue is still read, sorted
+    conn.close()
+    assert [b.ksef_number for b in store.bookings.list(None, OPEN_STATUSES, offset=0, limit=10)] == first
 
 
 def test_scan_unseals_each_candidate_once_and_again_only_what_was_written_since(

@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import gc
 import json
+import sqlite3
 import statistics
 import types
 import typing
@@ -338,6 +339,22 @@ def _open_queue_only(
         return False
     chosen = {BookingStatus(s) for s in statuses}
     return bool(chosen) and chosen <= OPEN_STATUSES
+
+
+def _page_ids(
+    vault: Vault, where: str, order: str, paged: builtins.list[Any], open_queue: bool
+) -> builtins.list[int]:
+    """The row ids of one page (`paged`: the WHERE's parameters, the limit, the offset). Every client's
+    open queue reads them in order straight off its partial index, up to the page's end; the rest sort
+    the rows that match first."""
+    if open_queue:
+        indexed = f"SELECT id FROM {BOOKINGS} INDEXED BY bookings_open_order{where} AND {OPEN_QUEUE_CLAUSE}"
+        try:
+            return [r[0] for r in vault.db.execute(f"{indexed}{order} LIMIT ? OFFSET ?", paged)]
+        except sqlite3.OperationalError:  # the index is gone (an edited file): sorted, as before
+            pass
+    sorted_ids = vault.db.execute(f"SELECT id FROM {BOOKINGS}{where}{order} LIMIT ? OFFSET ?", paged)
+    return [r[0] for r in sorted_ids]
 
 
 def _rule_key(vault: Vault, client_id: int | None) -> SecretKey:
@@ -732,14 +749,7 @@ class BookingsRepository(Repository):
                 # A page: sort the row ids alone, then read the page's rows. Sorting 20,000 rows with their
                 # sealed values (a temporary B-tree) was 10 ms of the queue's first screenful; ids, 2.
                 paged = [*params, -1 if limit is None else max(0, limit), max(0, offset)]
-                source = BOOKINGS
-                if _open_queue_only(vault, client_ids, statuses):
-                    # Every client's open queue: its ids in order straight off the partial index,
-                    # read up to the page's end (no sort of every open booking first).
-                    source = f"{BOOKINGS} INDEXED BY bookings_open_order"
-                    clause += f" AND {OPEN_QUEUE_CLAUSE}"
-                sql = f"SELECT id FROM {source}{clause}{order} LIMIT ? OFFSET ?"
-                ids = [r[0] for r in vault.db.execute(sql, paged)]
+                ids = _page_ids(vault, clause, order, paged, _open_queue_only(vault, client_ids, statuses))
                 by_id = {
                     row[0]: row
                     for chunk in range(0, len(ids), 500)
