@@ -167,7 +167,7 @@ class QueueScreen(InvoiceOpening, RegistryKeys, Screen[bool | None]):
         self._first_page()
 
     def _first_page(self) -> None:
-        """The first FIRST_PAGE rows, read here before the first paint (~10 ms; a worker's thread hop
+        """The first FIRST_PAGE rows, read here before the first paint (~2 ms; a worker's thread hop
         competed with the paints of an empty table and cost more); the rest of the page follows."""
         store = self.services.store
         assert store is not None
